@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Loopback load test of the mock server with wrk (Debian package `wrk`).
+# Every request answered must be a success: wrk prints "Non-2xx" otherwise.
+#
+#   bash benches/load/run.sh [COPIES] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+copies=${1:-800000}
+seconds=${2:-10}
+work=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release --all-features --example mock_server --example load_world
+target/release/examples/load_world "$work/world.json" "$work/ids" "$copies"
+
+start() {
+  target/release/examples/mock_server --listen 127.0.0.1:18181 --manual \
+    --state "$work/world.json" "$@" 2>"$work/server.log" &
+  server=$!
+  until grep -q listening "$work/server.log"; do sleep 0.1; done
+}
+
+for log in "" --quiet; do
+  cp "$work/world.json" "$work/world.orig"
+  start $log
+  echo "== DescribeImages, log ${log:-on}"
+  IMAGE=$(head -n 1 "$work/ids") wrk -t1 -c32 -d"${seconds}s" --latency \
+    -s benches/load/describe.lua http://127.0.0.1:18181/
+  echo "== CancelCopyImage (each on another queued copy), log ${log:-on}"
+  IDS="$work/ids" wrk -t1 -c32 -d"${seconds}s" --latency \
+    -s benches/load/cancel.lua http://127.0.0.1:18181/
+  kill -INT "$server"; wait "$server" || true
+  mv "$work/world.orig" "$work/world.json"
+done

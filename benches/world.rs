@@ -1,0 +1,614 @@
+//! `world_1m`: the service model holding 1,000,000 images.
+//!
+//! The world (13 default regions, 5 copies at once each, 100 accounts) is
+//! built once, untimed, by [`population::build`]: mostly ordinary images,
+//! plus copies in every phase (queued, copying at various progress,
+//! finalizing, completed, failed). `examples/world_memory.rs` builds the
+//! same world to count its bytes. Every pseudo-random choice comes from a
+//! fixed xorshift sequence, so every run measures the same world.
+//!
+//! - `cancel`: CancelCopyImage on a random cancellable copy (queued or
+//!   copying), then CopyImage of the same source into the same region, so
+//!   the population stays as it was: both calls are timed.
+//! - `cancel_only`: the same cancel, with the restore done untimed in the
+//!   setup of the next batch (`iter_batched`, batches of distinct copies).
+//! - `describe_by_id`: DescribeImages naming one random existing image,
+//!   every status admitted.
+//! - `copy_image`: CopyImage of a random ordinary image into another region,
+//!   without a name; the copy is cancelled untimed in the next setup.
+//! - `baseline_hashmap`: the floor: a `HashMap<ImageId, _>` of 1,000,000
+//!   entries with the model's hasher; a lookup of a random key, then remove
+//!   it and insert a fresh key (cancel, then restore).
+//!
+//! Every call's answer is checked, so no error path is measured.
+//! `docs/performance.md` records the run.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::fmt::Write as _;
+use std::hash::BuildHasherDefault;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use ecs_image_copy::{CancelCopyImage, CopyImage, DEFAULT_REGIONS, DescribeImages, ImageId};
+
+use population::{Population, REGIONS, Rng};
+
+/// The statuses DescribeImages is asked for: all of them.
+const ALL_STATUSES: &str = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated";
+
+/// How many calls `cancel_only` and `copy_image` time per batch; their
+/// untimed setup then restores or cancels that many.
+const BATCH: u64 = 1_000;
+
+/// The world of the benchmark, and what it needs to pick requests.
+pub mod population {
+    use std::fmt::Write as _;
+
+    use ecs_image_copy::{
+        CopyImage, CopyPhase, DEFAULT_REGIONS, ImageId, Percent, Timestamp, World,
+    };
+
+    /// Images in the world, copies included.
+    pub const IMAGES: usize = 1_000_000;
+    /// Accounts owning them.
+    pub const ACCOUNTS: usize = 100;
+    /// The default regions.
+    pub const REGIONS: usize = DEFAULT_REGIONS.len();
+    /// Completed copies per destination region (named).
+    pub const COMPLETED: usize = 3_000;
+    /// Copies per region that failed while copying, at various progress.
+    pub const FAILED_COPYING: usize = 750;
+    /// Copies per region that failed while still queued.
+    pub const FAILED_QUEUED: usize = 750;
+    /// Copies per region still waiting for a slot: more than the limit.
+    pub const QUEUED: usize = 1_500;
+    /// The region's five slots: two finalizing, one copying that may not be
+    /// cancelled, two copying that may.
+    pub const FINALIZING: usize = 2;
+    /// Copies per region running and not cancellable.
+    pub const PINNED: usize = 1;
+    /// Copies per region running and cancellable.
+    pub const COPYING: usize = 2;
+    /// Copies in the world.
+    pub const COPIES: usize = REGIONS
+        * (COMPLETED + FAILED_COPYING + FAILED_QUEUED + QUEUED + FINALIZING + PINNED + COPYING);
+    /// Images that are no copy.
+    pub const ORDINARY: usize = IMAGES - COPIES;
+
+    /// The time of every call: a fixed second, as the model reads no clock.
+    pub fn at(second: u64) -> Timestamp {
+        Timestamp::from_unix_seconds(1_795_000_000 + second)
+    }
+
+    /// A tiny xorshift64* sequence: the same numbers on every run.
+    #[derive(Clone, Debug)]
+    pub struct Rng(u64);
+
+    impl Rng {
+        /// The sequence from `seed` (not zero).
+        pub fn new(seed: u64) -> Rng {
+            Rng(seed | 1)
+        }
+
+        /// The next number.
+        pub fn next_u64(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        /// A number in `0..n`, for `n` below 2^32.
+        pub fn below(&mut self, n: usize) -> usize {
+            (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+        }
+    }
+
+    /// An image and where it is: its owner (an index into `accounts`) and
+    /// its region (an index into `DEFAULT_REGIONS`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Placed {
+        /// Index into [`Population::accounts`].
+        pub owner: u32,
+        /// Index into `DEFAULT_REGIONS`.
+        pub region: u32,
+        /// The image.
+        pub id: ImageId,
+    }
+
+    /// A cancellable copy, and how to make it again.
+    #[derive(Clone, Debug)]
+    pub struct CopyEntry {
+        /// Index into [`Population::accounts`].
+        pub owner: usize,
+        /// The source's region.
+        pub source_region: usize,
+        /// The source image's ID.
+        pub source: String,
+        /// The copy's region.
+        pub destination: usize,
+        /// The copy's ID.
+        pub id: String,
+    }
+
+    /// The world and the bookkeeping the benchmark picks requests from.
+    pub struct Population {
+        /// The world itself.
+        pub world: World,
+        /// Account names.
+        pub accounts: Vec<String>,
+        /// Every ordinary image.
+        pub ordinary: Vec<Placed>,
+        /// Every copy that is never cancelled: completed, failed,
+        /// finalizing, and copying but not cancellable.
+        pub settled: Vec<Placed>,
+        /// Every cancellable copy: queued or copying.
+        pub cancellable: Vec<CopyEntry>,
+    }
+
+    fn percent(value: usize) -> Percent {
+        Percent::new(value as u8).expect("a percentage below 100")
+    }
+
+    /// Builds the world of [`IMAGES`] images; deterministic.
+    pub fn build() -> Population {
+        let mut world = World::default();
+        let mut rng = Rng::new(0x5eed_0001_0000_0000);
+        let accounts: Vec<String> = (0..ACCOUNTS).map(|a| format!("account-{a:03}")).collect();
+        let mut name = String::new();
+
+        let mut ordinary = Vec::with_capacity(ORDINARY);
+        for i in 0..ORDINARY {
+            let owner = rng.below(ACCOUNTS);
+            let region = rng.below(REGIONS);
+            name.clear();
+            write!(name, "img{i:07}").expect("a String takes any text");
+            let id = world
+                .create_image(
+                    &accounts[owner],
+                    DEFAULT_REGIONS[region],
+                    &name,
+                    at(i as u64),
+                )
+                .expect("a valid, unique name");
+            ordinary.push(Placed {
+                owner: owner as u32,
+                region: region as u32,
+                id,
+            });
+        }
+
+        let mut population = Population {
+            world,
+            accounts,
+            ordinary,
+            settled: Vec::with_capacity(COPIES),
+            cancellable: Vec::with_capacity(REGIONS * (QUEUED + COPYING)),
+        };
+        let mut copier = Copier {
+            rng,
+            clock: ORDINARY as u64,
+            named: 0,
+        };
+        for destination in 0..REGIONS {
+            copier.fill_region(&mut population, destination);
+        }
+        assert_eq!(population.world.image_count(), IMAGES);
+        population
+    }
+
+    /// Makes the copies of one region, phase by phase.
+    struct Copier {
+        rng: Rng,
+        clock: u64,
+        named: usize,
+    }
+
+    impl Copier {
+        /// A new copy into `destination` of a random ordinary image of
+        /// another region; named when `named`.
+        fn copy(
+            &mut self,
+            population: &mut Population,
+            destination: usize,
+            named: bool,
+        ) -> CopyEntry {
+            let source = loop {
+                let candidate = population.ordinary[self.rng.below(population.ordinary.len())];
+                if candidate.region as usize != destination {
+                    break candidate;
+                }
+            };
+            let source_id = source.id.to_string();
+            let owner = source.owner as usize;
+            let name = named.then(|| {
+                self.named += 1;
+                format!("copy{:06}", self.named)
+            });
+            let mut request = CopyImage::new(DEFAULT_REGIONS[source.region as usize], &source_id);
+            request.destination_region_id = Some(DEFAULT_REGIONS[destination]);
+            request.destination_image_name = name.as_deref();
+            self.clock += 1;
+            let id = population
+                .world
+                .copy_image(&population.accounts[owner], &request, at(self.clock))
+                .expect("an available source, a valid request");
+            CopyEntry {
+                owner,
+                source_region: source.region as usize,
+                source: source_id,
+                destination,
+                id: id.to_string(),
+            }
+        }
+
+        fn fill_region(&mut self, population: &mut Population, destination: usize) {
+            let region = DEFAULT_REGIONS[destination];
+            let settle = |population: &mut Population, entry: &CopyEntry, id: ImageId| {
+                population.settled.push(Placed {
+                    owner: entry.owner as u32,
+                    region: destination as u32,
+                    id,
+                });
+            };
+            // The region's slots are free: each copy starts at once.
+            for _ in 0..COMPLETED {
+                let entry = self.copy(population, destination, true);
+                let id: ImageId = entry.id.parse().expect("an issued ID");
+                population.world.complete_copy(region, id).expect("copying");
+                settle(population, &entry, id);
+            }
+            for _ in 0..FAILED_COPYING {
+                let entry = self.copy(population, destination, false);
+                let id: ImageId = entry.id.parse().expect("an issued ID");
+                let progress = percent(self.rng.below(100));
+                let world = &mut population.world;
+                world
+                    .set_copy_progress(region, id, progress)
+                    .expect("copying");
+                world.fail_copy(region, id).expect("copying");
+                settle(population, &entry, id);
+            }
+            // Five copies fill the slots.
+            for slot in 0..FINALIZING + PINNED + COPYING {
+                let entry = self.copy(population, destination, false);
+                let id: ImageId = entry.id.parse().expect("an issued ID");
+                let progress = if slot < FINALIZING {
+                    Percent::FULL
+                } else {
+                    percent(1 + self.rng.below(98))
+                };
+                let world = &mut population.world;
+                world
+                    .set_copy_progress(region, id, progress)
+                    .expect("copying");
+                if slot < FINALIZING + PINNED {
+                    if slot >= FINALIZING {
+                        world.set_cancellable(region, id, false).expect("copying");
+                    }
+                    settle(population, &entry, id);
+                } else {
+                    population.cancellable.push(entry);
+                }
+            }
+            // More wait; some fail before they start.
+            for i in 0..QUEUED + FAILED_QUEUED {
+                let entry = self.copy(population, destination, false);
+                if i % 3 == 2 {
+                    let id: ImageId = entry.id.parse().expect("an issued ID");
+                    population.world.fail_copy(region, id).expect("queued");
+                    settle(population, &entry, id);
+                } else {
+                    population.cancellable.push(entry);
+                }
+            }
+        }
+    }
+
+    /// How many of `ids` are in each phase, in `CopyPhase::ALL` order.
+    pub fn phases(world: &World, ids: impl IntoIterator<Item = ImageId>) -> [usize; 6] {
+        let mut counts = [0; 6];
+        for id in ids {
+            let phase = world
+                .image(id)
+                .and_then(|view| view.copy_task())
+                .map_or(CopyPhase::Cancelled, |task| task.phase());
+            let index = CopyPhase::ALL.iter().position(|p| *p == phase);
+            counts[index.expect("a known phase")] += 1;
+        }
+        counts
+    }
+}
+
+/// An image a request names, its ID already text.
+struct Target {
+    owner: usize,
+    region: usize,
+    id: String,
+}
+
+/// Everything the timed routines share.
+struct State {
+    population: Population,
+    /// Every ordinary image, then every settled copy: never cancelled.
+    targets: Vec<Target>,
+    rng: Rng,
+    /// `cancel_only`: copies picked for the current batch.
+    claimed: Vec<bool>,
+    /// `cancel_only`: copies cancelled, to restore in the next setup.
+    cancelled: Vec<usize>,
+    /// `copy_image`: copies made, to cancel in the next setup.
+    created: Vec<(usize, usize, String)>,
+}
+
+impl State {
+    fn new(population: Population) -> State {
+        let targets = (population.ordinary.iter())
+            .chain(&population.settled)
+            .map(|placed| Target {
+                owner: placed.owner as usize,
+                region: placed.region as usize,
+                id: placed.id.to_string(),
+            })
+            .collect();
+        State {
+            claimed: vec![false; population.cancellable.len()],
+            cancelled: Vec::with_capacity(BATCH as usize),
+            created: Vec::with_capacity(BATCH as usize),
+            rng: Rng::new(0xbe9c_4a11),
+            targets,
+            population,
+        }
+    }
+
+    /// CancelCopyImage on the cancellable copy `entry`.
+    fn cancel(&mut self, entry: usize) {
+        let Population {
+            world,
+            accounts,
+            cancellable,
+            ..
+        } = &mut self.population;
+        let copy = &cancellable[entry];
+        let request = CancelCopyImage::new(DEFAULT_REGIONS[copy.destination], &copy.id);
+        world
+            .cancel_copy_image(&accounts[copy.owner], &request)
+            .expect("a cancellable copy");
+    }
+
+    /// CopyImage that makes the cancelled copy `entry` again, under a new ID.
+    fn restore(&mut self, entry: usize) {
+        let Population {
+            world,
+            accounts,
+            cancellable,
+            ..
+        } = &mut self.population;
+        let copy = &mut cancellable[entry];
+        let mut request = CopyImage::new(DEFAULT_REGIONS[copy.source_region], &copy.source);
+        request.destination_region_id = Some(DEFAULT_REGIONS[copy.destination]);
+        let id = world
+            .copy_image(&accounts[copy.owner], &request, population::at(2_000_000))
+            .expect("an available source");
+        copy.id.clear();
+        write!(copy.id, "{id}").expect("a String takes any text");
+    }
+
+    /// Restores the copies `cancel_only` cancelled.
+    fn restore_cancelled(&mut self) {
+        while let Some(entry) = self.cancelled.pop() {
+            self.restore(entry);
+            self.claimed[entry] = false;
+        }
+    }
+
+    /// Cancels the copies `copy_image` made.
+    fn cancel_created(&mut self) {
+        let Population {
+            world, accounts, ..
+        } = &mut self.population;
+        for (owner, region, id) in self.created.drain(..) {
+            let request = CancelCopyImage::new(DEFAULT_REGIONS[region], &id);
+            world
+                .cancel_copy_image(&accounts[owner], &request)
+                .expect("a queued copy");
+        }
+    }
+
+    /// The world has its size, and every copy of the pool is cancellable.
+    fn assert_intact(&self) {
+        let Population {
+            world, cancellable, ..
+        } = &self.population;
+        assert_eq!(world.image_count(), population::IMAGES);
+        let ids = cancellable
+            .iter()
+            .map(|c| c.id.parse().expect("an issued ID"));
+        let phases = population::phases(world, ids);
+        assert_eq!(phases[0] + phases[1], cancellable.len(), "{phases:?}");
+    }
+}
+
+fn world_1m(c: &mut Criterion) {
+    let population = population::build();
+    let Population {
+        world,
+        ordinary,
+        settled,
+        cancellable,
+        ..
+    } = &population;
+    let settled_phases = population::phases(world, settled.iter().map(|p| p.id));
+    let pool_phases = population::phases(world, cancellable.iter().map(|c| c.id.parse().unwrap()));
+    eprintln!(
+        "world_1m: {} images: {} ordinary; copies by phase (Queued, Copying, Finalizing, \
+         Completed, Failed): cancellable {:?}, settled {:?}",
+        world.image_count(),
+        ordinary.len(),
+        &pool_phases[..5],
+        &settled_phases[..5],
+    );
+    let state = RefCell::new(State::new(population));
+    state.borrow().assert_intact();
+
+    let mut group = c.benchmark_group("world_1m");
+
+    group.bench_function("cancel", |b| {
+        b.iter(|| {
+            let mut guard = state.borrow_mut();
+            let state = &mut *guard;
+            let entry = state.rng.below(state.claimed.len());
+            state.cancel(entry);
+            state.restore(entry);
+        })
+    });
+    state.borrow().assert_intact();
+
+    group.bench_function("cancel_only", |b| {
+        b.iter_batched(
+            || {
+                let mut guard = state.borrow_mut();
+                let state = &mut *guard;
+                state.restore_cancelled();
+                // A copy not yet picked in this batch.
+                loop {
+                    let entry = state.rng.below(state.claimed.len());
+                    if !state.claimed[entry] {
+                        state.claimed[entry] = true;
+                        break entry;
+                    }
+                }
+            },
+            |entry| {
+                let mut state = state.borrow_mut();
+                state.cancel(entry);
+                state.cancelled.push(entry);
+            },
+            BatchSize::NumIterations(BATCH),
+        )
+    });
+    state.borrow_mut().restore_cancelled();
+    state.borrow().assert_intact();
+
+    group.bench_function("describe_by_id", |b| {
+        let state = state.borrow();
+        let mut rng = Rng::new(0xde5c_41be);
+        b.iter(|| {
+            let target = &state.targets[rng.below(state.targets.len())];
+            let mut request = DescribeImages::new(DEFAULT_REGIONS[target.region]);
+            request.image_id = Some(&target.id);
+            request.status = Some(ALL_STATUSES);
+            let caller = &state.population.accounts[target.owner];
+            let page = state.population.world.describe_images(caller, &request);
+            let page = black_box(page.expect("a valid request"));
+            assert_eq!(page.images.len(), 1);
+        })
+    });
+
+    group.bench_function("copy_image", |b| {
+        let ordinary = state.borrow().population.ordinary.len();
+        b.iter_batched(
+            || {
+                let mut guard = state.borrow_mut();
+                let state = &mut *guard;
+                state.cancel_created();
+                let source = state.rng.below(ordinary);
+                let region = state.targets[source].region;
+                let destination = (region + 1 + state.rng.below(REGIONS - 1)) % REGIONS;
+                (source, destination)
+            },
+            |(source, destination)| {
+                let state = &mut *state.borrow_mut();
+                let target = &state.targets[source];
+                let mut request = CopyImage::new(DEFAULT_REGIONS[target.region], &target.id);
+                request.destination_region_id = Some(DEFAULT_REGIONS[destination]);
+                let caller = &state.population.accounts[target.owner];
+                let now = population::at(2_000_000);
+                let id = state.population.world.copy_image(caller, &request, now);
+                let id = id.expect("an available source");
+                state
+                    .created
+                    .push((target.owner, destination, id.to_string()));
+            },
+            BatchSize::NumIterations(BATCH),
+        )
+    });
+    state.borrow_mut().cancel_created();
+    state.borrow().assert_intact();
+    drop(state);
+
+    group.bench_function("baseline_hashmap", |b| {
+        let mut baseline = Baseline::new(population::IMAGES);
+        let mut rng = Rng::new(0xba5e_11e5);
+        b.iter(|| baseline.cancel_and_restore(rng.below(population::IMAGES)))
+    });
+    group.finish();
+}
+
+/// The floor: what a bare hash map of the same key type, hasher and entry
+/// size costs for one lookup and one update.
+struct Baseline {
+    map: HashMap<ImageId, Record, BuildHasherDefault<DefaultHasher>>,
+    keys: Vec<ImageId>,
+    next: u64,
+}
+
+/// 72 bytes, the size of the model's image record, so that the table has
+/// the same entry size (80 bytes with the key) and the same footprint.
+#[derive(Clone, Copy)]
+struct Record([u64; 9]);
+
+impl Baseline {
+    fn new(entries: usize) -> Baseline {
+        let mut baseline = Baseline {
+            map: HashMap::default(),
+            keys: Vec::with_capacity(entries),
+            next: 0,
+        };
+        for _ in 0..entries {
+            let key = baseline.fresh_key();
+            baseline.map.insert(key, Record([key.number(); 9]));
+            baseline.keys.push(key);
+        }
+        baseline
+    }
+
+    /// Keys as the model makes them: a counter through splitmix64.
+    fn fresh_key(&mut self) -> ImageId {
+        self.next += 1;
+        let mut x = self.next;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ImageId::from_number(x ^ (x >> 31))
+    }
+
+    /// Looks the key in `slot` up, removes it, and inserts a fresh key with
+    /// the same record in its place.
+    fn cancel_and_restore(&mut self, slot: usize) {
+        let key = self.keys[slot];
+        let found = self.map.get(&key).expect("a present key");
+        black_box(found.0[0]);
+        let record = self.map.remove(&key).expect("a present key");
+        let fresh = self.fresh_key();
+        self.map.insert(fresh, record);
+        self.keys[slot] = fresh;
+    }
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(5))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = world_1m
+}
+criterion_main!(benches);

@@ -1,0 +1,88 @@
+//! A mock ECS endpoint for image copies that the Alibaba Cloud SDKs, the
+//! CLI, Terraform and Packer can talk to. See docs/mock-server.md.
+//!
+//! `cargo run --example mock_server -- --listen 127.0.0.1:8080`
+
+mod server;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use ecs_image_copy::Percent;
+
+/// A mock Alibaba Cloud ECS endpoint for image copies.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Copies move only through the Mock* actions, never by themselves.
+    #[arg(long)]
+    manual: bool,
+    /// Copies each region runs at once (for a new world).
+    #[arg(long)]
+    copy_limit: Option<NonZeroU32>,
+    /// Check request signatures; needs at least one --key.
+    #[arg(long)]
+    auth: bool,
+    /// An access key, ID:SECRET[:ACCOUNT] (the account defaults to the ID).
+    #[arg(long = "key", value_parser = parse_key)]
+    keys: Vec<(String, String, String)>,
+    /// Persist the world in FILE (and FILE.journal) and restore it at start.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Do not serve the Mock* control actions.
+    #[arg(long)]
+    no_mock_actions: bool,
+    /// Milliseconds between two automatic progress steps.
+    #[arg(long, default_value_t = 1000)]
+    tick_ms: u64,
+    /// Percent a running copy gains per step.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u8).range(1..=100))]
+    step: u8,
+    /// Do not log one line per request.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn parse_key(text: &str) -> Result<(String, String, String), String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(secret), account) if !id.is_empty() && !secret.is_empty() => Ok((
+            id.to_owned(),
+            secret.to_owned(),
+            account.unwrap_or(id).to_owned(),
+        )),
+        _ => Err("expected ID:SECRET[:ACCOUNT]".to_owned()),
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    if args.auth && args.keys.is_empty() {
+        return Err("--auth needs at least one --key ID:SECRET[:ACCOUNT]".into());
+    }
+    let options = server::Options {
+        manual: args.manual,
+        copy_limit: args.copy_limit,
+        keys: if args.auth { args.keys } else { Vec::new() },
+        mock_actions: !args.no_mock_actions,
+        state: args.state,
+        tick: Duration::from_millis(args.tick_ms.max(1)),
+        step: Percent::new(args.step).ok_or("--step must be 1 to 100")?,
+        log: !args.quiet,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    eprintln!("listening on {}", listener.local_addr()?);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("shutting down");
+    };
+    server::serve(listener, options, shutdown).await?;
+    Ok(())
+}

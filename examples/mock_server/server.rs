@@ -1,0 +1,342 @@
+//! The mock server's shell around the sans-I/O `Endpoint`: sockets, the
+//! clock, the state file and the ticker. All answers come from the crate.
+
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ecs_image_copy::{
+    Applied, Command, Config, Endpoint, EndpointConfig, HttpRequest, HttpResponse,
+    MAX_REQUEST_BYTES, Percent, Timestamp, World,
+};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Copies move only through the Mock* actions.
+    pub manual: bool,
+    /// Copies at once per region, for a new world.
+    pub copy_limit: Option<NonZeroU32>,
+    /// Access keys (ID, secret, account); any key turns authentication on.
+    pub keys: Vec<(String, String, String)>,
+    /// Serve the Mock* control actions.
+    pub mock_actions: bool,
+    /// Where the world is persisted: a snapshot and `<state>.journal`.
+    pub state: Option<PathBuf>,
+    /// How often running copies advance.
+    pub tick: Duration,
+    /// How far they advance each tick.
+    pub step: Percent,
+    /// Print one line per request.
+    pub log: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            manual: false,
+            copy_limit: None,
+            keys: Vec::new(),
+            mock_actions: true,
+            state: None,
+            tick: Duration::from_secs(1),
+            // 0, 15, ..., 90, 100 (finalizing), completed: eight ticks.
+            step: Percent::new(15).unwrap_or(Percent::FULL),
+            log: true,
+        }
+    }
+}
+
+/// The endpoint and its journal, behind one lock, so that the journal's
+/// order is the order in which changes were applied.
+struct Core {
+    endpoint: Endpoint,
+    store: Option<Store>,
+}
+
+/// Commands journalled before a snapshot, at the least. A snapshot costs in
+/// proportion to the world, so the journal may grow as large as the world:
+/// compaction then costs O(1) per command, amortised.
+const COMPACT_AFTER: usize = 10_000;
+
+/// A snapshot of the world and a journal of the commands applied since,
+/// each written and flushed before its answer is sent, so that a killed
+/// server loses nothing it answered with success.
+struct Store {
+    snapshot: PathBuf,
+    journal_path: PathBuf,
+    journal: File,
+    entries: usize,
+}
+
+impl Store {
+    /// Opens the state at `path`: the world it holds, if any, with the
+    /// journal replayed on top.
+    fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Store, World)> {
+        let journal_path = path.with_extension("journal");
+        let mut world = match File::open(path) {
+            Ok(file) => serde_json::from_reader(BufReader::new(file)).map_err(io::Error::other)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fresh(),
+            Err(e) => return Err(e),
+        };
+        let replayed = replay(&journal_path, &mut world)?;
+        let journal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal_path)?;
+        let mut store = Store {
+            snapshot: path.to_owned(),
+            journal_path,
+            journal,
+            entries: replayed,
+        };
+        store.compact(&world)?;
+        Ok((store, world))
+    }
+
+    fn append(&mut self, command: &Command) -> io::Result<()> {
+        let mut line = serde_json::to_vec(command).map_err(io::Error::other)?;
+        line.push(b'\n');
+        // One write of the whole line: a kill can tear it only at the end,
+        // which replay recognises and drops, as its answer was never sent.
+        self.journal.write_all(&line)?;
+        self.entries += 1;
+        Ok(())
+    }
+
+    /// Writes the world as the new snapshot and empties the journal.
+    fn compact(&mut self, world: &World) -> io::Result<()> {
+        let temporary = self.snapshot.with_extension("tmp");
+        let mut file = File::create(&temporary)?;
+        serde_json::to_writer(&mut file, world).map_err(io::Error::other)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &self.snapshot)?;
+        self.journal = File::create(&self.journal_path)?;
+        self.journal.sync_all()?;
+        self.entries = 0;
+        Ok(())
+    }
+}
+
+/// Applies the journal's commands to `world`; returns how many.
+fn replay(journal: &Path, world: &mut World) -> io::Result<usize> {
+    let file = match File::open(journal) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut count = 0;
+    for line in BufReader::new(file).lines() {
+        let Ok(command) = serde_json::from_str::<Command>(&line?) else {
+            eprintln!("state: dropped a torn last journal line");
+            break;
+        };
+        if let Err(error) = command.apply(world) {
+            eprintln!("state: replaying {command:?} failed: {error}");
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+type Shared = Arc<Mutex<Core>>;
+
+fn lock(core: &Shared) -> MutexGuard<'_, Core> {
+    // A panic while holding the lock cannot leave the endpoint half-changed
+    // (its calls are atomic), so a poisoned lock is still good to use.
+    core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now() -> Timestamp {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_unix_seconds(since_epoch.as_secs())
+}
+
+/// Serves on `listener` until `shutdown` resolves, then finishes the
+/// requests in flight and writes a final snapshot.
+pub async fn serve(
+    listener: TcpListener,
+    options: Options,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let core = Arc::new(Mutex::new(start(&options)?));
+    let ticker = (!options.manual).then(|| tokio::spawn(tick(core.clone(), options.clone())));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let core = core.clone();
+        let log = options.log;
+        let service = service_fn(move |request| answer(core.clone(), request, peer, log));
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(graceful.watch(connection));
+    }
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    let mut core = lock(&core);
+    let Core { endpoint, store } = &mut *core;
+    if let Some(store) = store {
+        store.compact(endpoint.world())?;
+    }
+    Ok(())
+}
+
+fn start(options: &Options) -> io::Result<Core> {
+    let mut config = Config::default();
+    if let Some(limit) = options.copy_limit {
+        config = config.with_copy_limit(limit);
+    }
+    let fresh = || World::new(config);
+    let (store, world) = match &options.state {
+        Some(path) => {
+            let (store, world) = Store::open(path, fresh)?;
+            (Some(store), world)
+        }
+        None => (None, fresh()),
+    };
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut endpoint_config = EndpointConfig::default()
+        .with_mock_actions(options.mock_actions)
+        .with_request_id_seed(seed.as_nanos() as u64);
+    for (id, secret, account) in &options.keys {
+        endpoint_config = endpoint_config.with_key(id, secret, account);
+    }
+    Ok(Core {
+        endpoint: Endpoint::new(world, endpoint_config),
+        store,
+    })
+}
+
+/// Applies and journals `command` under the lock; a journal that cannot be
+/// written ends the server, since its answers would no longer survive it.
+fn journal(core: &mut Core, command: &Command) {
+    let Core { endpoint, store } = core;
+    let Some(store) = store else { return };
+    let written = store.append(command).and_then(|()| {
+        let due = store.entries >= COMPACT_AFTER.max(endpoint.world().image_count());
+        if due {
+            store.compact(endpoint.world())
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(error) = written {
+        eprintln!("state: cannot write the journal ({error}); stopping");
+        std::process::exit(1);
+    }
+}
+
+/// Advances running copies every tick, as a real backend would.
+async fn tick(core: Shared, options: Options) {
+    let mut interval = tokio::time::interval(options.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let mut core = lock(&core);
+        let command = Command::AdvanceCopies { step: options.step };
+        let moved = command.apply(core.endpoint.world_mut());
+        if matches!(moved, Ok(Applied::Advanced(moved)) if moved > 0) {
+            journal(&mut core, &command);
+        }
+    }
+}
+
+async fn answer(
+    core: Shared,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    log: bool,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let body = read_body(body).await?;
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    let request = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or("").as_bytes(),
+        headers: &headers,
+        body: &body,
+    };
+    let response = {
+        let mut core = lock(&core);
+        let response = core.endpoint.handle(&request, now());
+        if let Some(command) = &response.applied {
+            journal(&mut core, command);
+        }
+        response
+    };
+    if log {
+        log_line(&response, peer, started.elapsed());
+    }
+    let HttpResponse {
+        status,
+        content_type,
+        body,
+        ..
+    } = response;
+    let mut reply = Response::new(Full::new(Bytes::from(body)));
+    *reply.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    reply.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    Ok(reply)
+}
+
+/// The body, or its first `MAX_REQUEST_BYTES + 1` bytes, which is enough
+/// for the endpoint to refuse it as too large.
+async fn read_body(mut body: Incoming) -> Result<Vec<u8>, hyper::Error> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            bytes.extend_from_slice(&data);
+        }
+        if bytes.len() > MAX_REQUEST_BYTES {
+            bytes.truncate(MAX_REQUEST_BYTES + 1);
+            break;
+        }
+    }
+    Ok(bytes)
+}
+
+fn log_line(response: &HttpResponse, peer: SocketAddr, took: Duration) {
+    let summary = &response.summary;
+    let code = summary.code.map_or("-", |code| code.into());
+    eprintln!(
+        "{peer} {} {} {} {code} {}us {}",
+        summary.action.as_deref().unwrap_or("-"),
+        summary.account.as_deref().unwrap_or("-"),
+        response.status,
+        took.as_micros(),
+        summary.request_id,
+    );
+}

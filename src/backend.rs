@@ -1,0 +1,153 @@
+//! Backend operations: what the embedder's simulated backend does to the
+//! world. These are not ECS actions; they move copies along their lifecycle.
+
+use crate::request::rules;
+use crate::world::{DEFAULT_IMAGE_SIZE_GIB, World};
+use crate::{CopyPhase, CopyTask, EcsError, ImageId, Percent, Timestamp, TransitionError};
+
+/// Why the world refused a backend operation or a [`Command`](crate::Command).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorldError {
+    /// The same condition an ECS action would answer with this error: an
+    /// unknown region or image, an image that is no copy, a bad or taken
+    /// name.
+    #[error(transparent)]
+    Refused(EcsError),
+    /// The copy's phase cannot take this event.
+    #[error(transparent)]
+    Transition(TransitionError),
+}
+
+impl From<EcsError> for WorldError {
+    fn from(error: EcsError) -> WorldError {
+        WorldError::Refused(error)
+    }
+}
+
+impl From<TransitionError> for WorldError {
+    fn from(error: TransitionError) -> WorldError {
+        WorldError::Transition(error)
+    }
+}
+
+impl World {
+    /// Creates an ordinary, `Available` image named `name`, owned by `owner`,
+    /// in `region`, as if the account had made it from an instance.
+    pub fn create_image(
+        &mut self,
+        owner: &str,
+        region: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<ImageId, WorldError> {
+        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        if !rules::image_name(name) {
+            return Err(EcsError::ImageNameMalformed.into());
+        }
+        let taken = self
+            .accounts
+            .find(owner)
+            .is_some_and(|account| self.name_taken(account, region, name));
+        if taken {
+            return Err(EcsError::ImageNameDuplicated.into());
+        }
+        let owner = self.accounts.intern(owner);
+        let size = DEFAULT_IMAGE_SIZE_GIB;
+        Ok(self.insert_image(owner, region, name, size, now, None, None))
+    }
+
+    /// The copy's transfer reached `progress`; at 100% it is finalizing.
+    pub fn set_copy_progress(
+        &mut self,
+        region: &str,
+        image: ImageId,
+        progress: Percent,
+    ) -> Result<CopyTask, WorldError> {
+        self.update_task(region, image, |task| task.progress_to(progress))
+    }
+
+    /// The copy completes. A copy still copying first reaches 100%, as a
+    /// real backend reports it, so that it passes through finalizing.
+    pub fn complete_copy(&mut self, region: &str, image: ImageId) -> Result<CopyTask, WorldError> {
+        self.update_task(region, image, |task| match task.phase() {
+            CopyPhase::Copying => task.progress_to(Percent::FULL)?.complete(),
+            _ => task.complete(),
+        })
+    }
+
+    /// The copy fails, keeping its progress; a queued copy fails too.
+    pub fn fail_copy(&mut self, region: &str, image: ImageId) -> Result<CopyTask, WorldError> {
+        self.update_task(region, image, CopyTask::fail)
+    }
+
+    /// Sets whether CancelCopyImage may cancel the copy while it runs.
+    pub fn set_cancellable(
+        &mut self,
+        region: &str,
+        image: ImageId,
+        cancellable: bool,
+    ) -> Result<CopyTask, WorldError> {
+        self.update_task(region, image, |task| Ok(task.with_cancellable(cancellable)))
+    }
+
+    /// One tick of simulated time: every running copy's progress goes up by
+    /// `step` (capped at 100%, which makes it finalizing), and every copy
+    /// that was finalizing completes. Copies that a completion starts wait
+    /// for the next tick. Returns how many copies changed.
+    pub fn advance_copies(&mut self, step: Percent) -> usize {
+        let mut changed = 0;
+        for region in 0..self.regions.len() {
+            let running: Vec<ImageId> = self.regions[region].running.values().copied().collect();
+            for id in running {
+                let Some(phase) = self.copy_phase(id) else {
+                    continue;
+                };
+                let before = self.images.get(&id).and_then(|image| image.copy);
+                let step_task = |task: CopyTask| match phase {
+                    CopyPhase::Finalizing => task.complete(),
+                    _ => {
+                        let to = task.progress().get().saturating_add(step.get()).min(100);
+                        task.progress_to(Percent::new(to).unwrap_or(Percent::FULL))
+                    }
+                };
+                if self.update_task_at(region as u32, id, step_task).is_ok()
+                    && before != self.images.get(&id).and_then(|image| image.copy)
+                {
+                    changed += 1;
+                }
+            }
+        }
+        changed
+    }
+
+    fn update_task(
+        &mut self,
+        region: &str,
+        image: ImageId,
+        event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
+    ) -> Result<CopyTask, WorldError> {
+        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        self.update_task_at(region, image, event)
+    }
+
+    /// Applies `event` to the copy `image` in `region`, then moves it out of
+    /// its queue or slot if it ended.
+    fn update_task_at(
+        &mut self,
+        region: u32,
+        image: ImageId,
+        event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
+    ) -> Result<CopyTask, WorldError> {
+        let found = self.images.get_mut(&image).filter(|i| i.region == region);
+        let found = found.ok_or(EcsError::ImageNotFound)?;
+        let seq = found.seq;
+        let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
+        let task = event(copy.task)?;
+        copy.task = task;
+        if task.phase().is_terminal() {
+            self.release_slot(region, seq);
+        }
+        Ok(task)
+    }
+}

@@ -1,0 +1,348 @@
+//! The error catalog: every ECS error this crate answers, as one table.
+//!
+//! Like the `http` crate's status codes, a single declarative table below
+//! generates the [`EcsError`] variants, their wire code, HTTP status and
+//! message, their `Display` text and the rendered docs. Messages are the
+//! service's own, byte for byte, misspellings included.
+
+/// The error code an ECS endpoint puts in an error body's `Code`.
+///
+/// [`Display`](core::fmt::Display) and [`FromStr`](core::str::FromStr) use
+/// the dotted wire spelling.
+///
+/// ```
+/// use ecs_image_copy::ErrorCode;
+///
+/// assert_eq!(ErrorCode::InvalidRegionIdNotFound.to_string(), "InvalidRegionId.NotFound");
+/// assert_eq!("CancelNotSupported".parse(), Ok(ErrorCode::CancelNotSupported));
+/// ```
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::AsRefStr,
+)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `InvalidRegionId.NotFound`
+    #[strum(serialize = "InvalidRegionId.NotFound")]
+    InvalidRegionIdNotFound,
+    /// `InvalidImageId.NotFound`
+    #[strum(serialize = "InvalidImageId.NotFound")]
+    InvalidImageIdNotFound,
+    /// `IncorrectImageStatus`
+    IncorrectImageStatus,
+    /// `InvalidDescription.Malformed`
+    #[strum(serialize = "InvalidDescription.Malformed")]
+    InvalidDescriptionMalformed,
+    /// `CancelNotSupported`
+    CancelNotSupported,
+    /// `ImageCreatedNotFromCopy`, newer pages' code for an image that is no copy.
+    ImageCreatedNotFromCopy,
+    /// `InvalidImageName.Malformed`
+    #[strum(serialize = "InvalidImageName.Malformed")]
+    InvalidImageNameMalformed,
+    /// `InvalidImageName.Duplicated`
+    #[strum(serialize = "InvalidImageName.Duplicated")]
+    InvalidImageNameDuplicated,
+    /// `SourceRegion.NotFound`
+    #[strum(serialize = "SourceRegion.NotFound")]
+    SourceRegionNotFound,
+    /// `DestinationRegion.NotFound`
+    #[strum(serialize = "DestinationRegion.NotFound")]
+    DestinationRegionNotFound,
+    /// `InvalidParameter.EncryptedIllegal`
+    #[strum(serialize = "InvalidParameter.EncryptedIllegal")]
+    InvalidParameterEncryptedIllegal,
+    /// `MissingParameter`
+    MissingParameter,
+    /// `InvalidParameter`
+    InvalidParameter,
+    /// `IdempotentParameterMismatch`
+    IdempotentParameterMismatch,
+    /// `DryRunOperation`
+    DryRunOperation,
+    /// `InvalidAction.NotFound`
+    #[strum(serialize = "InvalidAction.NotFound")]
+    InvalidActionNotFound,
+    /// `InternalError`
+    InternalError,
+    /// `InvalidVersion`
+    InvalidVersion,
+    /// `UnsupportedHTTPMethod`
+    #[strum(serialize = "UnsupportedHTTPMethod")]
+    UnsupportedHttpMethod,
+    /// `RequestEntityTooLarge`
+    RequestEntityTooLarge,
+    /// `SignatureDoesNotMatch`
+    SignatureDoesNotMatch,
+    /// `IncompleteSignature`
+    IncompleteSignature,
+    /// `InvalidAccessKeyId.NotFound`
+    #[strum(serialize = "InvalidAccessKeyId.NotFound")]
+    InvalidAccessKeyIdNotFound,
+    /// `SignatureNonceUsed`
+    SignatureNonceUsed,
+    /// `IllegalTimestamp`
+    IllegalTimestamp,
+    /// `InvalidOperation.CopyPhase`, of the mock control actions.
+    #[strum(serialize = "InvalidOperation.CopyPhase")]
+    InvalidOperationCopyPhase,
+}
+
+/// Where an error's message comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, strum::Display)]
+#[non_exhaustive]
+pub enum Provenance {
+    /// The CancelCopyImage page this crate started from (the seed).
+    #[strum(serialize = "CancelCopyImage page")]
+    CancelCopyImagePage,
+    /// The CopyImage page.
+    #[strum(serialize = "CopyImage page")]
+    CopyImagePage,
+    /// ECS's common errors, message seen in Alibaba's docs or SDKs.
+    #[strum(serialize = "common errors")]
+    CommonErrors,
+    /// Code known, message unconfirmed: this crate's wording.
+    #[strum(serialize = "this crate's wording")]
+    Decided,
+}
+
+macro_rules! catalog {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident: $status:literal $code:ident $message:literal, $from:ident;
+    )+) => {
+        /// An ECS error: one row of the catalog, with its exact wire code,
+        /// HTTP status and message.
+        ///
+        /// `Display` writes `Code: Message`.
+        ///
+        /// ```
+        /// use ecs_image_copy::{EcsError, ErrorCode};
+        ///
+        /// let error = EcsError::CopyFinished;
+        /// assert_eq!(error.code(), ErrorCode::IncorrectImageStatus);
+        /// assert_eq!(error.status(), 400);
+        /// assert_eq!(error.message(), "The image is copied finished.");
+        /// assert_eq!(error.to_string(), "IncorrectImageStatus: The image is copied finished.");
+        /// ```
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, thiserror::Error)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        #[non_exhaustive]
+        pub enum EcsError {
+            $(
+                $(#[doc = $doc])+
+                #[doc = concat!("\n\nHTTP ", stringify!($status), ": \"", $message, "\"")]
+                #[error("{}: {}", ErrorCode::$code, $message)]
+                $name,
+            )+
+        }
+
+        impl EcsError {
+            /// Every error in the catalog, in table order.
+            pub const ALL: &'static [EcsError] = &[$(EcsError::$name),+];
+
+            /// The wire `Code`.
+            pub const fn code(self) -> ErrorCode {
+                match self { $(EcsError::$name => ErrorCode::$code),+ }
+            }
+
+            /// The HTTP status the error is answered with.
+            pub const fn status(self) -> u16 {
+                match self { $(EcsError::$name => $status),+ }
+            }
+
+            /// The wire `Message`, byte for byte.
+            pub const fn message(self) -> &'static str {
+                match self { $(EcsError::$name => $message),+ }
+            }
+
+            /// Where the message comes from.
+            pub const fn provenance(self) -> Provenance {
+                match self { $(EcsError::$name => Provenance::$from),+ }
+            }
+        }
+    };
+}
+
+catalog! {
+    /// The region in `RegionId` does not exist.
+    RegionNotFound: 404 InvalidRegionIdNotFound
+        "The specified RegionId does not exist.", CancelCopyImagePage;
+    /// No image with that ID is visible to the caller in that region. Another
+    /// account's image and a cancelled copy answer this too.
+    ImageNotFound: 404 InvalidImageIdNotFound
+        "The specified ImageId does not exist.", CancelCopyImagePage;
+    /// Cancel of a completed copy.
+    CopyFinished: 400 IncorrectImageStatus
+        "The image is copied finished.", CancelCopyImagePage;
+    /// A description that is not 2 to 256 characters or starts with
+    /// `http://` or `https://`.
+    DescriptionMalformed: 400 InvalidDescriptionMalformed
+        "The specified description is wrongly formed.", CancelCopyImagePage;
+    /// Cancel of a copy that is finalizing: its snapshot data is all copied.
+    SnapshotNotCopying: 400 IncorrectImageStatus
+        "The specified snapshot is not coping.", CancelCopyImagePage;
+    /// Cancel of an image that is not the destination of a copy.
+    ImageNotCopying: 400 IncorrectImageStatus
+        "The specified image is not coping.", CancelCopyImagePage;
+    /// Cancel of a failed copy.
+    CopyFailed: 400 IncorrectImageStatus
+        "The Image copy has been failed.", CancelCopyImagePage;
+    /// Cancel of a copy created as not cancellable, while it still runs.
+    CancelNotSupported: 400 CancelNotSupported
+        "The specified image copying can not be cancelled.", CancelCopyImagePage;
+    /// A `DestinationImageName` that breaks the naming rules.
+    ImageNameMalformed: 400 InvalidImageNameMalformed
+        "The specified destination Image name is wrongly formed.", CopyImagePage;
+    /// CopyImage from a region that does not exist.
+    SourceRegionNotFound: 400 SourceRegionNotFound
+        "The source region not found", CopyImagePage;
+    /// CopyImage to a region that does not exist.
+    DestinationRegionNotFound: 400 DestinationRegionNotFound
+        "The destination region not found", CopyImagePage;
+    /// CopyImage of an image that is not `Available`.
+    ImageNotAvailable: 400 IncorrectImageStatus
+        "The image not available.", CopyImagePage;
+    /// CopyImage to a name the caller already uses in the destination region.
+    ImageNameDuplicated: 400 InvalidImageNameDuplicated
+        "The destination image is exist.", CopyImagePage;
+    /// `KMSKeyId` given without `Encrypted=true`.
+    EncryptedIllegal: 400 InvalidParameterEncryptedIllegal
+        "The specified parameter Encrypted must be true when kmsKeyId is not empty.", CopyImagePage;
+    /// The request has no `RegionId`.
+    MissingRegionId: 400 MissingParameter
+        "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The request has no `ImageId`.
+    MissingImageId: 400 MissingParameter
+        "The input parameter \"ImageId\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// A parameter's value breaks its constraint.
+    InvalidParameter: 400 InvalidParameter
+        "The specified parameter is not valid.", CommonErrors;
+    /// A `ClientToken` reused with different parameters.
+    IdempotentParameterMismatch: 400 IdempotentParameterMismatch
+        "The request uses the same client token as a previous, but non-identical request.", Decided;
+    /// A dry run whose checks all passed; nothing was changed.
+    DryRunOperation: 400 DryRunOperation
+        "Request validation has been passed with DryRun flag set.", Decided;
+    /// An `Action` this endpoint does not know.
+    ActionNotFound: 400 InvalidActionNotFound
+        "Specified api is not found, please check your url and method.", Decided;
+    /// The service failed for a reason the caller cannot act on.
+    InternalError: 500 InternalError
+        "The request processing has failed due to some unknown error.", CommonErrors;
+    /// The request has no `Action` (nor `x-acs-action` header).
+    MissingAction: 400 MissingParameter
+        "The input parameter \"Action\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The request has no `Version` (nor `x-acs-version` header).
+    MissingVersion: 400 MissingParameter
+        "The input parameter \"Version\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// A `Version` other than `2014-05-26`.
+    InvalidVersion: 400 InvalidVersion
+        "Specified parameter Version is not valid.", Decided;
+    /// A method other than GET and POST.
+    UnsupportedHttpMethod: 400 UnsupportedHttpMethod
+        "This http method is not supported.", Decided;
+    /// A query string or body over 64 KiB.
+    RequestTooLarge: 413 RequestEntityTooLarge
+        "The request is larger than 64 KiB.", Decided;
+    /// A signature that does not match the request and the key's secret.
+    SignatureDoesNotMatch: 400 SignatureDoesNotMatch
+        "Specified signature is not matched with our calculation.", CommonErrors;
+    /// A signed request that lacks a part of its signature.
+    IncompleteSignature: 400 IncompleteSignature
+        "The request signature does not conform to Aliyun standards.", Decided;
+    /// An `AccessKeyId` the endpoint does not know.
+    AccessKeyNotFound: 404 InvalidAccessKeyIdNotFound
+        "Specified access key is not found.", CommonErrors;
+    /// A `SignatureNonce` that an earlier request used.
+    SignatureNonceUsed: 400 SignatureNonceUsed
+        "Specified signature nonce was used already.", Decided;
+    /// A `Timestamp` more than 15 minutes from the endpoint's time.
+    IllegalTimestamp: 400 IllegalTimestamp
+        "Specified time stamp or date value is expired.", Decided;
+    /// The mock actions' `ImageName` is absent.
+    MissingImageName: 400 MissingParameter
+        "The input parameter \"ImageName\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The mock actions' `Progress` is absent.
+    MissingProgress: 400 MissingParameter
+        "The input parameter \"Progress\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The mock actions' `Cancellable` is absent.
+    MissingCancellable: 400 MissingParameter
+        "The input parameter \"Cancellable\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// A mock control action that the copy's phase cannot take.
+    CopyPhaseMismatch: 400 InvalidOperationCopyPhase
+        "The copy is not in a phase that allows this operation.", Decided;
+}
+
+/// Wordings seen on the wire for a catalog error that this crate words
+/// differently: `(code, message, the error this crate emits instead)`.
+///
+/// The seed lists "The image has completed copy." beside "The image is copied
+/// finished." for the same condition, and newer pages say "The image copy has
+/// completed."; this crate emits the first wording of the seed.
+pub const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
+    (
+        ErrorCode::IncorrectImageStatus,
+        "The image has completed copy.",
+        EcsError::CopyFinished,
+    ),
+    (
+        ErrorCode::IncorrectImageStatus,
+        "The image copy has completed.",
+        EcsError::CopyFinished,
+    ),
+    (
+        ErrorCode::CancelNotSupported,
+        "The specified image coping can not be cancelled.",
+        EcsError::CancelNotSupported,
+    ),
+    (
+        ErrorCode::ImageCreatedNotFromCopy,
+        "The specified image is not the target image of a copy action.",
+        EcsError::ImageNotCopying,
+    ),
+    (
+        ErrorCode::InvalidDescriptionMalformed,
+        "The specified destination description is wrongly formed.",
+        EcsError::DescriptionMalformed,
+    ),
+];
+
+impl EcsError {
+    /// The catalog entry for a `Code` and `Message` seen on the wire, such as
+    /// from a real ECS endpoint, or `None` for one this crate does not know.
+    ///
+    /// Known alternative wordings ([`WIRE_ALIASES`]) map to the entry this
+    /// crate emits for the same condition.
+    ///
+    /// ```
+    /// use ecs_image_copy::EcsError;
+    ///
+    /// let seen = EcsError::from_wire("IncorrectImageStatus", "The image has completed copy.");
+    /// assert_eq!(seen, Some(EcsError::CopyFinished));
+    /// assert_eq!(EcsError::from_wire("IncorrectImageStatus", "Something else."), None);
+    /// ```
+    pub fn from_wire(code: &str, message: &str) -> Option<EcsError> {
+        let code: ErrorCode = code.parse().ok()?;
+        let own = EcsError::ALL
+            .iter()
+            .find(|error| error.code() == code && error.message() == message);
+        let alias = || {
+            WIRE_ALIASES
+                .iter()
+                .find(|(alias_code, text, _)| *alias_code == code && *text == message)
+                .map(|(_, _, error)| error)
+        };
+        own.or_else(alias).copied()
+    }
+}

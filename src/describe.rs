@@ -1,0 +1,233 @@
+//! DescribeImages: what the caller sees of their images.
+
+use crate::request::rules::given;
+use crate::world::{Image, World};
+use crate::{CopyTask, DescribeImages, EcsError, ImageId, ImageStatus, Percent, Timestamp};
+
+/// Most IDs one DescribeImages call may list.
+pub const MAX_DESCRIBED_IDS: usize = 100;
+
+/// One page of DescribeImages' answer.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ImagePage<'w> {
+    /// How many images match, over all pages.
+    pub total_count: usize,
+    /// The page this is, from 1.
+    pub page_number: u32,
+    /// The page size asked for.
+    pub page_size: u32,
+    /// The images on this page, newest first.
+    pub images: Vec<ImageView<'w>>,
+}
+
+/// One image as DescribeImages shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageView<'w> {
+    id: ImageId,
+    region: &'w str,
+    owner: &'w str,
+    image: &'w Image,
+}
+
+impl<'w> ImageView<'w> {
+    /// `ImageId`.
+    pub fn id(&self) -> ImageId {
+        self.id
+    }
+
+    /// The region the image is in.
+    pub fn region(&self) -> &'w str {
+        self.region
+    }
+
+    /// The account that owns the image.
+    pub fn owner(&self) -> &'w str {
+        self.owner
+    }
+
+    /// `ImageName`; empty for a copy made without `DestinationImageName`.
+    pub fn name(&self) -> &'w str {
+        &self.image.name
+    }
+
+    /// `Description`; empty when none was given.
+    pub fn description(&self) -> &'w str {
+        self.image.details.as_ref().map_or("", |d| &d.description)
+    }
+
+    /// `Status`.
+    pub fn status(&self) -> ImageStatus {
+        match self.image.copy {
+            // A cancelled copy is deleted from the world, so it has a status.
+            Some(copy) => copy.task.status().unwrap_or(ImageStatus::UnAvailable),
+            None => ImageStatus::Available,
+        }
+    }
+
+    /// `Progress`: a copy's progress, `100%` for any other image.
+    pub fn progress(&self) -> Percent {
+        self.image
+            .copy
+            .map_or(Percent::FULL, |copy| copy.task.progress())
+    }
+
+    /// `IsCopied`: whether the image is the destination of a copy.
+    pub fn is_copied(&self) -> bool {
+        self.image.copy.is_some()
+    }
+
+    /// `CreationTime`.
+    pub fn creation_time(&self) -> Timestamp {
+        self.image.created
+    }
+
+    /// `ImageOwnerAlias`: always `self`, as only the caller's images show.
+    pub fn owner_alias(&self) -> &'static str {
+        "self"
+    }
+
+    /// `Size` in GiB.
+    pub fn size_gib(&self) -> u32 {
+        self.image.size_gib
+    }
+
+    /// `Tags`, as (`TagKey`, `TagValue`) pairs in the order given.
+    pub fn tags(&self) -> impl Iterator<Item = (&'w str, &'w str)> + 'w {
+        let tags = self.image.details.as_ref().map_or(&[][..], |d| &d.tags[..]);
+        tags.iter().map(|(key, value)| (&**key, &**value))
+    }
+
+    /// Whether the copy is encrypted (`false` for an image that is no copy).
+    pub fn is_encrypted(&self) -> bool {
+        self.image.details.as_ref().is_some_and(|d| d.encrypted)
+    }
+
+    /// The copy task, for an image that is the destination of a copy.
+    pub fn copy_task(&self) -> Option<CopyTask> {
+        self.image.copy.map(|copy| copy.task)
+    }
+
+    /// The image this one is a copy of.
+    pub fn source_image(&self) -> Option<ImageId> {
+        self.image.copy.map(|copy| copy.source)
+    }
+}
+
+/// DescribeImages' filters, checked.
+struct Filter<'a> {
+    statuses: [bool; ImageStatus::ALL.len()],
+    name: Option<&'a str>,
+    page_number: u32,
+    page_size: u32,
+}
+
+impl<'a> Filter<'a> {
+    fn parse(request: &DescribeImages<'a>) -> Result<Filter<'a>, EcsError> {
+        let mut statuses = [false; ImageStatus::ALL.len()];
+        let listed = request.status.unwrap_or_default();
+        for status in listed.split(',').filter(|s| !s.is_empty()) {
+            let status: ImageStatus = status.parse().map_err(|_| EcsError::InvalidParameter)?;
+            statuses[status as usize] = true;
+        }
+        if !statuses.contains(&true) {
+            statuses[ImageStatus::Available as usize] = true;
+        }
+        let page_number = request.page_number.unwrap_or(1);
+        let page_size = request.page_size.unwrap_or(10);
+        let paging_valid = page_number >= 1 && (1..=100).contains(&page_size);
+        let alias_valid = given(request.image_owner_alias)
+            .is_none_or(|alias| ["self", "system", "others", "marketplace"].contains(&alias));
+        if !paging_valid || !alias_valid {
+            return Err(EcsError::InvalidParameter);
+        }
+        Ok(Filter {
+            statuses,
+            name: given(request.image_name),
+            page_number,
+            page_size,
+        })
+    }
+
+    fn admits(&self, view: &ImageView<'_>) -> bool {
+        self.statuses[view.status() as usize] && self.name.is_none_or(|name| view.name() == name)
+    }
+}
+
+impl World {
+    pub(crate) fn view<'w>(&'w self, id: ImageId, image: &'w Image) -> ImageView<'w> {
+        ImageView {
+            id,
+            region: self.region_name(image.region),
+            owner: self.accounts.name(image.owner),
+            image,
+        }
+    }
+
+    /// The image `id`, whoever owns it: the backend's view, for embedders
+    /// and tests. A cancelled copy is gone.
+    pub fn image(&self, id: ImageId) -> Option<ImageView<'_>> {
+        self.images.get(&id).map(|image| self.view(id, image))
+    }
+
+    /// DescribeImages as `caller`: a page of their images in the region
+    /// that pass the filters, newest first.
+    pub fn describe_images(
+        &self,
+        caller: &str,
+        request: &DescribeImages<'_>,
+    ) -> Result<ImagePage<'_>, EcsError> {
+        let region = given(request.region_id).ok_or(EcsError::MissingRegionId)?;
+        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        let filter = Filter::parse(request)?;
+        let ids: Vec<&str> = given(request.image_id)
+            .map(|ids| ids.split(',').filter(|id| !id.is_empty()).collect())
+            .unwrap_or_default();
+        if ids.len() > MAX_DESCRIBED_IDS {
+            return Err(EcsError::InvalidParameter);
+        }
+        let mut matches = self.candidates(caller, region, &ids, request.image_owner_alias);
+        matches.retain(|view| filter.admits(view));
+        let total_count = matches.len();
+        let skip = (filter.page_number as usize - 1).saturating_mul(filter.page_size as usize);
+        let images = matches
+            .into_iter()
+            .skip(skip)
+            .take(filter.page_size as usize)
+            .collect();
+        Ok(ImagePage {
+            total_count,
+            page_number: filter.page_number,
+            page_size: filter.page_size,
+            images,
+        })
+    }
+
+    /// The caller's images in the region, newest first: those named in
+    /// `ids` if any, else all of them.
+    fn candidates(
+        &self,
+        caller: &str,
+        region: u32,
+        ids: &[&str],
+        owner_alias: Option<&str>,
+    ) -> Vec<ImageView<'_>> {
+        let own = given(owner_alias).is_none_or(|alias| alias == "self");
+        let Some(owner) = self.accounts.find(caller).filter(|_| own) else {
+            return Vec::new();
+        };
+        if ids.is_empty() {
+            let range = (owner, region, 0)..=(owner, region, u64::MAX);
+            let listed = self.listing.range(range).rev();
+            return listed.filter_map(|(_, &id)| self.image(id)).collect();
+        }
+        let mut found: Vec<(u64, ImageView<'_>)> = ids
+            .iter()
+            .filter_map(|id| self.visible(caller, region, id))
+            .map(|(id, image)| (image.seq, self.view(id, image)))
+            .collect();
+        found.sort_by_key(|(seq, _)| core::cmp::Reverse(*seq));
+        found.dedup_by_key(|(seq, _)| *seq);
+        found.into_iter().map(|(_, view)| view).collect()
+    }
+}

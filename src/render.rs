@@ -1,0 +1,119 @@
+//! Markdown and Mermaid renderings of the tables, for generated docs.
+//!
+//! `docs/semantics.md` and `docs/errors.md` embed these; a test fails when
+//! the files drift from the tables.
+
+use core::fmt::Write;
+
+use crate::transition::{Guard, Outcome, TRANSITIONS};
+use crate::{Check, CopyPhase, EcsError, EventKind};
+
+/// The transition table as a Markdown decision table, one row per
+/// (phase, event, guard).
+///
+/// ```
+/// let table = ecs_image_copy::render::decision_table();
+/// assert!(table.contains("| Finalizing | cancel | always | refused: 400 `IncorrectImageStatus` \"The specified snapshot is not coping.\" |"));
+/// ```
+pub fn decision_table() -> String {
+    let mut out = String::from("| phase | event | when | outcome |\n|---|---|---|---|\n");
+    for t in TRANSITIONS {
+        let outcome = match t.outcome {
+            Outcome::Enter(phase) => format!("enters {phase}"),
+            Outcome::Refuse(error) => format!("refused: {}", wire(error)),
+            Outcome::Reject => "rejected: `TransitionError::NotAllowed`".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {outcome} |",
+            t.from,
+            t.event,
+            guard(t.guard)
+        );
+    }
+    out
+}
+
+/// The legal moves of the transition table as a Mermaid `stateDiagram-v2`.
+pub fn state_diagram() -> String {
+    let mut out = String::from("stateDiagram-v2\n    [*] --> Queued: CopyImage\n");
+    for t in TRANSITIONS {
+        if let Outcome::Enter(to) = t.outcome {
+            let label = match t.guard {
+                Guard::Always => t.event.to_string(),
+                other => format!("{} [{}]", t.event, guard(other)),
+            };
+            let _ = writeln!(out, "    {} --> {to}: {label}", t.from);
+        }
+    }
+    for phase in CopyPhase::ALL.into_iter().filter(|p| p.is_terminal()) {
+        let _ = writeln!(out, "    {phase} --> [*]");
+    }
+    out
+}
+
+/// The error catalog as a Markdown table.
+pub fn error_catalog() -> String {
+    let mut out =
+        String::from("| error | HTTP | code | message | message from |\n|---|---|---|---|---|\n");
+    for &error in EcsError::ALL {
+        let _ = writeln!(
+            out,
+            "| `{error:?}` | {} | `{}` | {} | {} |",
+            error.status(),
+            error.code(),
+            error.message(),
+            error.provenance()
+        );
+    }
+    out
+}
+
+/// The cancel column of the table: what CancelCopyImage answers per phase.
+pub fn cancel_table() -> String {
+    let mut out = String::from("| phase | when | CancelCopyImage answers |\n|---|---|---|\n");
+    let cancels = TRANSITIONS.iter().filter(|t| t.event == EventKind::Cancel);
+    for t in cancels {
+        let answer = match t.outcome {
+            Outcome::Enter(phase) => format!("200, the copy is {phase}"),
+            Outcome::Refuse(error) => wire(error),
+            Outcome::Reject => continue,
+        };
+        let _ = writeln!(out, "| {} | {} | {answer} |", t.from, guard(t.guard));
+    }
+    out
+}
+
+/// An action's checks as a numbered Markdown list, in precedence order.
+pub fn checks(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for (number, check) in checks.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. {}: {}",
+            number + 1,
+            check.condition,
+            wire(check.error)
+        );
+    }
+    out
+}
+
+fn wire(error: EcsError) -> String {
+    format!(
+        "{} `{}` \"{}\"",
+        error.status(),
+        error.code(),
+        error.message()
+    )
+}
+
+fn guard(guard: Guard) -> &'static str {
+    match guard {
+        Guard::Always => "always",
+        Guard::Cancellable => "cancellable",
+        Guard::NotCancellable => "not cancellable",
+        Guard::Below100 => "N < 100%",
+        Guard::At100 => "N = 100%",
+    }
+}

@@ -1,0 +1,613 @@
+//! The endpoint: an HTTP request's parts in, a status and a body out.
+
+use std::borrow::Cow;
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::auth::{AccessKey, Authenticator, Credentials};
+use super::body::{Format, Node};
+use super::failure::Failure;
+use super::params::{self, MAX_REQUEST_BYTES, Parameters};
+use crate::{
+    Applied, Command, CopyImageParams, CopyTask, DescribeImages, EcsError, ErrorCode, ImageId,
+    ImagePage, ImageView, Percent, Timestamp, World,
+};
+
+/// The API version this endpoint speaks.
+pub const API_VERSION: &str = "2014-05-26";
+
+/// The parts of an HTTP request the endpoint reads, borrowed from the
+/// server's own request type.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpRequest<'a> {
+    /// `GET` or `POST`; anything else is refused.
+    pub method: &'a str,
+    /// The path as sent, percent-encoded (signature V3 signs it).
+    pub path: &'a str,
+    /// The raw query string, without the `?`.
+    pub query: &'a [u8],
+    /// Every header, names in any case.
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// The raw body; parameters are read from it for a form POST.
+    pub body: &'a [u8],
+}
+
+/// The endpoint's answer.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The command the request applied to the world, if it changed or may
+    /// have changed it: a server that persists the world journals it before
+    /// it sends the answer.
+    pub applied: Option<Command>,
+    /// What the request was, for the server's log.
+    pub summary: Summary,
+}
+
+/// Who asked what, and the answer's error code: one log line's worth.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+#[non_exhaustive]
+pub struct Summary {
+    /// The action, once known.
+    pub action: Option<String>,
+    /// The account, once known.
+    pub account: Option<String>,
+    /// The error's code, for a failed request.
+    pub code: Option<ErrorCode>,
+    /// The request's `RequestId`.
+    pub request_id: String,
+}
+
+/// How an [`Endpoint`] authenticates and what it serves.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    keys: Vec<(String, AccessKey)>,
+    mock_actions: bool,
+    request_id_seed: u64,
+    host_id: String,
+}
+
+impl Default for EndpointConfig {
+    /// Authentication off, no mock actions, `HostId` `ecs.aliyuncs.com`.
+    fn default() -> EndpointConfig {
+        EndpointConfig {
+            keys: Vec::new(),
+            mock_actions: false,
+            request_id_seed: 0,
+            host_id: "ecs.aliyuncs.com".to_owned(),
+        }
+    }
+}
+
+impl EndpointConfig {
+    /// Turns authentication on (if it was off) and accepts the access key
+    /// `id` with `secret`, acting as `account`.
+    pub fn with_key(mut self, id: &str, secret: &str, account: &str) -> EndpointConfig {
+        let key = AccessKey {
+            secret: secret.to_owned(),
+            account: account.to_owned(),
+        };
+        self.keys.retain(|(known, _)| known != id);
+        self.keys.push((id.to_owned(), key));
+        self
+    }
+
+    /// Serves the mock control actions (`MockCreateImage`, ...) too.
+    pub fn with_mock_actions(mut self, enabled: bool) -> EndpointConfig {
+        self.mock_actions = enabled;
+        self
+    }
+
+    /// Request IDs are a function of this seed and a counter.
+    pub fn with_request_id_seed(mut self, seed: u64) -> EndpointConfig {
+        self.request_id_seed = seed;
+        self
+    }
+
+    /// The `HostId` of error bodies when the request has no `Host` header.
+    pub fn with_host_id(mut self, host_id: &str) -> EndpointConfig {
+        self.host_id = host_id.to_owned();
+        self
+    }
+}
+
+/// An ECS endpoint for image copies, sans I/O: it parses requests, checks
+/// signatures, runs the actions on its [`World`] and writes the answers,
+/// and leaves sockets, clocks and files to its caller.
+///
+/// ```
+/// use ecs_image_copy::{Endpoint, EndpointConfig, HttpRequest, Timestamp, World};
+///
+/// let mut endpoint = Endpoint::new(World::default(), EndpointConfig::default());
+/// let request = HttpRequest {
+///     method: "GET",
+///     path: "/",
+///     query: b"Action=CancelCopyImage&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou",
+///     headers: &[],
+///     body: b"",
+/// };
+/// let response = endpoint.handle(&request, Timestamp::from_unix_seconds(1_795_780_800));
+/// assert_eq!(response.status, 400);
+/// let body = String::from_utf8(response.body).unwrap();
+/// assert!(body.contains(r#""Code":"MissingParameter""#));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    world: World,
+    auth: Authenticator,
+    mock_actions: bool,
+    host_id: String,
+    request_ids: RequestIds,
+}
+
+/// What a served request answers: its fields after `RequestId`, and the
+/// command it applied.
+struct Served<'w> {
+    fields: Vec<(&'static str, Node<'w>)>,
+    applied: Option<Command>,
+}
+
+impl Endpoint {
+    /// An endpoint serving `world`.
+    pub fn new(world: World, config: EndpointConfig) -> Endpoint {
+        Endpoint {
+            world,
+            auth: Authenticator::new(config.keys.into_iter().collect()),
+            mock_actions: config.mock_actions,
+            host_id: config.host_id,
+            request_ids: RequestIds {
+                seed: config.request_id_seed,
+                next: 0,
+            },
+        }
+    }
+
+    /// The world the endpoint serves.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The world, to change it directly, e.g. to replay a journal.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Answers one request at time `now`. Never panics: every malformed
+    /// request gets a 4xx, and a request that fails changes nothing in the
+    /// world (a signed request spends its nonce).
+    pub fn handle(&mut self, request: &HttpRequest<'_>, now: Timestamp) -> HttpResponse {
+        let request_id = self.request_ids.next_id();
+        let mut summary = Summary {
+            request_id: request_id.clone(),
+            ..Summary::default()
+        };
+        let mut format = format_from_accept(request.headers);
+        let (status, body, applied, root) =
+            match self.serve(request, now, &mut format, &mut summary) {
+                Ok((action, served)) => {
+                    let mut fields = vec![("RequestId", text(request_id))];
+                    fields.extend(served.fields);
+                    let root = format!("{action}Response");
+                    (200, Node::Object(fields), served.applied, root)
+                }
+                Err(failure) => {
+                    summary.code = Some(failure.error.code());
+                    let body = self.error_body(request.headers, &request_id, &failure);
+                    (failure.error.status(), body, None, "Error".to_owned())
+                }
+            };
+        HttpResponse {
+            status,
+            content_type: format.content_type(),
+            body: body.write(format, &root),
+            applied,
+            summary,
+        }
+    }
+
+    fn error_body<'n>(
+        &self,
+        headers: &[(&str, &[u8])],
+        request_id: &str,
+        failure: &Failure,
+    ) -> Node<'n> {
+        let host = header(headers, "host").and_then(|h| std::str::from_utf8(h).ok());
+        let code = failure.error.code();
+        let recommend = failure.recommend.clone().unwrap_or_else(|| {
+            format!(
+                "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
+            )
+        });
+        Node::Object(vec![
+            ("RequestId", text(request_id.to_owned())),
+            ("HostId", text(host.unwrap_or(&self.host_id).to_owned())),
+            ("Code", text(code.to_string())),
+            ("Message", Node::Text(failure.message())),
+            ("Recommend", text(recommend)),
+        ])
+    }
+
+    /// Everything between the bytes and the answer, in the documented
+    /// order: method, size, parameters, format, action and version, caller,
+    /// then the action itself.
+    fn serve<'s>(
+        &'s mut self,
+        request: &HttpRequest<'_>,
+        now: Timestamp,
+        format: &mut Format,
+        summary: &mut Summary,
+    ) -> Result<(String, Served<'s>), Failure> {
+        if request.method != "GET" && request.method != "POST" {
+            return Err(EcsError::UnsupportedHttpMethod.into());
+        }
+        if request.body.len() > MAX_REQUEST_BYTES {
+            return Err(EcsError::RequestTooLarge.into());
+        }
+        let headers = text_headers(request.headers)?;
+        let params = Parameters::parse(request.query, form_body(request, &headers))?;
+        if let Some(named) = params.get("Format") {
+            *format = parse_format(named)?;
+        }
+        let action = one_of(params.get("Action"), header_text(&headers, "x-acs-action"))?
+            .ok_or(EcsError::MissingAction)?;
+        summary.action = Some(action.to_owned());
+        let version = one_of(
+            params.get("Version"),
+            header_text(&headers, "x-acs-version"),
+        )?;
+        if version.ok_or(EcsError::MissingVersion)? != API_VERSION {
+            return Err(EcsError::InvalidVersion.into());
+        }
+        let credentials = Credentials {
+            method: request.method,
+            path: request.path,
+            headers: &headers,
+            body: request.body,
+        };
+        let account = self.auth.account(&credentials, &params, now)?;
+        summary.account = Some(account.clone());
+        let served = self.dispatch(action, &params, account, now)?;
+        Ok((action.to_owned(), served))
+    }
+
+    fn dispatch<'s>(
+        &'s mut self,
+        action: &str,
+        params: &Parameters<'_>,
+        caller: String,
+        now: Timestamp,
+    ) -> Result<Served<'s>, Failure> {
+        let mock = self.mock_actions;
+        match action {
+            "CopyImage" => {
+                let request = copy_image_params(params)?;
+                self.apply(Command::CopyImage {
+                    caller,
+                    request,
+                    now,
+                })
+            }
+            "CancelCopyImage" => self.apply(Command::CancelCopyImage {
+                caller,
+                region_id: params.get("RegionId").map(str::to_owned),
+                image_id: params.get("ImageId").map(str::to_owned),
+            }),
+            "DescribeImages" => self.describe_images(params, &caller),
+            "MockCreateImage" if mock => {
+                let region = required(params, "RegionId", EcsError::MissingRegionId)?;
+                let name = required(params, "ImageName", EcsError::MissingImageName)?;
+                let (region, name) = (region.to_owned(), name.to_owned());
+                self.apply(Command::CreateImage {
+                    owner: caller,
+                    region,
+                    name,
+                    now,
+                })
+            }
+            "MockSetCopyProgress" if mock => {
+                let progress = required(params, "Progress", EcsError::MissingProgress)?;
+                let progress = progress.parse::<u8>().ok().and_then(Percent::new);
+                let progress = progress.ok_or(EcsError::InvalidParameter)?;
+                let (region, image) = self.own_copy(params, &caller)?;
+                self.apply(Command::SetCopyProgress {
+                    region,
+                    image,
+                    progress,
+                })
+            }
+            "MockCompleteCopy" if mock => {
+                let (region, image) = self.own_copy(params, &caller)?;
+                self.apply(Command::CompleteCopy { region, image })
+            }
+            "MockFailCopy" if mock => {
+                let (region, image) = self.own_copy(params, &caller)?;
+                self.apply(Command::FailCopy { region, image })
+            }
+            "MockSetCancellable" if mock => {
+                let cancellable = required(params, "Cancellable", EcsError::MissingCancellable)?;
+                let cancellable = parse_bool(cancellable)?;
+                let (region, image) = self.own_copy(params, &caller)?;
+                self.apply(Command::SetCancellable {
+                    region,
+                    image,
+                    cancellable,
+                })
+            }
+            "MockAdvanceCopies" if mock => {
+                let step = params.get("Step").unwrap_or("10").parse::<u8>().ok();
+                let step = step
+                    .and_then(Percent::new)
+                    .ok_or(EcsError::InvalidParameter)?;
+                self.apply(Command::AdvanceCopies { step })
+            }
+            _ => Err(EcsError::ActionNotFound.into()),
+        }
+    }
+
+    /// The region and ID of a copy the caller owns, for the mock actions,
+    /// which see no more of the world than the caller's own API calls.
+    fn own_copy(
+        &self,
+        params: &Parameters<'_>,
+        caller: &str,
+    ) -> Result<(String, ImageId), Failure> {
+        let region = required(params, "RegionId", EcsError::MissingRegionId)?;
+        let image = required(params, "ImageId", EcsError::MissingImageId)?;
+        let id: ImageId = image.parse().map_err(|_| EcsError::ImageNotFound)?;
+        let own = self
+            .world
+            .image(id)
+            .is_some_and(|view| view.owner() == caller);
+        if !own {
+            // The world's own check answers an unknown region first.
+            self.world.fail_copy_check(region)?;
+            return Err(EcsError::ImageNotFound.into());
+        }
+        Ok((region.to_owned(), id))
+    }
+
+    fn apply<'s>(&'s mut self, command: Command) -> Result<Served<'s>, Failure> {
+        let applied = command.apply(&mut self.world)?;
+        let fields = match applied {
+            Applied::Image(id) => vec![("ImageId", text(id.to_string()))],
+            Applied::Cancelled => Vec::new(),
+            Applied::Task(task) => task_fields(&command, task),
+            Applied::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
+        };
+        let changed = !matches!(&command, Command::CopyImage { request, .. } if request.dry_run);
+        Ok(Served {
+            fields,
+            applied: changed.then_some(command),
+        })
+    }
+
+    fn describe_images<'s>(
+        &'s self,
+        params: &Parameters<'_>,
+        caller: &str,
+    ) -> Result<Served<'s>, Failure> {
+        let number = |name| params.get(name).map(|v| v.parse::<u32>()).transpose();
+        let (Ok(page_number), Ok(page_size)) = (number("PageNumber"), number("PageSize")) else {
+            return Err(EcsError::InvalidParameter.into());
+        };
+        let request = DescribeImages {
+            region_id: params.get("RegionId"),
+            image_id: params.get("ImageId"),
+            status: params.get("Status"),
+            image_name: params.get("ImageName"),
+            image_owner_alias: params.get("ImageOwnerAlias"),
+            page_number,
+            page_size,
+        };
+        let page = self.world.describe_images(caller, &request)?;
+        Ok(Served {
+            fields: page_fields(request.region_id.unwrap_or_default(), page),
+            applied: None,
+        })
+    }
+}
+
+impl World {
+    /// `Err(RegionNotFound)` when `region` is not a region of the world.
+    fn fail_copy_check(&self, region: &str) -> Result<(), EcsError> {
+        self.region_index(region)
+            .map(|_| ())
+            .ok_or(EcsError::RegionNotFound)
+    }
+}
+
+fn task_fields(command: &Command, task: CopyTask) -> Vec<(&'static str, Node<'static>)> {
+    let image = match command {
+        Command::SetCopyProgress { image, .. }
+        | Command::CompleteCopy { image, .. }
+        | Command::FailCopy { image, .. }
+        | Command::SetCancellable { image, .. } => image.to_string(),
+        _ => String::new(),
+    };
+    let status = task.status().map_or("", |s| s.into());
+    vec![
+        ("ImageId", text(image)),
+        ("Status", Node::Text(Cow::Borrowed(status))),
+        ("Progress", text(task.progress().to_string())),
+        ("Cancellable", Node::Bool(task.is_cancellable())),
+    ]
+}
+
+fn page_fields<'w>(region: &str, page: ImagePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+    let images = page.images.iter().map(image_node).collect();
+    vec![
+        ("RegionId", text(region.to_owned())),
+        ("TotalCount", Node::Number(page.total_count as u64)),
+        ("PageNumber", Node::Number(u64::from(page.page_number))),
+        ("PageSize", Node::Number(u64::from(page.page_size))),
+        ("Images", Node::Object(vec![("Image", Node::List(images))])),
+    ]
+}
+
+fn image_node<'w>(view: &ImageView<'w>) -> Node<'w> {
+    let tags = view.tags().map(|(key, value)| {
+        Node::Object(vec![
+            ("TagKey", Node::Text(Cow::Borrowed(key))),
+            ("TagValue", Node::Text(Cow::Borrowed(value))),
+        ])
+    });
+    let status: &'static str = view.status().into();
+    Node::Object(vec![
+        ("ImageId", text(view.id().to_string())),
+        ("ImageName", Node::Text(Cow::Borrowed(view.name()))),
+        ("Description", Node::Text(Cow::Borrowed(view.description()))),
+        ("Status", Node::Text(Cow::Borrowed(status))),
+        ("Progress", text(view.progress().to_string())),
+        ("IsCopied", Node::Bool(view.is_copied())),
+        ("CreationTime", text(rfc3339(view.creation_time()))),
+        (
+            "ImageOwnerAlias",
+            Node::Text(Cow::Borrowed(view.owner_alias())),
+        ),
+        ("Size", Node::Number(u64::from(view.size_gib()))),
+        (
+            "Tags",
+            Node::Object(vec![("Tag", Node::List(tags.collect()))]),
+        ),
+    ])
+}
+
+/// `2026-11-27T10:00:00Z`; times past the year 9999 are written as its end.
+fn rfc3339(time: Timestamp) -> String {
+    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
+    let seconds = time.unix_seconds().min(LAST_SECOND_OF_9999);
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
+}
+
+fn text<'a>(value: String) -> Node<'a> {
+    Node::Text(Cow::Owned(value))
+}
+
+fn copy_image_params(params: &Parameters<'_>) -> Result<CopyImageParams, Failure> {
+    let owned = |name| params.get(name).map(str::to_owned);
+    let flag = |name| params.get(name).map_or(Ok(false), parse_bool);
+    let tags = params::tags(params)?;
+    let request = CopyImageParams {
+        region_id: owned("RegionId"),
+        image_id: owned("ImageId"),
+        destination_region_id: owned("DestinationRegionId"),
+        destination_image_name: owned("DestinationImageName"),
+        destination_description: owned("DestinationDescription"),
+        encrypted: flag("Encrypted")?,
+        kms_key_id: owned("KMSKeyId"),
+        client_token: owned("ClientToken"),
+        dry_run: flag("DryRun")?,
+        resource_group_id: owned("ResourceGroupId"),
+        tags: tags
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    };
+    Ok(request)
+}
+
+fn required<'p>(
+    params: &'p Parameters<'_>,
+    name: &str,
+    missing: EcsError,
+) -> Result<&'p str, EcsError> {
+    params
+        .get(name)
+        .filter(|value| !value.is_empty())
+        .ok_or(missing)
+}
+
+fn parse_bool(value: &str) -> Result<bool, Failure> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(EcsError::InvalidParameter.into()),
+    }
+}
+
+fn parse_format(value: &str) -> Result<Format, EcsError> {
+    match value.to_ascii_uppercase().as_str() {
+        "JSON" => Ok(Format::Json),
+        "XML" => Ok(Format::Xml),
+        _ => Err(EcsError::InvalidParameter),
+    }
+}
+
+/// XML, the API's default, unless the client asks for JSON in `Accept`,
+/// as the newer SDKs do.
+fn format_from_accept(headers: &[(&str, &[u8])]) -> Format {
+    let accept = header(headers, "accept").and_then(|v| std::str::from_utf8(v).ok());
+    match accept.is_some_and(|accept| accept.contains("application/json")) {
+        true => Format::Json,
+        false => Format::Xml,
+    }
+}
+
+/// The value given as a parameter or as a header; both, if they differ,
+/// make the request ambiguous.
+fn one_of<'v>(
+    param: Option<&'v str>,
+    header: Option<&'v str>,
+) -> Result<Option<&'v str>, EcsError> {
+    match (param, header) {
+        (Some(p), Some(h)) if p != h => Err(EcsError::InvalidParameter),
+        (p, h) => Ok(p.or(h).filter(|v| !v.is_empty())),
+    }
+}
+
+fn header<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h [u8]> {
+    let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+    found.map(|(_, value)| *value)
+}
+
+fn header_text<'h>(headers: &[(&str, &'h str)], name: &str) -> Option<&'h str> {
+    let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+    found.map(|(_, value)| value.trim())
+}
+
+/// Headers as text; a header value that is not UTF-8 is refused.
+fn text_headers<'h>(headers: &[(&'h str, &'h [u8])]) -> Result<Vec<(&'h str, &'h str)>, EcsError> {
+    let each = headers.iter().map(|&(name, value)| {
+        let value = std::str::from_utf8(value).map_err(|_| EcsError::InvalidParameter)?;
+        Ok((name, value))
+    });
+    each.collect()
+}
+
+/// The body, when it holds form parameters: a POST whose content type is
+/// a form, or not given.
+fn form_body<'r>(request: &HttpRequest<'r>, headers: &[(&str, &str)]) -> Option<&'r [u8]> {
+    let content_type = header_text(headers, "content-type").unwrap_or("");
+    let form =
+        content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
+    (request.method == "POST" && form && !request.body.is_empty()).then_some(request.body)
+}
+
+/// Request IDs shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
+#[derive(Clone, Debug)]
+struct RequestIds {
+    seed: u64,
+    next: u64,
+}
+
+impl RequestIds {
+    fn next_id(&mut self) -> String {
+        let count = self.next;
+        self.next = self.next.wrapping_add(1);
+        let high = crate::id::mix((count ^ self.seed).wrapping_add(crate::id::GOLDEN_GAMMA));
+        let low = crate::id::mix(high ^ 0x5265_7175_6573_7449);
+        format!(
+            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+            high >> 32,
+            (high >> 16) & 0xFFFF,
+            high & 0xFFFF,
+            low >> 48,
+            low & 0xFFFF_FFFF_FFFF
+        )
+    }
+}

@@ -1,0 +1,158 @@
+//! Request parameters: the query string and a form body, percent-decoded.
+
+use std::borrow::Cow;
+
+use percent_encoding::percent_decode;
+
+use crate::EcsError;
+
+/// Most bytes a query string, or a body, may have.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// A request's parameters, percent-decoded, each name once: the query
+/// string's, then a form body's.
+///
+/// ```
+/// use ecs_image_copy::Parameters;
+///
+/// let params = Parameters::parse(b"Action=DescribeImages&Status=Creating%2CWaiting", None)?;
+/// assert_eq!(params.get("Status"), Some("Creating,Waiting"));
+/// assert!(Parameters::parse(b"A=1&A=2", None).is_err());
+/// # Ok::<(), ecs_image_copy::EcsError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Parameters<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// How many of `pairs`, from the start, came from the query string.
+    from_query: usize,
+}
+
+impl<'a> Parameters<'a> {
+    /// The parameters of a query string and, for a form, of a body. A name
+    /// given twice, or a malformed escape or UTF-8, is `InvalidParameter`:
+    /// the request is ambiguous or broken, and guessing would hide it.
+    pub fn parse(query: &'a [u8], form: Option<&'a [u8]>) -> Result<Parameters<'a>, EcsError> {
+        let mut params = Parameters::default();
+        params.add_all(query)?;
+        params.from_query = params.pairs.len();
+        if let Some(form) = form {
+            params.add_all(form)?;
+        }
+        Ok(params)
+    }
+
+    fn add_all(&mut self, source: &'a [u8]) -> Result<(), EcsError> {
+        if source.len() > MAX_REQUEST_BYTES {
+            return Err(EcsError::RequestTooLarge);
+        }
+        let separators = source.iter().filter(|&&b| b == b'&').count();
+        self.pairs.reserve(separators + 1);
+        for pair in source.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &b""[..]),
+            };
+            let name = decode(name)?;
+            if name.is_empty() || self.get(&name).is_some() {
+                return Err(EcsError::InvalidParameter);
+            }
+            self.pairs.push((name, decode(value)?));
+        }
+        Ok(())
+    }
+
+    /// The value of parameter `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let found = self.pairs.iter().find(|(candidate, _)| candidate == name);
+        found.map(|(_, value)| &**value)
+    }
+
+    /// The parameters of the query string, which signature V3 signs.
+    pub(crate) fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs().take(self.from_query)
+    }
+
+    /// Every parameter, in the order given.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(name, value)| (&**name, &**value))
+    }
+}
+
+/// Form decoding: `+` is a space and `%XX` a byte; the bytes must be UTF-8.
+fn decode(raw: &[u8]) -> Result<Cow<'_, str>, EcsError> {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        let text = std::str::from_utf8(raw).map_err(|_| EcsError::InvalidParameter)?;
+        return Ok(Cow::Borrowed(text));
+    }
+    if !escapes_well_formed(raw) {
+        return Err(EcsError::InvalidParameter);
+    }
+    let bytes: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        Cow::Owned(percent_decode(&spaced).collect())
+    } else {
+        percent_decode(raw).into()
+    };
+    let text = match bytes {
+        Cow::Borrowed(bytes) => std::str::from_utf8(bytes).map(Cow::Borrowed).ok(),
+        Cow::Owned(bytes) => String::from_utf8(bytes).map(Cow::Owned).ok(),
+    };
+    text.ok_or(EcsError::InvalidParameter)
+}
+
+/// Every `%` starts `%XX` with two hex digits; `percent_decode` would keep
+/// a broken one as it is, silently.
+fn escapes_well_formed(raw: &[u8]) -> bool {
+    let mut rest = raw;
+    while let Some(at) = rest.iter().position(|&b| b == b'%') {
+        match rest.get(at + 1..at + 3) {
+            Some([high, low]) if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
+                rest = &rest[at + 3..];
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Most tags a request may carry (`Tag.1` to `Tag.20`).
+const MAX_TAGS: usize = 20;
+
+/// The `Tag.N.Key` and `Tag.N.Value` parameters, in `N` order. A malformed
+/// tag parameter, an `N` outside 1 to 20, or a value without a key is
+/// `InvalidParameter`.
+pub(crate) fn tags<'p>(params: &'p Parameters<'_>) -> Result<Vec<(&'p str, &'p str)>, EcsError> {
+    let mut slots: [(Option<&str>, Option<&str>); MAX_TAGS] = [(None, None); MAX_TAGS];
+    for (name, value) in params.pairs() {
+        let Some(rest) = name.strip_prefix("Tag.") else {
+            continue;
+        };
+        let (number, field) = rest.split_once('.').ok_or(EcsError::InvalidParameter)?;
+        let index = tag_index(number).ok_or(EcsError::InvalidParameter)?;
+        let slot = &mut slots[index];
+        match field {
+            "Key" => slot.0 = Some(value),
+            "Value" => slot.1 = Some(value),
+            _ => return Err(EcsError::InvalidParameter),
+        }
+    }
+    let mut tags = Vec::new();
+    for slot in slots {
+        match slot {
+            (Some(key), value) => tags.push((key, value.unwrap_or(""))),
+            (None, Some(_)) => return Err(EcsError::InvalidParameter),
+            (None, None) => {}
+        }
+    }
+    Ok(tags)
+}
+
+/// `N` of `Tag.N` as an index from 0, for `N` from 1 to 20 written plainly.
+fn tag_index(number: &str) -> Option<usize> {
+    let plain = !number.starts_with('0') && number.bytes().all(|b| b.is_ascii_digit());
+    let n: usize = number.parse().ok().filter(|_| plain)?;
+    (1..=MAX_TAGS).contains(&n).then(|| n - 1)
+}

@@ -1,0 +1,265 @@
+//! The serialized form of a [`World`]: its contents without the indexes,
+//! which are rebuilt, and checked, on the way back in.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::id::nth_image_id;
+use crate::world::{CopyOf, Details, Image, Replay, World};
+use crate::{Config, CopyPhase, CopyTask, ImageId, Timestamp};
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Snapshot<'a> {
+    config: Cow<'a, Config>,
+    next_seq: u64,
+    #[serde(borrow)]
+    accounts: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    images: Vec<ImageRecord<'a>>,
+    #[serde(borrow)]
+    tokens: Vec<TokenRecord<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageRecord<'a> {
+    id: ImageId,
+    seq: u64,
+    owner: u32,
+    region: u32,
+    created: Timestamp,
+    size_gib: u32,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default, skip_serializing_if = "str::is_empty")]
+    description: Cow<'a, str>,
+    #[serde(borrow, default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    encrypted: bool,
+    #[serde(borrow, default, skip_serializing_if = "str::is_empty")]
+    kms_key_id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    copy: Option<(ImageId, CopyTask)>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRecord<'a> {
+    account: u32,
+    #[serde(borrow)]
+    token: Cow<'a, str>,
+    #[serde(borrow)]
+    parameters: Vec<Cow<'a, str>>,
+    image: ImageId,
+}
+
+impl Serialize for World {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut images: Vec<ImageRecord<'_>> = self
+            .images
+            .iter()
+            .map(|(&id, image)| ImageRecord::of(id, image))
+            .collect();
+        images.sort_by_key(|image| image.seq);
+        let mut tokens: Vec<TokenRecord<'_>> = self
+            .tokens
+            .iter()
+            .flat_map(|(&account, tokens)| {
+                tokens.iter().map(move |(token, replay)| TokenRecord {
+                    account,
+                    token: Cow::Borrowed(token),
+                    parameters: replay
+                        .parameters
+                        .iter()
+                        .map(|p| Cow::Borrowed(&**p))
+                        .collect(),
+                    image: replay.image,
+                })
+            })
+            .collect();
+        tokens.sort_by(|a, b| (a.account, &a.token).cmp(&(b.account, &b.token)));
+        Snapshot {
+            config: Cow::Borrowed(&self.config),
+            next_seq: self.next_seq,
+            accounts: self
+                .accounts
+                .names
+                .iter()
+                .map(|a| Cow::Borrowed(&**a))
+                .collect(),
+            images,
+            tokens,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'a> ImageRecord<'a> {
+    fn of(id: ImageId, image: &'a Image) -> ImageRecord<'a> {
+        let details = image.details.as_deref();
+        let text = |field: fn(&Details) -> &str| Cow::Borrowed(details.map_or("", field));
+        ImageRecord {
+            id,
+            seq: image.seq,
+            owner: image.owner,
+            region: image.region,
+            created: image.created,
+            size_gib: image.size_gib,
+            name: Cow::Borrowed(&image.name),
+            description: text(|d| &d.description),
+            tags: details.map_or_else(Vec::new, |d| {
+                let borrow =
+                    |(k, v): &'a (Box<str>, Box<str>)| (Cow::Borrowed(&**k), Cow::Borrowed(&**v));
+                d.tags.iter().map(borrow).collect()
+            }),
+            encrypted: details.is_some_and(|d| d.encrypted),
+            kms_key_id: text(|d| &d.kms_key_id),
+            copy: image.copy.map(|copy| (copy.source, copy.task)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for World {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<World, D::Error> {
+        let snapshot = Snapshot::deserialize(deserializer)?;
+        restore(snapshot).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A snapshot that no sequence of calls could have produced.
+#[derive(Debug, thiserror::Error)]
+enum Inconsistent {
+    #[error("account {0} is listed twice")]
+    DuplicateAccount(String),
+    #[error("image {0} names an account or region that does not exist")]
+    UnknownOwnerOrRegion(ImageId),
+    #[error("image {0} has a sequence number at or past next_seq, or shared")]
+    BadSequence(ImageId),
+    #[error("image {0} does not have the ID its sequence number gives")]
+    BadId(ImageId),
+    #[error("image {0} reuses a name its owner has in that region")]
+    DuplicateName(ImageId),
+    #[error("image {0} is a cancelled copy, which is deleted")]
+    CancelledCopy(ImageId),
+    #[error("region {0} runs more copies than its limit, or queues one with a slot free")]
+    Slots(String),
+    #[error("a client token names an account that does not exist")]
+    BadToken,
+    #[error("region {0} is configured twice")]
+    DuplicateRegion(String),
+}
+
+fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
+    let config = snapshot.config.into_owned();
+    let mut regions = HashSet::new();
+    if let Some((twice, _)) = config.regions().find(|(id, _)| !regions.insert(*id)) {
+        return Err(Inconsistent::DuplicateRegion(twice.to_owned()));
+    }
+    let mut world = World::new(config);
+    world.next_seq = snapshot.next_seq;
+    for account in &snapshot.accounts {
+        if world.accounts.find(account).is_some() {
+            return Err(Inconsistent::DuplicateAccount(account.to_string()));
+        }
+        world.accounts.intern(account);
+    }
+    let mut seqs = HashSet::new();
+    for record in snapshot.images {
+        let image = check_image(&world, &mut seqs, &record)?;
+        restore_image(&mut world, record.id, image);
+    }
+    for region in 0..world.regions.len() as u32 {
+        let slots = &world.regions[region as usize];
+        let full = slots.running.len() == world.copy_limit(region);
+        if slots.running.len() > world.copy_limit(region) || (!slots.queued.is_empty() && !full) {
+            return Err(Inconsistent::Slots(world.region_name(region).to_owned()));
+        }
+    }
+    for record in snapshot.tokens {
+        // The token's copy may since have been cancelled: only its
+        // account must exist.
+        if record.account as usize >= world.accounts.names.len() {
+            return Err(Inconsistent::BadToken);
+        }
+        let replay = Replay {
+            parameters: record.parameters.iter().map(|p| Box::from(&**p)).collect(),
+            image: record.image,
+        };
+        let tokens = world.tokens.entry(record.account).or_default();
+        tokens.insert(Box::from(&*record.token), replay);
+    }
+    Ok(world)
+}
+
+fn check_image(
+    world: &World,
+    seqs: &mut HashSet<u64>,
+    record: &ImageRecord<'_>,
+) -> Result<Image, Inconsistent> {
+    let id = record.id;
+    let known_owner = (record.owner as usize) < world.accounts.names.len();
+    if !known_owner || record.region as usize >= world.regions.len() {
+        return Err(Inconsistent::UnknownOwnerOrRegion(id));
+    }
+    if record.seq >= world.next_seq || !seqs.insert(record.seq) {
+        return Err(Inconsistent::BadSequence(id));
+    }
+    if id != nth_image_id(world.config.id_seed(), record.seq) {
+        return Err(Inconsistent::BadId(id));
+    }
+    if !record.name.is_empty() && world.name_taken(record.owner, record.region, &record.name) {
+        return Err(Inconsistent::DuplicateName(id));
+    }
+    let copy = record.copy.map(|(source, task)| CopyOf { source, task });
+    if copy.is_some_and(|copy| copy.task.phase() == CopyPhase::Cancelled) {
+        return Err(Inconsistent::CancelledCopy(id));
+    }
+    let details = Details {
+        description: Box::from(&*record.description),
+        tags: record
+            .tags
+            .iter()
+            .map(|(k, v)| (Box::from(&**k), Box::from(&**v)))
+            .collect(),
+        encrypted: record.encrypted,
+        kms_key_id: Box::from(&*record.kms_key_id),
+    };
+    Ok(Image {
+        seq: record.seq,
+        owner: record.owner,
+        region: record.region,
+        created: record.created,
+        size_gib: record.size_gib,
+        name: Box::from(&*record.name),
+        details: (details != Details::default()).then(|| Box::new(details)),
+        copy,
+    })
+}
+
+/// Puts a checked image back with its indexes: name, listing, and the
+/// queue or slot its phase holds.
+fn restore_image(world: &mut World, id: ImageId, image: Image) {
+    if !image.name.is_empty() {
+        let names = world.names.entry((image.owner, image.region)).or_default();
+        names.insert(image.name.clone());
+    }
+    world
+        .listing
+        .insert((image.owner, image.region, image.seq), id);
+    if let (Some(copy), Some(slots)) = (image.copy, world.regions.get_mut(image.region as usize)) {
+        match copy.task.phase() {
+            CopyPhase::Queued => {
+                slots.queued.insert(image.seq, id);
+            }
+            CopyPhase::Copying | CopyPhase::Finalizing => {
+                slots.running.insert(image.seq, id);
+            }
+            _ => {}
+        }
+    }
+    world.images.insert(id, image);
+}

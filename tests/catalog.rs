@@ -1,0 +1,742 @@
+//! The error catalog against literal lists and against the seed document.
+//!
+//! The lists below are written out in full: a change to a code, a status or
+//! a message in the catalog fails a test here, and so does a catalog that
+//! drifts from the seed's error table.
+
+use ecs_image_copy::{CopyPhase, CopyTask, EcsError, ErrorCode, Percent, WIRE_ALIASES};
+
+/// Every catalog entry, in catalog order: error, wire code, HTTP status,
+/// message.
+const CATALOG: &[(EcsError, &str, u16, &str)] = &[
+    (
+        EcsError::RegionNotFound,
+        "InvalidRegionId.NotFound",
+        404,
+        "The specified RegionId does not exist.",
+    ),
+    (
+        EcsError::ImageNotFound,
+        "InvalidImageId.NotFound",
+        404,
+        "The specified ImageId does not exist.",
+    ),
+    (
+        EcsError::CopyFinished,
+        "IncorrectImageStatus",
+        400,
+        "The image is copied finished.",
+    ),
+    (
+        EcsError::DescriptionMalformed,
+        "InvalidDescription.Malformed",
+        400,
+        "The specified description is wrongly formed.",
+    ),
+    (
+        EcsError::SnapshotNotCopying,
+        "IncorrectImageStatus",
+        400,
+        "The specified snapshot is not coping.",
+    ),
+    (
+        EcsError::ImageNotCopying,
+        "IncorrectImageStatus",
+        400,
+        "The specified image is not coping.",
+    ),
+    (
+        EcsError::CopyFailed,
+        "IncorrectImageStatus",
+        400,
+        "The Image copy has been failed.",
+    ),
+    (
+        EcsError::CancelNotSupported,
+        "CancelNotSupported",
+        400,
+        "The specified image copying can not be cancelled.",
+    ),
+    (
+        EcsError::ImageNameMalformed,
+        "InvalidImageName.Malformed",
+        400,
+        "The specified destination Image name is wrongly formed.",
+    ),
+    (
+        EcsError::SourceRegionNotFound,
+        "SourceRegion.NotFound",
+        400,
+        "The source region not found",
+    ),
+    (
+        EcsError::DestinationRegionNotFound,
+        "DestinationRegion.NotFound",
+        400,
+        "The destination region not found",
+    ),
+    (
+        EcsError::ImageNotAvailable,
+        "IncorrectImageStatus",
+        400,
+        "The image not available.",
+    ),
+    (
+        EcsError::ImageNameDuplicated,
+        "InvalidImageName.Duplicated",
+        400,
+        "The destination image is exist.",
+    ),
+    (
+        EcsError::EncryptedIllegal,
+        "InvalidParameter.EncryptedIllegal",
+        400,
+        "The specified parameter Encrypted must be true when kmsKeyId is not empty.",
+    ),
+    (
+        EcsError::MissingRegionId,
+        "MissingParameter",
+        400,
+        "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::MissingImageId,
+        "MissingParameter",
+        400,
+        "The input parameter \"ImageId\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::InvalidParameter,
+        "InvalidParameter",
+        400,
+        "The specified parameter is not valid.",
+    ),
+    (
+        EcsError::IdempotentParameterMismatch,
+        "IdempotentParameterMismatch",
+        400,
+        "The request uses the same client token as a previous, but non-identical request.",
+    ),
+    (
+        EcsError::DryRunOperation,
+        "DryRunOperation",
+        400,
+        "Request validation has been passed with DryRun flag set.",
+    ),
+    (
+        EcsError::ActionNotFound,
+        "InvalidAction.NotFound",
+        400,
+        "Specified api is not found, please check your url and method.",
+    ),
+    (
+        EcsError::InternalError,
+        "InternalError",
+        500,
+        "The request processing has failed due to some unknown error.",
+    ),
+    (
+        EcsError::MissingAction,
+        "MissingParameter",
+        400,
+        "The input parameter \"Action\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::MissingVersion,
+        "MissingParameter",
+        400,
+        "The input parameter \"Version\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::InvalidVersion,
+        "InvalidVersion",
+        400,
+        "Specified parameter Version is not valid.",
+    ),
+    (
+        EcsError::UnsupportedHttpMethod,
+        "UnsupportedHTTPMethod",
+        400,
+        "This http method is not supported.",
+    ),
+    (
+        EcsError::RequestTooLarge,
+        "RequestEntityTooLarge",
+        413,
+        "The request is larger than 64 KiB.",
+    ),
+    (
+        EcsError::SignatureDoesNotMatch,
+        "SignatureDoesNotMatch",
+        400,
+        "Specified signature is not matched with our calculation.",
+    ),
+    (
+        EcsError::IncompleteSignature,
+        "IncompleteSignature",
+        400,
+        "The request signature does not conform to Aliyun standards.",
+    ),
+    (
+        EcsError::AccessKeyNotFound,
+        "InvalidAccessKeyId.NotFound",
+        404,
+        "Specified access key is not found.",
+    ),
+    (
+        EcsError::SignatureNonceUsed,
+        "SignatureNonceUsed",
+        400,
+        "Specified signature nonce was used already.",
+    ),
+    (
+        EcsError::IllegalTimestamp,
+        "IllegalTimestamp",
+        400,
+        "Specified time stamp or date value is expired.",
+    ),
+    (
+        EcsError::MissingImageName,
+        "MissingParameter",
+        400,
+        "The input parameter \"ImageName\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::MissingProgress,
+        "MissingParameter",
+        400,
+        "The input parameter \"Progress\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::MissingCancellable,
+        "MissingParameter",
+        400,
+        "The input parameter \"Cancellable\" that is mandatory for processing this request is not supplied.",
+    ),
+    (
+        EcsError::CopyPhaseMismatch,
+        "InvalidOperation.CopyPhase",
+        400,
+        "The copy is not in a phase that allows this operation.",
+    ),
+];
+
+/// Every wire alias: code, message, the entry it stands for.
+const ALIASES: &[(&str, &str, EcsError)] = &[
+    (
+        "IncorrectImageStatus",
+        "The image has completed copy.",
+        EcsError::CopyFinished,
+    ),
+    (
+        "IncorrectImageStatus",
+        "The image copy has completed.",
+        EcsError::CopyFinished,
+    ),
+    (
+        "CancelNotSupported",
+        "The specified image coping can not be cancelled.",
+        EcsError::CancelNotSupported,
+    ),
+    (
+        "ImageCreatedNotFromCopy",
+        "The specified image is not the target image of a copy action.",
+        EcsError::ImageNotCopying,
+    ),
+    (
+        "InvalidDescription.Malformed",
+        "The specified destination description is wrongly formed.",
+        EcsError::DescriptionMalformed,
+    ),
+];
+
+/// Every error code and its dotted wire spelling.
+const CODES: &[(ErrorCode, &str)] = &[
+    (
+        ErrorCode::InvalidRegionIdNotFound,
+        "InvalidRegionId.NotFound",
+    ),
+    (ErrorCode::InvalidImageIdNotFound, "InvalidImageId.NotFound"),
+    (ErrorCode::IncorrectImageStatus, "IncorrectImageStatus"),
+    (
+        ErrorCode::InvalidDescriptionMalformed,
+        "InvalidDescription.Malformed",
+    ),
+    (ErrorCode::CancelNotSupported, "CancelNotSupported"),
+    (
+        ErrorCode::ImageCreatedNotFromCopy,
+        "ImageCreatedNotFromCopy",
+    ),
+    (
+        ErrorCode::InvalidImageNameMalformed,
+        "InvalidImageName.Malformed",
+    ),
+    (
+        ErrorCode::InvalidImageNameDuplicated,
+        "InvalidImageName.Duplicated",
+    ),
+    (ErrorCode::SourceRegionNotFound, "SourceRegion.NotFound"),
+    (
+        ErrorCode::DestinationRegionNotFound,
+        "DestinationRegion.NotFound",
+    ),
+    (
+        ErrorCode::InvalidParameterEncryptedIllegal,
+        "InvalidParameter.EncryptedIllegal",
+    ),
+    (ErrorCode::MissingParameter, "MissingParameter"),
+    (ErrorCode::InvalidParameter, "InvalidParameter"),
+    (
+        ErrorCode::IdempotentParameterMismatch,
+        "IdempotentParameterMismatch",
+    ),
+    (ErrorCode::DryRunOperation, "DryRunOperation"),
+    (ErrorCode::InvalidActionNotFound, "InvalidAction.NotFound"),
+    (ErrorCode::InternalError, "InternalError"),
+    (ErrorCode::InvalidVersion, "InvalidVersion"),
+    (ErrorCode::UnsupportedHttpMethod, "UnsupportedHTTPMethod"),
+    (ErrorCode::RequestEntityTooLarge, "RequestEntityTooLarge"),
+    (ErrorCode::SignatureDoesNotMatch, "SignatureDoesNotMatch"),
+    (ErrorCode::IncompleteSignature, "IncompleteSignature"),
+    (
+        ErrorCode::InvalidAccessKeyIdNotFound,
+        "InvalidAccessKeyId.NotFound",
+    ),
+    (ErrorCode::SignatureNonceUsed, "SignatureNonceUsed"),
+    (ErrorCode::IllegalTimestamp, "IllegalTimestamp"),
+    (
+        ErrorCode::InvalidOperationCopyPhase,
+        "InvalidOperation.CopyPhase",
+    ),
+];
+
+#[test]
+fn every_entry_has_its_exact_code_status_and_message() {
+    assert_eq!(
+        EcsError::ALL.len(),
+        CATALOG.len(),
+        "the catalog has {:?}",
+        EcsError::ALL
+    );
+    for (&error, &(want, code, status, message)) in EcsError::ALL.iter().zip(CATALOG) {
+        assert_eq!(error, want, "catalog order");
+        assert_eq!(error.code().to_string(), code, "{error:?}");
+        assert_eq!(error.status(), status, "{error:?}");
+        assert_eq!(error.message(), message, "{error:?}");
+        assert_eq!(error.to_string(), format!("{code}: {message}"), "{error:?}");
+    }
+}
+
+#[test]
+fn display_is_code_colon_message() {
+    assert_eq!(
+        EcsError::CancelNotSupported.to_string(),
+        "CancelNotSupported: The specified image copying can not be cancelled."
+    );
+    assert_eq!(
+        EcsError::ImageNotFound.to_string(),
+        "InvalidImageId.NotFound: The specified ImageId does not exist."
+    );
+    assert_eq!(
+        EcsError::SnapshotNotCopying.to_string(),
+        "IncorrectImageStatus: The specified snapshot is not coping."
+    );
+}
+
+#[test]
+fn every_alias_is_listed_and_words_no_entry() {
+    assert_eq!(WIRE_ALIASES.len(), ALIASES.len(), "{WIRE_ALIASES:?}");
+    for (&(code, message, target), &(want_code, want_message, want_target)) in
+        WIRE_ALIASES.iter().zip(ALIASES)
+    {
+        assert_eq!(code.to_string(), want_code);
+        assert_eq!(message, want_message);
+        assert_eq!(target, want_target);
+        assert!(
+            EcsError::ALL.iter().all(|error| error.message() != message),
+            "the alias {message:?} is also a wording the crate emits"
+        );
+    }
+}
+
+#[test]
+fn wire_code_and_message_pairs_are_unique() {
+    let mut pairs = std::collections::HashSet::new();
+    for error in EcsError::ALL {
+        assert!(pairs.insert((error.code(), error.message())), "{error:?}");
+    }
+    for &(code, message, _) in WIRE_ALIASES {
+        assert!(pairs.insert((code, message)), "{code} {message}");
+    }
+}
+
+/// One row of the seed's error table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct SeedRow {
+    status: u16,
+    code: &'static str,
+    message: &'static str,
+}
+
+/// What produces a row of the seed's table.
+#[derive(Clone, Copy, Debug)]
+enum Condition {
+    /// `CopyTask::cancel` in this phase; `None`: whether or not the task is
+    /// cancellable, `Some(c)`: only when its cancellability is `c`.
+    Task(CopyPhase, Option<bool>),
+    /// A wire alias of this entry: the crate reads it, never emits it.
+    Alias(EcsError),
+    /// The service layer around the task, with this entry, in this case.
+    ServiceLayer(EcsError, &'static str),
+}
+
+/// The seed's nine rows, in its order, with what produces each.
+const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
+    (
+        SeedRow {
+            status: 404,
+            code: "InvalidRegionId.NotFound",
+            message: "The specified RegionId does not exist.",
+        },
+        &[Condition::ServiceLayer(
+            EcsError::RegionNotFound,
+            "RegionId names no region",
+        )],
+    ),
+    (
+        SeedRow {
+            status: 404,
+            code: "InvalidImageId.NotFound",
+            message: "The specified ImageId does not exist.",
+        },
+        &[
+            Condition::Task(CopyPhase::Cancelled, None),
+            Condition::ServiceLayer(
+                EcsError::ImageNotFound,
+                "an unknown image, or another account's",
+            ),
+        ],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "IncorrectImageStatus",
+            message: "The image is copied finished.",
+        },
+        &[Condition::Task(CopyPhase::Completed, None)],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "InvalidDescription.Malformed",
+            message: "The specified description is wrongly formed.",
+        },
+        &[Condition::ServiceLayer(
+            EcsError::DescriptionMalformed,
+            "CopyImage's DestinationDescription is not 2 to 256 characters or starts with http:// or https://",
+        )],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "IncorrectImageStatus",
+            message: "The specified snapshot is not coping.",
+        },
+        &[Condition::Task(CopyPhase::Finalizing, None)],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "IncorrectImageStatus",
+            message: "The specified image is not coping.",
+        },
+        &[Condition::ServiceLayer(
+            EcsError::ImageNotCopying,
+            "the image exists but is not the destination of a copy",
+        )],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "IncorrectImageStatus",
+            message: "The image has completed copy.",
+        },
+        &[Condition::Alias(EcsError::CopyFinished)],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "IncorrectImageStatus",
+            message: "The Image copy has been failed.",
+        },
+        &[Condition::Task(CopyPhase::Failed, None)],
+    ),
+    (
+        SeedRow {
+            status: 400,
+            code: "CancelNotSupported",
+            message: "The specified image copying can not be cancelled.",
+        },
+        &[
+            Condition::Task(CopyPhase::Queued, Some(false)),
+            Condition::Task(CopyPhase::Copying, Some(false)),
+        ],
+    ),
+];
+
+/// The rows of the "Error codes" table of the seed, as the file has them.
+fn parse_seed_error_table() -> Vec<(u16, String, String)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/reference/CancelCopyImage.md"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let section = text
+        .split("\n## ")
+        .find(|section| section.starts_with("Error codes"))
+        .expect("the seed has an \"Error codes\" section");
+    let mut lines = section.lines().filter(|line| line.starts_with('|'));
+    assert_eq!(
+        lines.next(),
+        Some("|HTTP status code|Error code|Error message|Description|")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("|----------------|----------|-------------|-----------|")
+    );
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').collect();
+            assert_eq!(cells.len(), 6, "{line}");
+            assert_eq!((cells[0], cells[5]), ("", ""), "{line}");
+            (
+                cells[1].parse().unwrap(),
+                cells[2].to_owned(),
+                cells[3].to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A task in `phase`, reached through public methods.
+fn task_in(phase: CopyPhase, cancellable: bool) -> CopyTask {
+    let queued = CopyTask::new().with_cancellable(cancellable);
+    let copying = || {
+        queued
+            .start()
+            .unwrap()
+            .progress_to(Percent::new(45).unwrap())
+            .unwrap()
+    };
+    let finalizing = || copying().progress_to(Percent::FULL).unwrap();
+    let task = match phase {
+        CopyPhase::Queued => queued,
+        CopyPhase::Copying => copying(),
+        CopyPhase::Finalizing => finalizing(),
+        CopyPhase::Completed => finalizing().complete().unwrap(),
+        CopyPhase::Failed => copying().fail().unwrap(),
+        CopyPhase::Cancelled => copying()
+            .with_cancellable(true)
+            .cancel()
+            .unwrap()
+            .with_cancellable(cancellable),
+        other => panic!("a phase this test does not know: {other:?}"),
+    };
+    assert_eq!(task.phase(), phase);
+    task
+}
+
+#[test]
+fn the_seed_copy_is_the_nine_row_table() {
+    let parsed = parse_seed_error_table();
+    let literal: Vec<(u16, String, String)> = SEED_ROWS
+        .iter()
+        .map(|(row, _)| (row.status, row.code.to_owned(), row.message.to_owned()))
+        .collect();
+    assert_eq!(parsed, literal);
+}
+
+#[test]
+fn every_seed_row_is_in_the_catalog_byte_for_byte() {
+    let rows = parse_seed_error_table();
+    assert_eq!(rows.len(), 9);
+    for (status, code, message) in rows {
+        let entry = EcsError::ALL.iter().find(|error| {
+            error.code().to_string() == code
+                && error.status() == status
+                && error.message() == message
+        });
+        let alias = WIRE_ALIASES
+            .iter()
+            .find(|(alias_code, alias_message, target)| {
+                alias_code.to_string() == code
+                    && *alias_message == message
+                    && target.status() == status
+            });
+        assert!(
+            entry.is_some() || alias.is_some(),
+            "{status} {code} {message:?} is neither an entry nor an alias"
+        );
+        assert!(
+            entry.is_none() || alias.is_none(),
+            "{status} {code} {message:?} is both an entry and an alias"
+        );
+    }
+}
+
+#[test]
+fn every_seed_row_is_produced_where_it_says() {
+    for &(row, conditions) in SEED_ROWS {
+        assert!(!conditions.is_empty());
+        let seen = |error: EcsError| {
+            error.code().to_string() == row.code
+                && error.status() == row.status
+                && error.message() == row.message
+        };
+        for &condition in conditions {
+            match condition {
+                Condition::Task(phase, cancellable) => {
+                    let flags = match cancellable {
+                        Some(flag) => vec![flag],
+                        None => vec![true, false],
+                    };
+                    for flag in flags {
+                        let task = task_in(phase, flag);
+                        let error = task.cancel().unwrap_err();
+                        assert!(
+                            seen(error),
+                            "{phase:?} cancellable={flag} gave {error:?} for {row:?}"
+                        );
+                        // The refusal leaves the task as it was.
+                        assert_eq!(task.cancel(), Err(error));
+                    }
+                }
+                Condition::Alias(target) => {
+                    assert_eq!(EcsError::from_wire(row.code, row.message), Some(target));
+                    assert_eq!(target.status(), row.status);
+                    assert_eq!(target.code().to_string(), row.code);
+                    assert!(!seen(target), "{row:?} is an entry, not an alias");
+                }
+                Condition::ServiceLayer(error, why) => {
+                    assert!(seen(error), "{error:?} for {row:?} ({why})");
+                }
+            }
+        }
+        // Rows for the service layer only come from no task at all.
+        let from_task = conditions
+            .iter()
+            .any(|condition| matches!(condition, Condition::Task(..)));
+        for phase in CopyPhase::ALL {
+            for flag in [true, false] {
+                if let Err(error) = task_in(phase, flag).cancel() {
+                    assert!(
+                        from_task || !seen(error),
+                        "{phase:?} cancellable={flag} answers {row:?}, which is not listed as a task row"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn from_wire_reads_every_entry_and_alias() {
+    for &(error, code, _, message) in CATALOG {
+        assert_eq!(
+            EcsError::from_wire(code, message),
+            Some(error),
+            "{code} {message}"
+        );
+    }
+    for error in EcsError::ALL {
+        let code = error.code().to_string();
+        assert_eq!(EcsError::from_wire(&code, error.message()), Some(*error));
+    }
+    for &(code, message, target) in ALIASES {
+        assert_eq!(
+            EcsError::from_wire(code, message),
+            Some(target),
+            "{code} {message}"
+        );
+    }
+}
+
+#[test]
+fn from_wire_knows_nothing_else() {
+    let unknown = [
+        ("IncorrectImageStatus", "Something else."),
+        ("NoSuchCode", "The specified ImageId does not exist."),
+        ("", ""),
+        ("IncorrectImageStatus", ""),
+        // A known message under another known code.
+        ("CancelNotSupported", "The image is copied finished."),
+        (
+            "IncorrectImageStatus",
+            "The specified image copying can not be cancelled.",
+        ),
+        (
+            "IncorrectImageStatus",
+            "The specified image coping can not be cancelled.",
+        ),
+        (
+            "InvalidImageId.NotFound",
+            "The specified RegionId does not exist.",
+        ),
+        // Case, spacing and spelling are the service's, exactly.
+        ("incorrectimagestatus", "The image is copied finished."),
+        ("IncorrectImageStatus", "the image is copied finished."),
+        ("IncorrectImageStatus", "The image is copied finished"),
+        ("IncorrectImageStatus", "The image is copied finished. "),
+        (
+            "IncorrectImageStatus",
+            "The specified snapshot is not copying.",
+        ),
+        (
+            "InvalidImageIdNotFound",
+            "The specified ImageId does not exist.",
+        ),
+        (
+            " InvalidImageId.NotFound",
+            "The specified ImageId does not exist.",
+        ),
+        (
+            "ImageCreatedNotFromCopy",
+            "The specified image is not coping.",
+        ),
+    ];
+    for (code, message) in unknown {
+        assert_eq!(
+            EcsError::from_wire(code, message),
+            None,
+            "{code:?} {message:?}"
+        );
+    }
+}
+
+#[test]
+fn error_codes_display_and_parse_their_wire_spelling() {
+    for &(code, text) in CODES {
+        assert_eq!(code.to_string(), text);
+        assert_eq!(code.as_ref(), text);
+        assert_eq!(<&'static str>::from(code), text);
+        assert_eq!(text.parse::<ErrorCode>(), Ok(code));
+        assert!(text.to_lowercase().parse::<ErrorCode>().is_err(), "{text}");
+        // The Rust name of a dotted code is not a wire spelling.
+        let undotted = text.replace('.', "");
+        if undotted != text {
+            assert!(undotted.parse::<ErrorCode>().is_err(), "{undotted}");
+        }
+    }
+    let listed: std::collections::HashSet<ErrorCode> =
+        CODES.iter().map(|&(code, _)| code).collect();
+    assert_eq!(listed.len(), CODES.len());
+    for error in EcsError::ALL {
+        assert!(listed.contains(&error.code()), "{error:?}");
+    }
+    for (code, _, _) in WIRE_ALIASES {
+        assert!(listed.contains(code), "{code:?}");
+    }
+    for text in ["", "NotFound", "InvalidImageId", "Throttling."] {
+        assert!(text.parse::<ErrorCode>().is_err(), "{text:?}");
+    }
+}

@@ -1,0 +1,514 @@
+//! The mock server over real HTTP on loopback: the example binary, started
+//! on a free port, driven by a real HTTP client.
+#![cfg(all(feature = "rpc", feature = "serde"))]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use ecs_image_copy::signature::{
+    V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
+};
+use serde_json::Value;
+
+/// A running mock server, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let binary = example_binary();
+        let mut child = Command::new(&binary)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let address = first
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{first}"))
+            .to_owned();
+        // Drain the log, so that a full pipe never blocks the server.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, address }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.address)
+    }
+
+    /// Kills the server as `kill -9` would: no clean shutdown.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/<profile>/examples/mock_server`, which `cargo test` builds.
+fn example_binary() -> PathBuf {
+    let test = std::env::current_exe().unwrap();
+    let profile = test.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = profile
+        .join("examples")
+        .join(format!("mock_server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo test --all-features`",
+        binary.display()
+    );
+    binary
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status and body of a GET of `query` as `account`, in JSON.
+fn get(server: &Server, account: &str, query: &str) -> (u16, Value) {
+    let url = format!(
+        "{}?Version=2014-05-26&Format=JSON&AccessKeyId={account}&{query}",
+        server.url()
+    );
+    let mut response = agent().get(&url).call().unwrap();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
+    )
+}
+
+fn ok(server: &Server, account: &str, query: &str) -> Value {
+    let (status, body) = get(server, account, query);
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+fn code(server: &Server, account: &str, query: &str) -> (u16, String, String) {
+    let (status, body) = get(server, account, query);
+    (
+        status,
+        body["Code"].as_str().unwrap_or("").to_owned(),
+        body["Message"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+fn create(server: &Server, account: &str, region: &str, name: &str) -> String {
+    let body = ok(
+        server,
+        account,
+        &format!("Action=MockCreateImage&RegionId={region}&ImageName={name}"),
+    );
+    body["ImageId"].as_str().unwrap().to_owned()
+}
+
+fn copy(server: &Server, account: &str, source: &str) -> String {
+    let query = format!(
+        "Action=CopyImage&RegionId=cn-hangzhou&ImageId={source}&DestinationRegionId=cn-beijing"
+    );
+    ok(server, account, &query)["ImageId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Status and progress of every image `account` has in Beijing.
+fn beijing(server: &Server, account: &str) -> HashMap<String, (String, String)> {
+    let query = "Action=DescribeImages&RegionId=cn-beijing&PageSize=100&Status=Creating,Waiting,Available,CreateFailed";
+    let body = ok(server, account, query);
+    let images = body["Images"]["Image"].as_array().unwrap();
+    images
+        .iter()
+        .map(|i| {
+            let field = |name: &str| i[name].as_str().unwrap().to_owned();
+            (field("ImageId"), (field("Status"), field("Progress")))
+        })
+        .collect()
+}
+
+fn status_of(server: &Server, account: &str, image: &str) -> Option<(String, String)> {
+    beijing(server, account).remove(image)
+}
+
+fn pair(status: &str, progress: &str) -> Option<(String, String)> {
+    Some((status.to_owned(), progress.to_owned()))
+}
+
+#[test]
+fn a_copy_lives_its_whole_life_over_http() {
+    let server = Server::start(&["--manual", "--copy-limit", "2", "--quiet"]);
+    let source = create(&server, "alice", "cn-hangzhou", "web");
+    let copies: Vec<String> = (0..4).map(|_| copy(&server, "alice", &source)).collect();
+    assert_eq!(
+        status_of(&server, "alice", &copies[1]),
+        pair("Creating", "0%")
+    );
+    assert_eq!(
+        status_of(&server, "alice", &copies[2]),
+        pair("Waiting", "0%")
+    );
+    let act = |action: &str, image: &str, rest: &str| {
+        code(
+            &server,
+            "alice",
+            &format!("Action={action}&RegionId=cn-beijing&ImageId={image}&{rest}"),
+        )
+    };
+    let success = (200, String::new(), String::new());
+    // Queued: cancelled at once.
+    assert_eq!(act("CancelCopyImage", &copies[3], ""), success);
+    // Copying, not cancellable: refused.
+    assert_eq!(
+        act("MockSetCopyProgress", &copies[0], "Progress=40"),
+        success
+    );
+    assert_eq!(
+        act("MockSetCancellable", &copies[0], "Cancellable=false"),
+        success
+    );
+    assert_eq!(
+        act("CancelCopyImage", &copies[0], ""),
+        (
+            400,
+            "CancelNotSupported".into(),
+            "The specified image copying can not be cancelled.".into()
+        )
+    );
+    // Finalizing.
+    assert_eq!(
+        act("MockSetCopyProgress", &copies[0], "Progress=100"),
+        success
+    );
+    assert_eq!(
+        status_of(&server, "alice", &copies[0]),
+        pair("Creating", "100%")
+    );
+    assert_eq!(
+        act("CancelCopyImage", &copies[0], ""),
+        (
+            400,
+            "IncorrectImageStatus".into(),
+            "The specified snapshot is not coping.".into()
+        )
+    );
+    // Completed: its slot goes to the queued copy.
+    assert_eq!(act("MockCompleteCopy", &copies[0], ""), success);
+    assert_eq!(
+        status_of(&server, "alice", &copies[0]),
+        pair("Available", "100%")
+    );
+    assert_eq!(
+        status_of(&server, "alice", &copies[2]),
+        pair("Creating", "0%")
+    );
+    assert_eq!(
+        act("CancelCopyImage", &copies[0], ""),
+        (
+            400,
+            "IncorrectImageStatus".into(),
+            "The image is copied finished.".into()
+        )
+    );
+    // Failed.
+    assert_eq!(act("MockFailCopy", &copies[1], ""), success);
+    assert_eq!(
+        status_of(&server, "alice", &copies[1]),
+        pair("CreateFailed", "0%")
+    );
+    assert_eq!(
+        act("CancelCopyImage", &copies[1], ""),
+        (
+            400,
+            "IncorrectImageStatus".into(),
+            "The Image copy has been failed.".into()
+        )
+    );
+    // Cancelled while copying: gone, and gone for good.
+    assert_eq!(act("CancelCopyImage", &copies[2], ""), success);
+    assert_eq!(status_of(&server, "alice", &copies[2]), None);
+    let not_found = (
+        404,
+        "InvalidImageId.NotFound".to_owned(),
+        "The specified ImageId does not exist.".to_owned(),
+    );
+    assert_eq!(act("CancelCopyImage", &copies[2], ""), not_found);
+    // Another account sees none of it.
+    assert!(beijing(&server, "bob").is_empty());
+    let bobs = code(
+        &server,
+        "bob",
+        &format!(
+            "Action=CancelCopyImage&RegionId=cn-beijing&ImageId={}",
+            copies[0]
+        ),
+    );
+    assert_eq!(bobs, not_found);
+    // XML, the default format, by POST form as the classic SDKs send.
+    let form = [
+        ("Action", "DescribeImages"),
+        ("Version", "2014-05-26"),
+        ("AccessKeyId", "alice"),
+        ("RegionId", "cn-beijing"),
+        ("ImageId", copies[0].as_str()),
+    ];
+    let mut response = agent().post(&server.url()).send_form(form).unwrap();
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "text/xml;charset=utf-8"
+    );
+    let xml = response.body_mut().read_to_string().unwrap();
+    assert!(
+        xml.contains(&format!("<Image><ImageId>{}</ImageId>", copies[0])),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<Status>Available</Status><Progress>100%</Progress><IsCopied>true</IsCopied>"
+        ),
+        "{xml}"
+    );
+}
+
+/// The time now, as a signed request's `Timestamp` or `x-acs-date`.
+fn timestamp() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+#[test]
+fn signed_requests_v1_and_v3_over_http() {
+    let server = Server::start(&[
+        "--manual",
+        "--quiet",
+        "--auth",
+        "--key",
+        "ak-alice:s3cret:alice",
+    ]);
+    let v1 = |secret: &str, nonce: &str| {
+        let now = timestamp();
+        let params = [
+            ("Action", "DescribeImages"),
+            ("Version", "2014-05-26"),
+            ("Format", "JSON"),
+            ("RegionId", "cn-hangzhou"),
+            ("AccessKeyId", "ak-alice"),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("SignatureNonce", nonce),
+            ("Timestamp", now.as_str()),
+        ];
+        let signature = sign_v1(secret, &string_to_sign_v1("GET", params));
+        let mut query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect();
+        query.push(format!("Signature={}", percent_encode(&signature)));
+        let mut response = agent()
+            .get(&format!("{}?{}", server.url(), query.join("&")))
+            .call()
+            .unwrap();
+        let body: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (
+            response.status().as_u16(),
+            body["Code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(v1("s3cret", "v1-a"), (200, String::new()));
+    assert_eq!(
+        v1("wrong", "v1-b"),
+        (400, "SignatureDoesNotMatch".to_owned())
+    );
+    assert_eq!(v1("s3cret", "v1-a"), (400, "SignatureNonceUsed".to_owned()));
+    let v3 = |secret: &str, nonce: &str| {
+        let now = timestamp();
+        let host = server.address.clone();
+        let mut headers: Vec<(&str, String)> = vec![
+            ("host", host),
+            ("x-acs-action", "DescribeImages".into()),
+            ("x-acs-version", "2014-05-26".into()),
+            ("x-acs-date", now),
+            ("x-acs-signature-nonce", nonce.into()),
+            (
+                "x-acs-content-sha256",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
+            ),
+        ];
+        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let request = V3Request {
+            method: "POST",
+            path: "/",
+            query: &[("RegionId", "cn-hangzhou")],
+            headers: &borrowed,
+            body: b"",
+        };
+        headers.push((
+            "authorization",
+            authorization_v3("ak-alice", secret, &request),
+        ));
+        let mut call = agent()
+            .post(&format!("{}?RegionId=cn-hangzhou", server.url()))
+            .header("accept", "application/json");
+        for (name, value) in &headers[1..] {
+            call = call.header(*name, value.as_str());
+        }
+        let mut response = call.send_empty().unwrap();
+        let body: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (
+            response.status().as_u16(),
+            body["Code"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(v3("s3cret", "v3-a"), (200, String::new()));
+    assert_eq!(
+        v3("wrong", "v3-b"),
+        (400, "SignatureDoesNotMatch".to_owned())
+    );
+}
+
+fn state_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecs-image-copy-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("world.json")
+}
+
+#[test]
+fn a_killed_server_restarts_with_every_change() {
+    let state = state_file("restart");
+    let args = [
+        "--manual",
+        "--quiet",
+        "--copy-limit",
+        "2",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let server = Server::start(&args);
+    let source = create(&server, "alice", "cn-hangzhou", "web");
+    let copies: Vec<String> = (0..5).map(|_| copy(&server, "alice", &source)).collect();
+    let act = |server: &Server, action: &str, image: &str, rest: &str| {
+        ok(
+            server,
+            "alice",
+            &format!("Action={action}&RegionId=cn-beijing&ImageId={image}&{rest}"),
+        );
+    };
+    act(&server, "MockSetCopyProgress", &copies[0], "Progress=70");
+    act(&server, "MockCompleteCopy", &copies[1], "");
+    act(&server, "CancelCopyImage", &copies[3], "");
+    let before = beijing(&server, "alice");
+    assert_eq!(before.len(), 4);
+    server.kill();
+    let server = Server::start(&args);
+    assert_eq!(beijing(&server, "alice"), before);
+    // The restored world goes on as the old one would have: the queue too.
+    act(&server, "MockFailCopy", &copies[0], "");
+    assert_eq!(
+        status_of(&server, "alice", &copies[4]),
+        pair("Creating", "0%")
+    );
+    let _ = std::fs::remove_dir_all(state.parent().unwrap());
+}
+
+#[test]
+fn copies_progress_by_themselves_until_available() {
+    let server = Server::start(&["--quiet", "--tick-ms", "20", "--step", "25"]);
+    let source = create(&server, "alice", "cn-hangzhou", "web");
+    let image = copy(&server, "alice", &source);
+    let mut seen = Vec::new();
+    // Waits for events, not for time: a generous deadline only bounds a hang.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while seen
+        .last()
+        .map(|(status, _): &(String, String)| status.as_str())
+        != Some("Available")
+    {
+        assert!(Instant::now() < deadline, "never available: {seen:?}");
+        let now = status_of(&server, "alice", &image).unwrap();
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        std::thread::yield_now();
+    }
+    assert!(
+        seen.iter().any(|(status, _)| status == "Creating"),
+        "{seen:?}"
+    );
+    let progress: Vec<u8> = seen
+        .iter()
+        .map(|(_, p)| p.trim_end_matches('%').parse().unwrap())
+        .collect();
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+}
+
+#[test]
+fn racing_cancels_and_completions_have_a_serial_order() {
+    let server = Server::start(&["--manual", "--quiet"]);
+    let source = create(&server, "alice", "cn-hangzhou", "web");
+    let copies: Vec<String> = (0..24).map(|_| copy(&server, "alice", &source)).collect();
+    let mut calls: Vec<(usize, &str)> = (0..copies.len())
+        .flat_map(|i| [(i, "CancelCopyImage"), (i, "MockCompleteCopy")])
+        .collect();
+    // A fixed interleaving of who goes first, then real threads race.
+    calls.sort_by_key(|&(i, action)| (i * 7 + action.len()) % 11);
+    let calls = Arc::new(Mutex::new(calls));
+    let answers = Arc::new(Mutex::new(HashMap::<(usize, &str), String>::new()));
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                loop {
+                    let Some((i, action)) = calls.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let query =
+                        format!("Action={action}&RegionId=cn-beijing&ImageId={}", copies[i]);
+                    let (_, code, _) = code(&server, "alice", &query);
+                    answers.lock().unwrap().insert((i, action), code);
+                }
+            });
+        }
+    });
+    let answers = answers.lock().unwrap();
+    let after = beijing(&server, "alice");
+    for (i, image) in copies.iter().enumerate() {
+        let cancel = answers[&(i, "CancelCopyImage")].as_str();
+        let complete = answers[&(i, "MockCompleteCopy")].as_str();
+        let end = after.get(image).map(|(status, _)| status.as_str());
+        let serial = match (cancel, complete) {
+            // Cancelled first; the completion then found no image.
+            ("", "InvalidImageId.NotFound") => end.is_none(),
+            // Completion tried while queued, then the cancel.
+            ("", "InvalidOperation.CopyPhase") => end.is_none(),
+            // Completed first; the cancel then found it finished.
+            ("IncorrectImageStatus", "") => end == Some("Available"),
+            _ => false,
+        };
+        assert!(
+            serial,
+            "copy {i}: cancel {cancel:?}, complete {complete:?}, ends {end:?}"
+        );
+    }
+    let running = after
+        .values()
+        .filter(|(status, _)| status == "Creating")
+        .count();
+    assert_eq!(running, 0, "every copy ended: {after:?}");
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The official Python SDKs (classic V1 and Tea V3) against the mock server.
+#   bash tests/sdk/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+venv=${SDK_VENV:-target/sdk-venv}
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    aliyun-python-sdk-core==2.16.1 aliyun-python-sdk-ecs==4.24.83 \
+    alibabacloud-ecs20140526==7.11.8 alibabacloud-tea-openapi==0.4.6
+fi
+cargo build --quiet --all-features --example mock_server
+log=$(mktemp)
+target/debug/examples/mock_server --listen 127.0.0.1:0 --manual --auth \
+  --key alice-key:alice-secret:alice 2>"$log" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+until grep -q listening "$log"; do sleep 0.1; done
+address=$(sed -n 's/^listening on //p' "$log")
+"$venv/bin/python" tests/sdk/python_sdks.py "$address"
