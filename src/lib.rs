@@ -23,27 +23,46 @@
 //!
 //! # Scope
 //!
-//! - **[`CopyTask`]**: one copy's phase, progress and cancellability, in
-//!   three bytes. Lifecycle events from the backend ([`CopyTask::start`],
-//!   [`progress_to`](CopyTask::progress_to), [`complete`](CopyTask::complete),
-//!   [`fail`](CopyTask::fail)) and the API's [`cancel`](CopyTask::cancel).
-//! - **[`TRANSITIONS`]**: the transition table as data. The task runs on a
-//!   lookup built from it at compile time; [`render`] turns it into the
-//!   decision table and state diagram of `docs/semantics.md`.
-//! - **[`EcsError`]**: the error catalog, one table of code, HTTP status and
-//!   message, byte for byte as the service words them, with
-//!   [`EcsError::from_wire`] to read errors back.
+//! Four layers, each using only the ones before it:
 //!
-//! Nothing here reads a clock, a random source, the environment, a file or a
-//! socket: the same calls give the same answers. A refused event returns an
-//! error and leaves the task as it was. API refusals are [`EcsError`]s; a
-//! lifecycle event in the wrong phase is the embedder's mistake and a
-//! [`TransitionError`] naming the phase and the event.
+//! 1. **One copy task.** [`CopyTask`]: phase, progress and cancellability in
+//!    three bytes, moved by the backend's lifecycle events
+//!    ([`start`](CopyTask::start), [`progress_to`](CopyTask::progress_to),
+//!    [`complete`](CopyTask::complete), [`fail`](CopyTask::fail)) and the
+//!    API's [`cancel`](CopyTask::cancel). [`TRANSITIONS`] is the transition
+//!    table as data, checked for completeness at compile time; [`EcsError`]
+//!    is the error catalog, code, HTTP status and message byte for byte as
+//!    the service words them, with [`EcsError::from_wire`] to read them back.
+//! 2. **The service.** [`World`]: regions, accounts, images and copy queues;
+//!    [`World::copy_image`], [`World::cancel_copy_image`],
+//!    [`World::describe_images`] with every error in its documented order
+//!    ([`COPY_IMAGE_CHECKS`], ...), and backend operations. [`Command`] is
+//!    one call as a value, for journals and replays.
+//! 3. **The wire** (feature `rpc`). [`Endpoint`]: the ECS RPC protocol sans
+//!    I/O, an HTTP request's parts in and a status and body out, with
+//!    signatures V1 and V3 ([`signature`]) and JSON and XML bodies.
+//!    `examples/mock_server` is the thin shell that serves it.
+//! 4. **Testing** (feature `proptest`). `testing`: strategies, reference
+//!    state machines and a harness that checks any system against the
+//!    reference.
+//!
+//! Nothing here reads a clock, a random source, the environment, a file or
+//! a socket: time and new IDs come from the caller, and the same calls give
+//! the same answers. A refused call returns an error and changes nothing.
+//! API refusals are [`EcsError`]s; a lifecycle event in the wrong phase is
+//! the embedder's mistake and a [`TransitionError`] naming the phase and the
+//! event. [`render`] turns the tables into the docs' Markdown.
 //!
 //! # Features
 //!
-//! - `serde`: `Serialize` and `Deserialize` for the model's types;
-//!   deserializing a task checks that its phase and progress agree.
+//! - `rpc` (default): the wire protocol, [`Endpoint`] and [`signature`].
+//! - `serde`: `Serialize` and `Deserialize` for the model's values and the
+//!   whole [`World`]; deserializing checks that the world is one the model
+//!   could have reached.
+//! - `proptest`: the `testing` module.
+//!
+//! Without default features the crate depends on `thiserror` and `strum`
+//! only.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -64,6 +83,8 @@ mod rpc;
 #[cfg(feature = "serde")]
 mod snapshot;
 mod task;
+#[cfg(feature = "proptest")]
+pub mod testing;
 mod time;
 mod transition;
 mod world;

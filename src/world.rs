@@ -307,6 +307,24 @@ impl World {
         (image.owner == owner && image.region == region).then_some((id, image))
     }
 
+    /// The image `image` of `caller` in `region`, as the mock control
+    /// actions find it: a missing parameter, an unknown region, then an
+    /// image the caller cannot see, answer as the API actions do.
+    pub fn caller_image(
+        &self,
+        caller: &str,
+        region: &str,
+        image: &str,
+    ) -> Result<ImageId, EcsError> {
+        let region = given(Some(region)).ok_or(EcsError::MissingRegionId)?;
+        let image = given(Some(image)).ok_or(EcsError::MissingImageId)?;
+        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        let (id, _) = self
+            .visible(caller, region, image)
+            .ok_or(EcsError::ImageNotFound)?;
+        Ok(id)
+    }
+
     /// CopyImage as `caller`: the new copy's ID, or the first error in the
     /// documented order. `now` becomes the copy's `CreationTime`.
     pub fn copy_image(

@@ -2,6 +2,8 @@
 //! fails changes nothing.
 #![cfg(feature = "rpc")]
 
+mod support;
+
 use ecs_image_copy::{Endpoint, EndpointConfig, HttpRequest, Timestamp, World};
 use proptest::prelude::*;
 
@@ -123,7 +125,7 @@ fn seeded(config: EndpointConfig) -> Endpoint {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(support::cases(512))]
 
     #[test]
     fn any_request_gets_an_answer_and_a_failure_changes_nothing(

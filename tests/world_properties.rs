@@ -1,6 +1,8 @@
 //! Properties of the service model over random sequences of every action
 //! and backend operation, from several accounts.
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 
@@ -365,7 +367,7 @@ fn source_of(world: &World, driver: &Driver, op: &Op) -> Option<ImageId> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(support::cases(64))]
 
     #[test]
     fn invariants_hold_after_every_step(ops in ops()) {
@@ -412,7 +414,7 @@ proptest! {
 
 #[cfg(feature = "serde")]
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(support::cases(64))]
 
     #[test]
     fn a_restored_world_behaves_identically(ops in ops(), split in any::<prop::sample::Index>()) {

@@ -356,18 +356,9 @@ impl Endpoint {
         params: &Parameters<'_>,
         caller: &str,
     ) -> Result<(String, ImageId), Failure> {
-        let region = required(params, "RegionId", EcsError::MissingRegionId)?;
-        let image = required(params, "ImageId", EcsError::MissingImageId)?;
-        let id: ImageId = image.parse().map_err(|_| EcsError::ImageNotFound)?;
-        let own = self
-            .world
-            .image(id)
-            .is_some_and(|view| view.owner() == caller);
-        if !own {
-            // The world's own check answers an unknown region first.
-            self.world.fail_copy_check(region)?;
-            return Err(EcsError::ImageNotFound.into());
-        }
+        let region = params.get("RegionId").unwrap_or_default();
+        let image = params.get("ImageId").unwrap_or_default();
+        let id = self.world.caller_image(caller, region, image)?;
         Ok((region.to_owned(), id))
     }
 
@@ -409,15 +400,6 @@ impl Endpoint {
             fields: page_fields(request.region_id.unwrap_or_default(), page),
             applied: None,
         })
-    }
-}
-
-impl World {
-    /// `Err(RegionNotFound)` when `region` is not a region of the world.
-    fn fail_copy_check(&self, region: &str) -> Result<(), EcsError> {
-        self.region_index(region)
-            .map(|_| ())
-            .ok_or(EcsError::RegionNotFound)
     }
 }
 

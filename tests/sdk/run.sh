@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=${SDK_VENV:-target/sdk-venv}
+packages="aliyun-python-sdk-core==2.16.1 aliyun-python-sdk-ecs==4.24.83
+  alibabacloud-ecs20140526==7.11.8 alibabacloud-tea-openapi==0.4.6"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    aliyun-python-sdk-core==2.16.1 aliyun-python-sdk-ecs==4.24.83 \
-    alibabacloud-ecs20140526==7.11.8 alibabacloud-tea-openapi==0.4.6
+  for attempt in 1 2 3; do
+    # shellcheck disable=SC2086 # the list is meant to split
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $packages && break
+    [ "$attempt" = 3 ] && { echo "cannot install the SDKs from PyPI"; exit 1; }
+    sleep 5
+  done
 fi
 cargo build --quiet --all-features --example mock_server
 log=$(mktemp)

@@ -1,0 +1,34 @@
+//! Property testing against the reference semantics (feature `proptest`).
+//!
+//! Strategies for the model's values and requests, reference state
+//! machines for one copy task ([`TaskMachine`]) and for the whole service
+//! ([`WorldMachine`]), and a harness ([`Conformance`]) that checks any
+//! system implementing [`CopyService`] against the reference, step by step.
+//! See `docs/testing.md` for a guide.
+//!
+//! Add to `[dev-dependencies]`:
+//!
+//! ```toml
+//! ecs-image-copy = { version = "0.1", features = ["proptest"] }
+//! proptest = "1"
+//! proptest-state-machine = "0.9"
+//! ```
+//!
+//! `proptest` is needed because [`prop_state_machine!`] expands to
+//! `proptest::proptest!`; `proptest-state-machine` for its traits and macro
+//! (this module re-exports them too).
+
+mod harness;
+mod reference;
+mod service;
+mod step;
+mod strategy;
+
+pub use self::harness::{Conformance, Harness};
+pub use self::reference::{
+    ReferenceState, Setup, SmallWorld, TaskMachine, TaskState, WorldMachine, visible_step,
+};
+pub use self::service::{CopyService, parse_reply, request_query};
+pub use self::step::{ImageRef, IssuedIds, Reply, Seen, Step};
+pub use self::strategy::{account, copy_event, copy_image_params, percent, phase, step, task};
+pub use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

@@ -1,0 +1,270 @@
+//! Strategies for the model's values, requests and whole runs.
+
+use proptest::prelude::*;
+use proptest::sample::select;
+
+use super::reference::ReferenceState;
+use super::step::{ImageRef, Step};
+use crate::{CopyEvent, CopyImageParams, CopyPhase, CopyTask, Percent};
+
+/// Any phase.
+pub fn phase() -> impl Strategy<Value = CopyPhase> {
+    select(CopyPhase::ALL.to_vec())
+}
+
+/// Any percentage from 0 to 100, the ends often.
+pub fn percent() -> impl Strategy<Value = Percent> {
+    prop_oneof![
+        1 => Just(Percent::ZERO),
+        1 => Just(Percent::FULL),
+        4 => (0..=100u8).prop_map(|n| Percent::new(n).unwrap_or(Percent::FULL)),
+    ]
+}
+
+/// Any event, lifecycle or cancel.
+pub fn copy_event() -> impl Strategy<Value = CopyEvent> {
+    prop_oneof![
+        Just(CopyEvent::Start),
+        percent().prop_map(CopyEvent::Progress),
+        Just(CopyEvent::Complete),
+        Just(CopyEvent::Fail),
+        Just(CopyEvent::Cancel),
+    ]
+}
+
+/// A task in any phase it can reach: events applied to a new task, the
+/// refused ones skipped.
+pub fn task() -> impl Strategy<Value = CopyTask> {
+    (any::<bool>(), prop::collection::vec(copy_event(), 0..12)).prop_map(|(cancellable, events)| {
+        let start = CopyTask::new().with_cancellable(cancellable);
+        events
+            .into_iter()
+            .fold(start, |task, event| task.apply(event).unwrap_or(task))
+    })
+}
+
+/// One of `accounts`.
+pub fn account(accounts: &'static [&'static str]) -> impl Strategy<Value = String> {
+    select(accounts).prop_map(str::to_owned)
+}
+
+/// Image names that keep and that break each naming rule.
+const NAMES: &[&str] = &[
+    "web",
+    "db-2",
+    "web",
+    "1-digit-first",
+    "a",
+    "acs:reserved",
+    "has space",
+];
+/// Descriptions that keep and that break the rules.
+const DESCRIPTIONS: &[&str] = &["nightly", "x", "http://not.allowed"];
+/// Client tokens: reused ones, and one that is not ASCII.
+const TOKENS: &[&str] = &["token-1", "token-2", "tökén"];
+
+/// CopyImage's optional parameters, mostly valid, each constraint broken
+/// now and then: names, descriptions, `KMSKeyId` without `Encrypted`,
+/// tokens, tags. `RegionId` and `ImageId` are left for the caller.
+pub fn copy_image_params(
+    regions: &'static [&'static str],
+) -> impl Strategy<Value = CopyImageParams> {
+    let tag = prop_oneof![
+        4 => Just(("team".to_owned(), "web".to_owned())),
+        1 => Just(("aliyun-reserved".to_owned(), "x".to_owned())),
+        1 => Just(("k".to_owned(), "v".repeat(129))),
+    ];
+    (
+        prop::option::weighted(0.6, select(regions)),
+        prop::option::weighted(0.3, select(NAMES)),
+        prop::option::weighted(0.1, select(DESCRIPTIONS)),
+        (
+            prop::bool::weighted(0.1),
+            prop::option::weighted(0.05, Just("key-1")),
+        ),
+        prop::option::weighted(0.3, select(TOKENS)),
+        prop::bool::weighted(0.05),
+        prop::collection::vec(tag, 0..2),
+    )
+        .prop_map(
+            |(destination, name, description, (encrypted, kms), token, dry_run, tags)| {
+                CopyImageParams {
+                    destination_region_id: destination.map(str::to_owned),
+                    destination_image_name: name.map(str::to_owned),
+                    destination_description: description.map(str::to_owned),
+                    encrypted,
+                    kms_key_id: kms.map(str::to_owned),
+                    client_token: token.map(str::to_owned),
+                    dry_run,
+                    tags,
+                    ..CopyImageParams::default()
+                }
+            },
+        )
+}
+
+/// IDs that name no image: one of the seed's example, an empty one, and a
+/// well-formed one that was never issued.
+const STRANGERS: &[&str] = &["m-imageid1", "", "m-0000000000000000000a"];
+
+/// An image of the run: mostly one it issued, often the latest, so that
+/// chains such as copy, progress, cancel happen to one image.
+fn image(state: &ReferenceState) -> BoxedStrategy<ImageRef> {
+    let stranger = select(STRANGERS).prop_map(|id| ImageRef::Literal(id.to_owned()));
+    match state.ids.len() {
+        0 => stranger.boxed(),
+        issued => prop_oneof![
+            6 => Just(ImageRef::Issued(issued - 1)),
+            6 => (0..issued).prop_map(ImageRef::Issued),
+            1 => stranger,
+        ]
+        .boxed(),
+    }
+}
+
+/// The region and owner of each image the run issued, in the reference
+/// (none for an image that is gone).
+fn homes(state: &ReferenceState) -> Vec<Option<(String, String)>> {
+    let home = |n| {
+        let view = issued_view(state, n)?;
+        Some((view.region().to_owned(), view.owner().to_owned()))
+    };
+    (0..state.ids.len()).map(home).collect()
+}
+
+fn issued_view(state: &ReferenceState, n: usize) -> Option<crate::ImageView<'_>> {
+    let id = state.ids.resolve(&ImageRef::Issued(n)).parse().ok()?;
+    state.world.image(id)
+}
+
+/// A source for CopyImage: mostly an `Available` image, which can be
+/// copied, else any image.
+fn source(state: &ReferenceState) -> BoxedStrategy<ImageRef> {
+    let available = |n: &usize| {
+        let view = issued_view(state, *n);
+        view.is_some_and(|v| v.status() == crate::ImageStatus::Available)
+    };
+    let copyable: Vec<usize> = (0..state.ids.len()).filter(available).collect();
+    match copyable.is_empty() {
+        true => image(state),
+        false => prop_oneof![
+            4 => select(copyable).prop_map(ImageRef::Issued),
+            1 => image(state),
+        ]
+        .boxed(),
+    }
+}
+
+/// The next step of a run from `state`: mostly calls that reach deep into
+/// the model, illegal ones too.
+pub fn step(
+    state: &ReferenceState,
+    accounts: &'static [&'static str],
+    regions: &'static [&'static str],
+) -> BoxedStrategy<Step> {
+    let region = || select(regions).prop_map(str::to_owned);
+    // An image, mostly with its owner as the caller and its own region, so
+    // that runs reach deep; else any caller, any region.
+    let homes = homes(state);
+    let locate = move |image: BoxedStrategy<ImageRef>| {
+        let homes = homes.clone();
+        (
+            image,
+            prop::bool::weighted(0.85),
+            account(accounts),
+            region(),
+        )
+            .prop_map(move |(image, own, other_account, other_region)| {
+                let home = match &image {
+                    ImageRef::Issued(n) if own => homes.get(*n).cloned().flatten(),
+                    _ => None,
+                };
+                let (region, account) = home.unwrap_or((other_region, other_account));
+                (account, region, image)
+            })
+            .boxed()
+    };
+    let located = locate(image(state));
+    let create =
+        (account(accounts), region(), select(NAMES)).prop_map(|(account, region, name)| {
+            Step::CreateImage {
+                account,
+                region,
+                name: name.to_owned(),
+            }
+        });
+    let copy = (locate(source(state)), copy_image_params(regions)).prop_map(
+        |((account, region, source), mut params)| {
+            params.region_id = Some(region);
+            Step::CopyImage {
+                account,
+                source: Some(source),
+                params,
+            }
+        },
+    );
+    let cancel = located
+        .clone()
+        .prop_map(|(account, region, image)| Step::CancelCopyImage {
+            account,
+            region: Some(region),
+            image: Some(image),
+        });
+    let describe = (
+        account(accounts),
+        region(),
+        prop::option::weighted(0.3, image(state)),
+        select(&["Creating,Waiting", "Available", "Bogus"][..]),
+    )
+        .prop_map(|(account, region, image, status)| Step::DescribeImages {
+            account,
+            region: Some(region),
+            image,
+            status: Some(status.to_owned()),
+            page_size: None,
+        });
+    let progress = (located.clone(), percent()).prop_map(|((account, region, image), progress)| {
+        Step::SetCopyProgress {
+            account,
+            region,
+            image,
+            progress: progress.get(),
+        }
+    });
+    let complete = located
+        .clone()
+        .prop_map(|(account, region, image)| Step::CompleteCopy {
+            account,
+            region,
+            image,
+        });
+    let fail = located
+        .clone()
+        .prop_map(|(account, region, image)| Step::FailCopy {
+            account,
+            region,
+            image,
+        });
+    let cancellable =
+        (located, any::<bool>()).prop_map(|((account, region, image), cancellable)| {
+            Step::SetCancellable {
+                account,
+                region,
+                image,
+                cancellable,
+            }
+        });
+    let advance = (1..=60u8).prop_map(|step| Step::AdvanceCopies { step });
+    prop_oneof![
+        3 => create,
+        6 => copy,
+        5 => cancel,
+        1 => describe,
+        3 => progress,
+        2 => complete,
+        1 => fail,
+        1 => cancellable,
+        1 => advance,
+    ]
+    .boxed()
+}

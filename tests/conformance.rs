@@ -1,0 +1,308 @@
+//! The harness against the crate's own systems, and against deliberately
+//! wrong ones that it must catch with a short run.
+#![cfg(feature = "proptest")]
+
+mod support;
+
+use support::cases;
+
+use std::num::NonZeroU32;
+
+use ecs_image_copy::testing::{
+    Conformance, CopyService, Reply, Setup, SmallWorld, Step, TaskMachine, WorldMachine,
+    parse_reply, request_query,
+};
+use ecs_image_copy::{Config, EcsError, Endpoint, ImageId, Percent, World};
+use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
+
+prop_state_machine! {
+    #![proptest_config(cases(128))]
+
+    #[test]
+    fn the_model_conforms_to_the_reference(sequential 1..50 => Conformance<World>);
+
+    #[test]
+    fn the_protocol_in_process_conforms_to_the_reference(sequential 1..50 => Conformance<Endpoint>);
+}
+
+/// The mock server over real HTTP, as a downstream HTTP system would be.
+#[derive(Debug)]
+struct MockServer {
+    server: support::Server,
+    agent: ureq::Agent,
+}
+
+impl CopyService for MockServer {
+    fn start(config: &Config) -> MockServer {
+        let limit = config
+            .regions()
+            .next()
+            .map_or(5, |(_, limit)| limit.get())
+            .to_string();
+        MockServer {
+            server: support::Server::start(&["--manual", "--quiet", "--copy-limit", &limit]),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+        }
+    }
+
+    fn send(&mut self, step: &Step<String>) -> Reply<String> {
+        let url = format!("{}?{}", self.server.url(), request_query(step));
+        let mut response = self.agent.get(&url).call().expect("the server answers");
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().expect("a body");
+        parse_reply(step, status, &body)
+    }
+}
+
+impl std::fmt::Debug for support::Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "mock server at {}", self.address)
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(cases(6))]
+
+    #[test]
+    fn the_mock_server_over_http_conforms_to_the_reference(sequential 1..25 => Conformance<MockServer>);
+}
+
+/// The one-task reference against `CopyTask` itself.
+struct TaskItself;
+
+impl StateMachineTest for TaskItself {
+    type SystemUnderTest = ecs_image_copy::CopyTask;
+    type Reference = TaskMachine;
+
+    fn init_test(reference: &ecs_image_copy::testing::TaskState) -> ecs_image_copy::CopyTask {
+        reference.task
+    }
+
+    fn apply(
+        task: ecs_image_copy::CopyTask,
+        reference: &ecs_image_copy::testing::TaskState,
+        event: ecs_image_copy::CopyEvent,
+    ) -> ecs_image_copy::CopyTask {
+        let answer = task.apply(event);
+        assert_eq!(Some(answer), reference.last);
+        answer.unwrap_or(task)
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn the_task_conforms_to_the_task_reference(sequential 1..40 => TaskItself);
+}
+
+/// A deliberately wrong system: the model, with one mistake.
+#[derive(Debug)]
+struct Mutant<M: Mistake> {
+    world: World,
+    mistake: std::marker::PhantomData<M>,
+}
+
+/// One mistake a real implementation could make.
+trait Mistake: std::fmt::Debug + 'static {
+    /// The world the mutant starts from.
+    fn config(config: &Config) -> Config {
+        config.clone()
+    }
+
+    /// The mutant's answer, given the step, the model's answer, and the
+    /// world after it (which the mistake may change).
+    fn twist(step: &Step<String>, correct: Reply<String>, world: &mut World) -> Reply<String>;
+}
+
+impl<M: Mistake> CopyService for Mutant<M> {
+    fn start(config: &Config) -> Mutant<M> {
+        Mutant {
+            world: World::new(M::config(config)),
+            mistake: std::marker::PhantomData,
+        }
+    }
+
+    fn send(&mut self, step: &Step<String>) -> Reply<String> {
+        let correct = self.world.send(step);
+        M::twist(step, correct, &mut self.world)
+    }
+}
+
+fn is_error(reply: &Reply<String>, error: EcsError) -> bool {
+    matches!(reply, Reply::Error { code, message, .. }
+        if *code == error.code().to_string() && message == error.message())
+}
+
+/// Cancels a copy that is finalizing.
+#[derive(Debug)]
+struct CancelWhileFinalizing;
+
+impl Mistake for CancelWhileFinalizing {
+    fn twist(step: &Step<String>, correct: Reply<String>, _: &mut World) -> Reply<String> {
+        match step {
+            Step::CancelCopyImage { .. } if is_error(&correct, EcsError::SnapshotNotCopying) => {
+                Reply::Done
+            }
+            _ => correct,
+        }
+    }
+}
+
+/// A failed cancel still moves the copies along.
+#[derive(Debug)]
+struct FailedCallChangesTheWorld;
+
+impl Mistake for FailedCallChangesTheWorld {
+    fn twist(step: &Step<String>, correct: Reply<String>, world: &mut World) -> Reply<String> {
+        if matches!(step, Step::CancelCopyImage { .. }) && matches!(correct, Reply::Error { .. }) {
+            world.advance_copies(Percent::new(1).unwrap());
+        }
+        correct
+    }
+}
+
+/// Another account's image is refused with a telling error.
+#[derive(Debug)]
+struct ForeignImageForbidden;
+
+impl Mistake for ForeignImageForbidden {
+    fn twist(step: &Step<String>, correct: Reply<String>, world: &mut World) -> Reply<String> {
+        let Step::CancelCopyImage {
+            account,
+            image: Some(image),
+            ..
+        } = step
+        else {
+            return correct;
+        };
+        let owner = image
+            .parse::<ImageId>()
+            .ok()
+            .and_then(|id| world.image(id))
+            .map(|v| v.owner().to_owned());
+        match owner {
+            Some(owner) if owner != *account => Reply::Error {
+                status: 403,
+                code: "Forbidden.RAM".into(),
+                message: "User not authorized to operate on the specified resource.".into(),
+            },
+            _ => correct,
+        }
+    }
+}
+
+/// The seed's other wording for a completed copy.
+#[derive(Debug)]
+struct OtherCompletedMessage;
+
+impl Mistake for OtherCompletedMessage {
+    fn twist(_: &Step<String>, correct: Reply<String>, _: &mut World) -> Reply<String> {
+        match correct {
+            Reply::Error { status, code, .. }
+                if is_error_code(&code, EcsError::CopyFinished) && status == 400 =>
+            {
+                Reply::Error {
+                    status,
+                    code,
+                    message: "The image has completed copy.".into(),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn is_error_code(code: &str, error: EcsError) -> bool {
+    code == error.code().to_string()
+}
+
+/// Counts copy slots off by one: one copy too many runs at once.
+#[derive(Debug)]
+struct OneSlotTooMany;
+
+impl Mistake for OneSlotTooMany {
+    fn config(config: &Config) -> Config {
+        let limit = config
+            .regions()
+            .next()
+            .map_or(NonZeroU32::MIN, |(_, l)| l.saturating_add(1));
+        config.clone().with_copy_limit(limit)
+    }
+
+    fn twist(_: &Step<String>, correct: Reply<String>, _: &mut World) -> Reply<String> {
+        correct
+    }
+}
+
+/// Runs the harness against `M` until it fails, and returns the shrunk run.
+fn caught<M: Mistake>() -> Vec<Step> {
+    let config = ProptestConfig {
+        cases: 1024,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = TestRunner::new_with_rng(
+        config.clone(),
+        proptest::test_runner::TestRng::deterministic_rng(config.rng_algorithm),
+    );
+    let strategy = WorldMachine::<SmallWorld>::sequential_strategy(1..30);
+    let outcome = runner.run(&strategy, |(state, steps, seen)| {
+        Conformance::<Mutant<M>>::test_sequential(config.clone(), state, steps, seen);
+        Ok(())
+    });
+    match outcome {
+        Err(TestError::Fail(_, (_, steps, _))) => steps,
+        other => panic!(
+            "the harness did not catch {}: {other:?}",
+            std::any::type_name::<M>()
+        ),
+    }
+}
+
+fn assert_caught_in_a_short_run<M: Mistake>() {
+    let steps = caught::<M>();
+    assert!(
+        steps.len() <= 6,
+        "{} shrank to {} steps: {steps:#?}",
+        std::any::type_name::<M>(),
+        steps.len()
+    );
+}
+
+#[test]
+fn the_harness_catches_a_cancel_while_finalizing() {
+    assert_caught_in_a_short_run::<CancelWhileFinalizing>();
+}
+
+#[test]
+fn the_harness_catches_a_failed_call_that_changes_the_world() {
+    assert_caught_in_a_short_run::<FailedCallChangesTheWorld>();
+}
+
+#[test]
+fn the_harness_catches_a_telling_error_for_a_foreign_image() {
+    assert_caught_in_a_short_run::<ForeignImageForbidden>();
+}
+
+#[test]
+fn the_harness_catches_the_wrong_message_for_a_completed_copy() {
+    assert_caught_in_a_short_run::<OtherCompletedMessage>();
+}
+
+#[test]
+fn the_harness_catches_one_copy_slot_too_many() {
+    assert_caught_in_a_short_run::<OneSlotTooMany>();
+}
+
+#[test]
+fn the_setup_config_is_what_the_mutants_start_from() {
+    assert_eq!(
+        SmallWorld::config().regions().next().map(|(_, l)| l.get()),
+        Some(2)
+    );
+}
