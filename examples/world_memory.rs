@@ -1,7 +1,7 @@
 //! Counts the heap bytes of the 1,000,000-image world that
 //! `benches/world.rs` measures, with a counting global allocator.
 //!
-//! `cargo run --release --example world_memory`
+//! `cargo run --release --all-features --example world_memory`
 //!
 //! The world is built by the benchmark's own code (the file is included
 //! below), so the two measure the same world. The figure is the live bytes
@@ -20,9 +20,9 @@ mod bench;
 /// Upper bounds of the size classes the allocator counts separately.
 const CLASSES: [(usize, &str); 4] = [
     (32, "<= 32 B (strings)"),
-    (512, "33..=512 B (tree nodes, small tables)"),
-    ((1 << 20) - 1, "513 B..1 MiB (name sets, tables)"),
-    (usize::MAX, ">= 1 MiB (the image table, vectors)"),
+    (512, "33..=512 B (small tables and vectors)"),
+    ((1 << 20) - 1, "513 B..1 MiB (name sets, listings, queues)"),
+    (usize::MAX, ">= 1 MiB (the image table)"),
 ];
 
 /// Live bytes and allocations per size class, and the peak of all of them.

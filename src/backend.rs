@@ -2,8 +2,8 @@
 //! world. These are not ECS actions; they move copies along their lifecycle.
 
 use crate::request::rules;
-use crate::world::{DEFAULT_IMAGE_SIZE_GIB, World};
 use crate::{CopyPhase, CopyTask, EcsError, ImageId, Percent, Timestamp, TransitionError};
+use crate::{DEFAULT_IMAGE_SIZE_GIB, World};
 
 /// Why the world refused a backend operation or a [`Command`](crate::Command).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, thiserror::Error)]
@@ -96,24 +96,20 @@ impl World {
     /// that was finalizing completes. Copies that a completion starts wait
     /// for the next tick. Returns how many copies changed.
     pub fn advance_copies(&mut self, step: Percent) -> usize {
+        let tick = |task: CopyTask| match task.phase() {
+            CopyPhase::Finalizing => task.complete(),
+            _ => {
+                let reached = task.progress().get().saturating_add(step.get());
+                task.progress_to(Percent::new(reached).unwrap_or(Percent::FULL))
+            }
+        };
         let mut changed = 0;
-        for region in 0..self.regions.len() {
-            let running: Vec<ImageId> = self.regions[region].running.values().copied().collect();
+        for region in 0..self.regions.len() as u32 {
+            let running = self.regions[region as usize].running.clone();
             for id in running {
-                let Some(phase) = self.copy_phase(id) else {
-                    continue;
-                };
                 let before = self.images.get(&id).and_then(|image| image.copy);
-                let step_task = |task: CopyTask| match phase {
-                    CopyPhase::Finalizing => task.complete(),
-                    _ => {
-                        let to = task.progress().get().saturating_add(step.get()).min(100);
-                        task.progress_to(Percent::new(to).unwrap_or(Percent::FULL))
-                    }
-                };
-                if self.update_task_at(region as u32, id, step_task).is_ok()
-                    && before != self.images.get(&id).and_then(|image| image.copy)
-                {
+                let after = self.update_task_at(region, id, tick);
+                if after.is_ok_and(|task| before.is_some_and(|copy| copy.task != task)) {
                     changed += 1;
                 }
             }
@@ -141,12 +137,14 @@ impl World {
     ) -> Result<CopyTask, WorldError> {
         let found = self.images.get_mut(&image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
-        let seq = found.seq;
         let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
+        let was = copy.task.phase();
         let task = event(copy.task)?;
         copy.task = task;
         if task.phase().is_terminal() {
-            self.release_slot(region, seq);
+            // A copy that was already over held no slot: `release_slot`
+            // frees one only for a copy that was queued or running.
+            self.release_slot(region, image, was);
         }
         Ok(task)
     }

@@ -217,9 +217,17 @@ impl World {
             return Vec::new();
         };
         if ids.is_empty() {
-            let range = (owner, region, 0)..=(owner, region, u64::MAX);
-            let listed = self.listing.range(range).rev();
-            return listed.filter_map(|(_, &id)| self.image(id)).collect();
+            let Some(shelf) = self.shelves.get(&(owner, region)) else {
+                return Vec::new();
+            };
+            // The listing is in creation order: backwards is newest first.
+            // It still holds some removed images' IDs, which are skipped.
+            let listed = shelf.listing.all().iter().rev().filter_map(|&id| {
+                let image = self.images.get(&id)?;
+                let own = image.owner == owner && image.region == region;
+                own.then(|| self.view(id, image))
+            });
+            return listed.collect();
         }
         let mut found: Vec<(u64, ImageView<'_>)> = ids
             .iter()

@@ -70,6 +70,7 @@
 mod backend;
 mod catalog;
 mod command;
+mod config;
 mod describe;
 mod event;
 mod id;
@@ -92,6 +93,7 @@ mod world;
 pub use crate::backend::WorldError;
 pub use crate::catalog::{EcsError, ErrorCode, Provenance, WIRE_ALIASES};
 pub use crate::command::{Applied, Command, CopyImageParams};
+pub use crate::config::{Config, DEFAULT_COPY_LIMIT, DEFAULT_IMAGE_SIZE_GIB, DEFAULT_REGIONS};
 pub use crate::describe::{ImagePage, ImageView, MAX_DESCRIBED_IDS};
 pub use crate::event::{CopyEvent, EventKind};
 pub use crate::id::{ImageId, ImageIdError};
@@ -104,11 +106,14 @@ pub use crate::request::{CancelCopyImage, CopyImage, DescribeImages, Tag};
 #[cfg(feature = "rpc")]
 pub use crate::rpc::{
     API_VERSION, AccessKey, DEFAULT_ACCOUNT, Endpoint, EndpointConfig, Format, HttpRequest,
-    HttpResponse, MAX_REQUEST_BYTES, Parameters, Summary, TIMESTAMP_WINDOW_SECONDS,
+    HttpResponse, MAX_REMEMBERED_NONCES, MAX_REQUEST_BYTES, Parameters, Summary,
+    TIMESTAMP_WINDOW_SECONDS,
 };
 pub use crate::task::{CopyTask, EventError, TransitionError};
 pub use crate::time::Timestamp;
 pub use crate::transition::{Guard, Outcome, TRANSITIONS, Transition};
+pub use crate::world::World;
+
 /// Signatures V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256): both what a client
 /// signs and what the endpoint checks.
 #[cfg(feature = "rpc")]
@@ -119,9 +124,6 @@ pub mod signature {
         string_to_sign_v3, verify_v1, verify_v3,
     };
 }
-pub use crate::world::{
-    Config, DEFAULT_COPY_LIMIT, DEFAULT_IMAGE_SIZE_GIB, DEFAULT_REGIONS, World,
-};
 
 /// `CopyTask` must stay small enough to keep millions of copies in memory.
 const _: () = assert!(core::mem::size_of::<CopyTask>() <= 4);

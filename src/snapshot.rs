@@ -168,14 +168,27 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         world.accounts.intern(account);
     }
     let mut seqs = HashSet::new();
+    let mut images = Vec::with_capacity(snapshot.images.len());
     for record in snapshot.images {
         let image = check_image(&world, &mut seqs, &record)?;
-        restore_image(&mut world, record.id, image);
+        // Names go in at once, so that a later record reusing one is caught.
+        if !image.name.is_empty() {
+            let shelf = world.shelves.entry((image.owner, image.region));
+            shelf.or_default().names.insert(image.name.clone());
+        }
+        images.push((record.id, image));
+    }
+    // The listings and queues are in creation order, whatever the order of
+    // the records.
+    images.sort_unstable_by_key(|(_, image)| image.seq);
+    for (id, image) in images {
+        restore_image(&mut world, id, image);
     }
     for region in 0..world.regions.len() as u32 {
         let slots = &world.regions[region as usize];
         let full = slots.running.len() == world.copy_limit(region);
-        if slots.running.len() > world.copy_limit(region) || (!slots.queued.is_empty() && !full) {
+        let queues = !slots.queued.is_empty();
+        if slots.running.len() > world.copy_limit(region) || (queues && !full) {
             return Err(Inconsistent::Slots(world.region_name(region).to_owned()));
         }
     }
@@ -240,24 +253,15 @@ fn check_image(
     })
 }
 
-/// Puts a checked image back with its indexes: name, listing, and the
-/// queue or slot its phase holds.
+/// Puts a checked image back with its indexes, in creation order (its name
+/// is already in): listing, and the queue or slot its phase holds.
 fn restore_image(world: &mut World, id: ImageId, image: Image) {
-    if !image.name.is_empty() {
-        let names = world.names.entry((image.owner, image.region)).or_default();
-        names.insert(image.name.clone());
-    }
-    world
-        .listing
-        .insert((image.owner, image.region, image.seq), id);
+    let shelf = world.shelves.entry((image.owner, image.region));
+    shelf.or_default().listing.push(id);
     if let (Some(copy), Some(slots)) = (image.copy, world.regions.get_mut(image.region as usize)) {
         match copy.task.phase() {
-            CopyPhase::Queued => {
-                slots.queued.insert(image.seq, id);
-            }
-            CopyPhase::Copying | CopyPhase::Finalizing => {
-                slots.running.insert(image.seq, id);
-            }
+            CopyPhase::Queued => slots.queued.push(id),
+            CopyPhase::Copying | CopyPhase::Finalizing => slots.running.push(id),
             _ => {}
         }
     }

@@ -1,6 +1,8 @@
 //! One image copy task: a three-byte value that the transition table moves.
 
 use crate::transition::{CANCEL, LOOKUP, Outcome};
+use strum::EnumCount;
+
 use crate::{CopyEvent, CopyPhase, EcsError, ImageStatus, Percent};
 
 /// One image copy task: the lifecycle of the copy's destination image.
@@ -86,12 +88,27 @@ impl CopyTask {
 
     /// CancelCopyImage on this task's destination image: the cancelled task,
     /// or the exact error the API answers.
+    ///
+    /// The hot path of every cancel, so it is a plain `match` rather than a
+    /// table load; the build fails if it ever disagrees with [`TRANSITIONS`].
+    ///
+    /// [`TRANSITIONS`]: crate::TRANSITIONS
     #[inline]
     pub const fn cancel(self) -> Result<CopyTask, EcsError> {
-        match CANCEL[self.phase as usize][self.cancellable as usize] {
-            Ok(phase) => Ok(CopyTask { phase, ..self }),
-            Err(error) => Err(error),
-        }
+        let refusal = match self.phase {
+            CopyPhase::Queued | CopyPhase::Copying if self.cancellable => {
+                return Ok(CopyTask {
+                    phase: CopyPhase::Cancelled,
+                    ..self
+                });
+            }
+            CopyPhase::Queued | CopyPhase::Copying => EcsError::CancelNotSupported,
+            CopyPhase::Finalizing => EcsError::SnapshotNotCopying,
+            CopyPhase::Completed => EcsError::CopyFinished,
+            CopyPhase::Failed => EcsError::CopyFailed,
+            CopyPhase::Cancelled => EcsError::ImageNotFound,
+        };
+        Err(refusal)
     }
 
     /// A copy slot freed up: a queued copy starts copying at 0%.
@@ -153,6 +170,31 @@ impl CopyTask {
         }
     }
 }
+
+/// `CopyTask::cancel` answers, in every phase and for either
+/// cancellability, what the transition table says.
+const _: () = {
+    let mut phase = 0;
+    while phase < CopyPhase::COUNT {
+        let mut bit = 0;
+        while bit < 2 {
+            let task = CopyTask {
+                phase: CopyPhase::ALL[phase],
+                progress: Percent::ZERO,
+                cancellable: bit == 1,
+            };
+            let agree = match (task.cancel(), CANCEL[phase][bit]) {
+                (Ok(cancelled), Ok(to)) => cancelled.phase as u8 == to as u8,
+                (Err(answered), Err(listed)) => answered as u8 == listed as u8,
+                _ => false,
+            };
+            assert!(CopyPhase::ALL[phase] as usize == phase);
+            assert!(agree, "CopyTask::cancel disagrees with TRANSITIONS");
+            bit += 1;
+        }
+        phase += 1;
+    }
+};
 
 /// A lifecycle event the task's phase cannot take: a mistake of the embedder
 /// that feeds the backend's events, not an answer of the ECS API.

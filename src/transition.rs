@@ -194,8 +194,8 @@ const fn build(table: &[Transition]) -> Lookup {
 
 pub(crate) const LOOKUP: Lookup = build(TRANSITIONS);
 
-/// The `Cancel` column of the lookup as plain results, `[phase][cancellable]`:
-/// CancelCopyImage's hot path is one load and no dead `Reject` branch.
+/// The `Cancel` column of the lookup as plain results, `[phase][cancellable]`,
+/// which `CopyTask::cancel` is checked against at compile time.
 pub(crate) const CANCEL: [[Result<CopyPhase, EcsError>; 2]; CopyPhase::COUNT] = {
     let mut cancel = [[Ok(CopyPhase::Cancelled); 2]; CopyPhase::COUNT];
     let mut phase = 0;

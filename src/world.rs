@@ -2,118 +2,67 @@
 //! the CopyImage and CancelCopyImage actions.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
-use std::num::NonZeroU32;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::config::DEFAULT_COPY_LIMIT;
 use crate::id::nth_image_id;
 use crate::request::rules::{self, given};
-use crate::{CancelCopyImage, CopyImage, CopyPhase, CopyTask, EcsError, ImageId, Tag, Timestamp};
-
-/// SipHash with fixed keys: unlike `RandomState` it reads no random source,
-/// so the model behaves the same on every run.
-pub(crate) type Fixed = BuildHasherDefault<DefaultHasher>;
-
-/// The region IDs a default [`Config`] has (ecs-facts §6).
-pub const DEFAULT_REGIONS: [&str; 13] = [
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-beijing",
-    "cn-shenzhen",
-    "cn-qingdao",
-    "cn-zhangjiakou",
-    "cn-hongkong",
-    "ap-southeast-1",
-    "ap-northeast-1",
-    "us-west-1",
-    "us-east-1",
-    "eu-central-1",
-    "eu-west-1",
-];
-
-/// How many copies a destination region runs at once unless configured.
-pub const DEFAULT_COPY_LIMIT: NonZeroU32 = match NonZeroU32::new(5) {
-    Some(limit) => limit,
-    None => NonZeroU32::MIN,
+use crate::{
+    CancelCopyImage, Config, CopyImage, CopyPhase, CopyTask, EcsError, ImageId, Tag, Timestamp,
 };
 
-/// The size in GiB of an image created without one.
-pub const DEFAULT_IMAGE_SIZE_GIB: u32 = 40;
+/// SipHash with fixed keys: unlike `RandomState` it reads no random source,
+/// so the model behaves the same on every run. For keys that come from
+/// callers: account names, image names, client tokens.
+pub(crate) type Fixed = BuildHasherDefault<DefaultHasher>;
 
-/// The regions of a [`World`], their copy limits, and the seed of its IDs.
+/// A cheap hasher for keys the model issues itself: image IDs and account
+/// and region indexes.
+pub(crate) type Issued = BuildHasherDefault<IssuedHasher>;
+
+/// One 64-bit multiply, folded: the hash of [`Issued`] maps.
 ///
-/// ```
-/// use std::num::NonZeroU32;
-/// use ecs_image_copy::Config;
-///
-/// let config = Config::new(["cn-hangzhou", "cn-beijing"])
-///     .with_copy_limit(NonZeroU32::new(2).unwrap())
-///     .with_id_seed(7);
-/// assert_eq!(config.regions().count(), 2);
-/// ```
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Config {
-    regions: Vec<(String, NonZeroU32)>,
-    id_seed: u64,
+/// SipHash was about a fifth of the instructions of a cancel and its
+/// restoring copy (docs/performance.md). It buys nothing here: every
+/// key these maps hold is one the model made. An image ID is
+/// the output of the bijective mixer `id::mix` over a counter (a restored
+/// snapshot's IDs are checked to be too), and account and region indexes
+/// are small counters. A caller's ID text is parsed and looked up, never
+/// inserted, so no caller can fill a table with colliding keys; an ID that
+/// collides only makes its own lookup probe longer. The folded multiply
+/// spreads the counters' low bits into the high bits hashbrown tags with,
+/// and it reads no random source, so the model stays deterministic.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IssuedHasher(u64);
+
+impl Hasher for IssuedHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by the keys above (integers only); correct for any key.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            self.0 = fold(self.0);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // (owner, region): both halves kept apart, so pairs do not collide.
+        self.0 = self.0.rotate_left(32) ^ u64::from(n);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(32) ^ n;
+    }
+
+    fn finish(&self) -> u64 {
+        fold(self.0)
+    }
 }
 
-impl Default for Config {
-    /// The regions of [`DEFAULT_REGIONS`], five copies at once in each.
-    fn default() -> Config {
-        Config::new(DEFAULT_REGIONS)
-    }
-}
-
-impl Config {
-    /// These regions (duplicates dropped), five copies at once in each.
-    pub fn new<R: Into<String>>(regions: impl IntoIterator<Item = R>) -> Config {
-        let mut config = Config {
-            regions: Vec::new(),
-            id_seed: 0,
-        };
-        for region in regions {
-            let region = region.into();
-            if !config.regions.iter().any(|(id, _)| *id == region) {
-                config.regions.push((region, DEFAULT_COPY_LIMIT));
-            }
-        }
-        config
-    }
-
-    /// Every region runs at most `limit` copies at once.
-    pub fn with_copy_limit(mut self, limit: NonZeroU32) -> Config {
-        for (_, region_limit) in &mut self.regions {
-            *region_limit = limit;
-        }
-        self
-    }
-
-    /// `region` runs at most `limit` copies at once; no effect on a region
-    /// the config does not have.
-    pub fn with_region_copy_limit(mut self, region: &str, limit: NonZeroU32) -> Config {
-        if let Some((_, region_limit)) = self.regions.iter_mut().find(|(id, _)| id == region) {
-            *region_limit = limit;
-        }
-        self
-    }
-
-    /// New image IDs are a function of this seed and a counter, so that
-    /// two worlds with different seeds issue different IDs.
-    pub fn with_id_seed(mut self, seed: u64) -> Config {
-        self.id_seed = seed;
-        self
-    }
-
-    /// The seed of new image IDs.
-    pub fn id_seed(&self) -> u64 {
-        self.id_seed
-    }
-
-    /// The regions and their copy limits, in configuration order.
-    pub fn regions(&self) -> impl Iterator<Item = (&str, NonZeroU32)> {
-        self.regions.iter().map(|(id, limit)| (id.as_str(), *limit))
-    }
+/// The high and low halves of `x` times an odd constant, XORed.
+fn fold(x: u64) -> u64 {
+    let product = u128::from(x) * 0x9e37_79b9_7f4a_7c15;
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 /// The whole modelled service: every region's images, by account, and the
@@ -158,21 +107,119 @@ pub struct World {
     pub(crate) config: Config,
     pub(crate) regions: Vec<Region>,
     pub(crate) accounts: Accounts,
-    pub(crate) images: HashMap<ImageId, Image, Fixed>,
-    /// Every image by (owner, region, creation order): DescribeImages' scan.
-    pub(crate) listing: BTreeMap<(u32, u32, u64), ImageId>,
-    /// Image names in use, by (owner, region).
-    pub(crate) names: HashMap<(u32, u32), HashSet<Box<str>, Fixed>, Fixed>,
+    pub(crate) images: HashMap<ImageId, Image, Issued>,
+    /// Each account's images in each region, by (owner, region): their
+    /// names, and the listing DescribeImages scans.
+    pub(crate) shelves: HashMap<(u32, u32), Shelf, Issued>,
     /// Successful CopyImage calls by account and ClientToken.
-    pub(crate) tokens: HashMap<u32, HashMap<Box<str>, Replay, Fixed>, Fixed>,
+    pub(crate) tokens: HashMap<u32, HashMap<Box<str>, Replay, Fixed>, Issued>,
     pub(crate) next_seq: u64,
 }
 
-/// A region's copy slots: running and queued copies by creation order.
+/// One account's images in one region.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Shelf {
+    /// The names in use.
+    pub(crate) names: HashSet<Box<str>, Fixed>,
+    /// Every image, by creation order.
+    pub(crate) listing: Listing,
+}
+
+/// A region's copy slots: running and queued copies.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Region {
-    pub(crate) running: BTreeMap<u64, ImageId>,
-    pub(crate) queued: BTreeMap<u64, ImageId>,
+    /// The copies holding a slot (copying or finalizing), in the order they
+    /// started: at most the region's copy limit.
+    pub(crate) running: Vec<ImageId>,
+    /// The queued copies, oldest first.
+    pub(crate) queued: Queue,
+}
+
+// `Listing` and `Queue` remove lazily. A removed ID stays where it is and is
+// only noted, so a removal neither searches nor shifts. Once the noted IDs
+// are more than half of the entries, one pass sweeps them all out: at most
+// two entries' work per removal, and never more than twice the live
+// entries in memory. The sweep reads only the list itself, never the image
+// table. IDs are never reused, so a removed ID never comes back.
+
+/// Image IDs in the order they were added, with lazy removal.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Listing {
+    entries: Vec<ImageId>,
+    /// The IDs of `entries` that have been removed, in no order.
+    removed: Vec<ImageId>,
+}
+
+impl Listing {
+    /// Adds `id` at the end.
+    pub(crate) fn push(&mut self, id: ImageId) {
+        self.entries.push(id);
+    }
+
+    /// Removes `id`, which must be in the listing and not yet removed.
+    pub(crate) fn remove(&mut self, id: ImageId) {
+        self.removed.push(id);
+        if self.removed.len() * 2 > self.entries.len() {
+            self.removed.sort_unstable();
+            let removed = &self.removed;
+            self.entries.retain(|id| removed.binary_search(id).is_err());
+            self.removed.clear();
+        }
+    }
+
+    /// Every ID in the order added, removed ones included: the caller
+    /// skips IDs that are no longer images.
+    pub(crate) fn all(&self) -> &[ImageId] {
+        &self.entries
+    }
+}
+
+/// Image IDs, first in first out, with lazy removal.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Queue {
+    entries: VecDeque<ImageId>,
+    /// The IDs of `entries` that have been removed.
+    removed: HashSet<ImageId, Issued>,
+}
+
+impl Queue {
+    /// How many IDs are in the queue, not counting removed ones.
+    #[cfg(feature = "serde")] // Only a restored snapshot's check counts them.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len() - self.removed.len()
+    }
+
+    /// Whether every ID in the queue has been removed or taken.
+    #[cfg(feature = "serde")]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds `id` at the end.
+    pub(crate) fn push(&mut self, id: ImageId) {
+        self.entries.push_back(id);
+    }
+
+    /// Removes `id`, which must be in the queue and not yet removed.
+    pub(crate) fn remove(&mut self, id: ImageId) {
+        let fresh = self.removed.insert(id);
+        debug_assert!(fresh, "{id} removed twice");
+        if self.removed.len() * 2 > self.entries.len() {
+            let removed = &self.removed;
+            self.entries.retain(|id| !removed.contains(id));
+            self.removed.clear();
+        }
+    }
+
+    /// Takes the first ID out, skipping removed ones.
+    pub(crate) fn pop_front(&mut self) -> Option<ImageId> {
+        while let Some(id) = self.entries.pop_front() {
+            if self.removed.is_empty() || !self.removed.remove(&id) {
+                return Some(id);
+            }
+        }
+        None
+    }
 }
 
 /// Account names, interned to small numbers.
@@ -244,8 +291,14 @@ pub(crate) struct Replay {
 enum CopyPlan {
     /// A retry of an earlier call with the same token: its copy.
     Replay(ImageId),
-    /// A new copy of this source into this region.
-    New { source: ImageId, destination: u32 },
+    /// A new copy of this source, owned by the caller (`owner`, as the
+    /// source is theirs) and of its size, into this region.
+    New {
+        source: ImageId,
+        owner: u32,
+        size_gib: u32,
+        destination: u32,
+    },
 }
 
 impl Default for World {
@@ -263,8 +316,7 @@ impl World {
             config,
             accounts: Accounts::default(),
             images: HashMap::default(),
-            listing: BTreeMap::new(),
-            names: HashMap::default(),
+            shelves: HashMap::default(),
             tokens: HashMap::default(),
             next_seq: 0,
         }
@@ -301,10 +353,13 @@ impl World {
 
     /// The image `id` as `caller` sees it in `region`: their own, present.
     pub(crate) fn visible(&self, caller: &str, region: u32, id: &str) -> Option<(ImageId, &Image)> {
-        let owner = self.accounts.find(caller)?;
         let id: ImageId = id.parse().ok()?;
         let image = self.images.get(&id)?;
-        (image.owner == owner && image.region == region).then_some((id, image))
+        // Account names are interned one to one, so comparing the owner's
+        // name is `accounts.find(caller) == Some(image.owner)`, without
+        // hashing the caller's name.
+        let own = image.region == region && self.accounts.name(image.owner) == caller;
+        own.then_some((id, image))
     }
 
     /// The image `image` of `caller` in `region`, as the mock control
@@ -341,8 +396,10 @@ impl World {
             CopyPlan::Replay(image) => image,
             CopyPlan::New {
                 source,
+                owner,
+                size_gib,
                 destination,
-            } => self.commit_copy(caller, request, source, destination, now),
+            } => self.commit_copy(request, source, owner, size_gib, destination, now),
         })
     }
 
@@ -375,6 +432,8 @@ impl World {
         }
         Ok(CopyPlan::New {
             source,
+            owner: found.owner,
+            size_gib: found.size_gib,
             destination,
         })
     }
@@ -425,29 +484,27 @@ impl World {
     }
 
     pub(crate) fn name_taken(&self, owner: u32, region: u32, name: &str) -> bool {
-        self.names
+        self.shelves
             .get(&(owner, region))
-            .is_some_and(|names| names.contains(name))
+            .is_some_and(|shelf| shelf.names.contains(name))
     }
 
-    /// Creates the copy that `plan_copy` allowed; cannot fail.
+    /// Creates the copy that `plan_copy` allowed; cannot fail. The plan
+    /// found the source and its owner, the caller, so neither is looked up
+    /// again.
     fn commit_copy(
         &mut self,
-        caller: &str,
         request: &CopyImage<'_>,
         source: ImageId,
+        owner: u32,
+        size_gib: u32,
         destination: u32,
         now: Timestamp,
     ) -> ImageId {
-        let size_gib = self
-            .images
-            .get(&source)
-            .map_or(DEFAULT_IMAGE_SIZE_GIB, |image| image.size_gib);
         let fingerprint = request
             .client_token
             .filter(|token| !token.is_empty())
             .map(|token| (token, self.fingerprint(request, destination)));
-        let owner = self.accounts.intern(caller);
         let details = copy_details(request);
         let name = given(request.destination_image_name).unwrap_or("");
         let copy = CopyOf {
@@ -482,14 +539,14 @@ impl World {
         let seq = self.next_seq;
         self.next_seq += 1;
         let id = nth_image_id(self.config.id_seed(), seq);
+        let shelf = self.shelves.entry((owner, region)).or_default();
         if !name.is_empty() {
-            let names = self.names.entry((owner, region)).or_default();
-            names.insert(name.into());
+            shelf.names.insert(name.into());
         }
+        shelf.listing.push(id);
         if let (Some(_), Some(slots)) = (copy, self.regions.get_mut(region as usize)) {
-            slots.queued.insert(seq, id);
+            slots.queued.push(id);
         }
-        self.listing.insert((owner, region, seq), id);
         let image = Image {
             seq,
             owner,
@@ -528,18 +585,32 @@ impl World {
         let Some(image) = self.images.remove(&id) else {
             return;
         };
-        self.listing.remove(&(image.owner, image.region, image.seq));
-        if let Some(names) = self.names.get_mut(&(image.owner, image.region)) {
-            names.remove(&image.name);
+        if let Some(shelf) = self.shelves.get_mut(&(image.owner, image.region)) {
+            // An unnamed image put no name in the set.
+            if !image.name.is_empty() {
+                shelf.names.remove(&image.name);
+            }
+            shelf.listing.remove(id);
         }
-        self.release_slot(image.region, image.seq);
+        if let Some(copy) = image.copy {
+            self.release_slot(image.region, id, copy.task.phase());
+        }
     }
 
-    /// Takes a copy out of its region's queue or slots, and refills them.
-    pub(crate) fn release_slot(&mut self, region: u32, seq: u64) {
-        if let Some(slots) = self.regions.get_mut(region as usize) {
-            slots.queued.remove(&seq);
-            slots.running.remove(&seq);
+    /// Takes a copy that was in phase `was` out of its region's queue or
+    /// slots, and refills the slots. A copy in any other phase held neither.
+    pub(crate) fn release_slot(&mut self, region: u32, id: ImageId, was: CopyPhase) {
+        let Some(slots) = self.regions.get_mut(region as usize) else {
+            return;
+        };
+        match was {
+            CopyPhase::Queued => slots.queued.remove(id),
+            CopyPhase::Copying | CopyPhase::Finalizing => {
+                if let Some(slot) = slots.running.iter().position(|&r| r == id) {
+                    slots.running.remove(slot);
+                }
+            }
+            CopyPhase::Completed | CopyPhase::Failed | CopyPhase::Cancelled => return,
         }
         self.fill_slots(region);
     }
@@ -551,27 +622,22 @@ impl World {
             return;
         };
         while slots.running.len() < limit {
-            let Some((seq, id)) = slots.queued.pop_first() else {
+            let Some(id) = slots.queued.pop_front() else {
                 break;
             };
             let copy = self
                 .images
                 .get_mut(&id)
                 .and_then(|image| image.copy.as_mut());
-            // The queue holds queued copies only, so the start succeeds.
+            // The queue holds queued copies only (a copy that leaves the
+            // phase otherwise is removed), so the start succeeds.
             if let Some(copy) = copy
                 && let Ok(started) = copy.task.start()
             {
                 copy.task = started;
-                slots.running.insert(seq, id);
+                slots.running.push(id);
             }
         }
-    }
-
-    /// The phase of the copy `id`, if it is one.
-    pub(crate) fn copy_phase(&self, id: ImageId) -> Option<CopyPhase> {
-        let image = self.images.get(&id)?;
-        image.copy.map(|copy| copy.task.phase())
     }
 }
 
@@ -594,11 +660,18 @@ fn check_copy_parameters(request: &CopyImage<'_>) -> Result<(), EcsError> {
 }
 
 fn copy_details(request: &CopyImage<'_>) -> Option<Box<Details>> {
+    let description = given(request.destination_description).unwrap_or("");
+    let kms_key_id = given(request.kms_key_id).unwrap_or("");
+    let none = description.is_empty() && request.tags.is_empty() && kms_key_id.is_empty();
+    if none && !request.encrypted {
+        // `Details::default()`: what most copies have, built for nothing.
+        return None;
+    }
     let details = Details {
-        description: given(request.destination_description).unwrap_or("").into(),
+        description: description.into(),
         tags: request.tags.iter().map(owned_tag).collect(),
         encrypted: request.encrypted,
-        kms_key_id: given(request.kms_key_id).unwrap_or("").into(),
+        kms_key_id: kms_key_id.into(),
     };
     (details != Details::default()).then(|| Box::new(details))
 }
@@ -606,3 +679,9 @@ fn copy_details(request: &CopyImage<'_>) -> Option<Box<Details>> {
 fn owned_tag(tag: &Tag<'_>) -> (Box<str>, Box<str>) {
     (tag.key.into(), tag.value.into())
 }
+
+/// A server shares one world between threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<World>();
+};

@@ -8,13 +8,13 @@ use support::cases;
 
 use std::num::NonZeroU32;
 
+// Only the re-exports: a downstream crate needs no proptest-state-machine.
 use ecs_image_copy::testing::{
-    Conformance, CopyService, Reply, Setup, SmallWorld, Step, TaskMachine, WorldMachine,
-    parse_reply, request_query,
+    Conformance, CopyService, ReferenceStateMachine, Reply, Setup, SmallWorld, StateMachineTest,
+    Step, TaskMachine, WorldMachine, parse_reply, prop_state_machine, request_query,
 };
 use ecs_image_copy::{Config, EcsError, Endpoint, ImageId, Percent, World};
 use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
-use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
 prop_state_machine! {
     #![proptest_config(cases(128))]

@@ -367,6 +367,12 @@ fn a_killed_server_restarts_with_every_change() {
         status_of(&server, "alice", &copies[4]),
         pair("Creating", "0%")
     );
+    // Killed again, after the snapshot the restart wrote: nothing lost twice.
+    let after = beijing(&server, "alice");
+    server.kill();
+    let server = Server::start(&args);
+    assert_eq!(beijing(&server, "alice"), after);
+    drop(server);
     let _ = std::fs::remove_dir_all(state.parent().unwrap());
 }
 

@@ -17,7 +17,10 @@ start() {
   target/release/examples/mock_server --listen 127.0.0.1:18181 --manual \
     --state "$work/world.json" "$@" 2>"$work/server.log" &
   server=$!
-  until grep -q listening "$work/server.log"; do sleep 0.1; done
+  until grep -q listening "$work/server.log"; do
+    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    sleep 0.1
+  done
 }
 
 for log in "" --quiet; do

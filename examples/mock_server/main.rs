@@ -4,6 +4,7 @@
 //! `cargo run --example mock_server -- --listen 127.0.0.1:8080`
 
 mod server;
+mod store;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -77,12 +78,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         step: Percent::new(args.step).ok_or("--step must be 1 to 100")?,
         log: !args.quiet,
     };
+    let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     eprintln!("listening on {}", listener.local_addr()?);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("shutting down");
     };
-    server::serve(listener, options, shutdown).await?;
+    server::serve(server, listener, shutdown).await?;
     Ok(())
 }

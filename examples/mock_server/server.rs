@@ -1,13 +1,12 @@
 //! The mock server's shell around the sans-I/O `Endpoint`: sockets, the
 //! clock, the state file and the ticker. All answers come from the crate.
 
-use std::fs::{File, OpenOptions};
 use std::future::Future;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ecs_image_copy::{
@@ -22,6 +21,8 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+
+use crate::store::Store;
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -67,91 +68,6 @@ struct Core {
     store: Option<Store>,
 }
 
-/// Commands journalled before a snapshot, at the least. A snapshot costs in
-/// proportion to the world, so the journal may grow as large as the world:
-/// compaction then costs O(1) per command, amortised.
-const COMPACT_AFTER: usize = 10_000;
-
-/// A snapshot of the world and a journal of the commands applied since,
-/// each written and flushed before its answer is sent, so that a killed
-/// server loses nothing it answered with success.
-struct Store {
-    snapshot: PathBuf,
-    journal_path: PathBuf,
-    journal: File,
-    entries: usize,
-}
-
-impl Store {
-    /// Opens the state at `path`: the world it holds, if any, with the
-    /// journal replayed on top.
-    fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Store, World)> {
-        let journal_path = path.with_extension("journal");
-        let mut world = match File::open(path) {
-            Ok(file) => serde_json::from_reader(BufReader::new(file)).map_err(io::Error::other)?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => fresh(),
-            Err(e) => return Err(e),
-        };
-        let replayed = replay(&journal_path, &mut world)?;
-        let journal = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&journal_path)?;
-        let mut store = Store {
-            snapshot: path.to_owned(),
-            journal_path,
-            journal,
-            entries: replayed,
-        };
-        store.compact(&world)?;
-        Ok((store, world))
-    }
-
-    fn append(&mut self, command: &Command) -> io::Result<()> {
-        let mut line = serde_json::to_vec(command).map_err(io::Error::other)?;
-        line.push(b'\n');
-        // One write of the whole line: a kill can tear it only at the end,
-        // which replay recognises and drops, as its answer was never sent.
-        self.journal.write_all(&line)?;
-        self.entries += 1;
-        Ok(())
-    }
-
-    /// Writes the world as the new snapshot and empties the journal.
-    fn compact(&mut self, world: &World) -> io::Result<()> {
-        let temporary = self.snapshot.with_extension("tmp");
-        let mut file = File::create(&temporary)?;
-        serde_json::to_writer(&mut file, world).map_err(io::Error::other)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &self.snapshot)?;
-        self.journal = File::create(&self.journal_path)?;
-        self.journal.sync_all()?;
-        self.entries = 0;
-        Ok(())
-    }
-}
-
-/// Applies the journal's commands to `world`; returns how many.
-fn replay(journal: &Path, world: &mut World) -> io::Result<usize> {
-    let file = match File::open(journal) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    let mut count = 0;
-    for line in BufReader::new(file).lines() {
-        let Ok(command) = serde_json::from_str::<Command>(&line?) else {
-            eprintln!("state: dropped a torn last journal line");
-            break;
-        };
-        if let Err(error) = command.apply(world) {
-            eprintln!("state: replaying {command:?} failed: {error}");
-        }
-        count += 1;
-    }
-    Ok(count)
-}
-
 type Shared = Arc<Mutex<Core>>;
 
 fn lock(core: &Shared) -> MutexGuard<'_, Core> {
@@ -167,14 +83,28 @@ fn now() -> Timestamp {
     Timestamp::from_unix_seconds(since_epoch.as_secs())
 }
 
+/// A server ready to serve: its world loaded (and its journal replayed).
+pub struct Server {
+    core: Shared,
+    options: Options,
+}
+
+/// Loads the world the options name, before anything listens, so that a
+/// client that can connect gets answers.
+pub fn open(options: Options) -> io::Result<Server> {
+    let core = Arc::new(Mutex::new(start(&options)?));
+    Ok(Server { core, options })
+}
+
 /// Serves on `listener` until `shutdown` resolves, then finishes the
 /// requests in flight and writes a final snapshot.
 pub async fn serve(
+    server: Server,
     listener: TcpListener,
-    options: Options,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let core = Arc::new(Mutex::new(start(&options)?));
+    let Server { core, options } = server;
+    let log = options.log.then(Log::start);
     let ticker = (!options.manual).then(|| tokio::spawn(tick(core.clone(), options.clone())));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -185,8 +115,8 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let core = core.clone();
-        let log = options.log;
-        let service = service_fn(move |request| answer(core.clone(), request, peer, log));
+        let log = log.clone();
+        let service = service_fn(move |request| answer(core.clone(), request, peer, log.clone()));
         let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
         tokio::spawn(graceful.watch(connection));
     }
@@ -195,11 +125,10 @@ pub async fn serve(
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     let mut core = lock(&core);
-    let Core { endpoint, store } = &mut *core;
-    if let Some(store) = store {
-        store.compact(endpoint.world())?;
+    match core.store.take() {
+        Some(store) => store.close(core.endpoint.world()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn start(options: &Options) -> io::Result<Core> {
@@ -230,20 +159,12 @@ fn start(options: &Options) -> io::Result<Core> {
     })
 }
 
-/// Applies and journals `command` under the lock; a journal that cannot be
-/// written ends the server, since its answers would no longer survive it.
+/// Journals `command`, applied under the same lock; a journal that cannot
+/// be written ends the server, since its answers would no longer survive.
 fn journal(core: &mut Core, command: &Command) {
     let Core { endpoint, store } = core;
     let Some(store) = store else { return };
-    let written = store.append(command).and_then(|()| {
-        let due = store.entries >= COMPACT_AFTER.max(endpoint.world().image_count());
-        if due {
-            store.compact(endpoint.world())
-        } else {
-            Ok(())
-        }
-    });
-    if let Err(error) = written {
+    if let Err(error) = store.append(command, endpoint.world()) {
         eprintln!("state: cannot write the journal ({error}); stopping");
         std::process::exit(1);
     }
@@ -268,7 +189,7 @@ async fn answer(
     core: Shared,
     request: Request<Incoming>,
     peer: SocketAddr,
-    log: bool,
+    log: Option<Log>,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
@@ -293,8 +214,8 @@ async fn answer(
         }
         response
     };
-    if log {
-        log_line(&response, peer, started.elapsed());
+    if let Some(log) = log {
+        log.line(&response, peer, started.elapsed());
     }
     let HttpResponse {
         status,
@@ -328,15 +249,40 @@ async fn read_body(mut body: Incoming) -> Result<Vec<u8>, hyper::Error> {
     Ok(bytes)
 }
 
-fn log_line(response: &HttpResponse, peer: SocketAddr, took: Duration) {
-    let summary = &response.summary;
-    let code = summary.code.map_or("-", |code| code.into());
-    eprintln!(
-        "{peer} {} {} {} {code} {}us {}",
-        summary.action.as_deref().unwrap_or("-"),
-        summary.account.as_deref().unwrap_or("-"),
-        response.status,
-        took.as_micros(),
-        summary.request_id,
-    );
+/// One line per request on standard error, written by a thread of its
+/// own: requests hand it their line and go on, and it flushes whenever it
+/// has caught up, so lines are prompt when idle and batched under load.
+#[derive(Clone)]
+struct Log(mpsc::Sender<String>);
+
+impl Log {
+    fn start() -> Log {
+        let (sender, lines) = mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let mut out = io::BufWriter::new(io::stderr());
+            while let Ok(line) = lines.recv() {
+                let _ = writeln!(out, "{line}");
+                while let Ok(line) = lines.try_recv() {
+                    let _ = writeln!(out, "{line}");
+                }
+                let _ = out.flush();
+            }
+        });
+        Log(sender)
+    }
+
+    fn line(&self, response: &HttpResponse, peer: SocketAddr, took: Duration) {
+        let summary = &response.summary;
+        let code = summary.code.map_or("-", |code| code.into());
+        let line = format!(
+            "{peer} {} {} {} {code} {}us {}",
+            summary.action.as_deref().unwrap_or("-"),
+            summary.account.as_deref().unwrap_or("-"),
+            response.status,
+            took.as_micros(),
+            summary.request_id,
+        );
+        // The logger thread lives as long as the process.
+        let _ = self.0.send(line);
+    }
 }

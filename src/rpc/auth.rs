@@ -2,6 +2,7 @@
 //! the endpoint has access keys.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use super::failure::Failure;
 use super::params::Parameters;
@@ -42,12 +43,17 @@ impl Credentials<'_> {
     }
 }
 
-/// The nonces of recent signed requests, forgotten once a replay would be
-/// refused for its timestamp anyway.
+/// Most nonces remembered at once. Beyond it the oldest is forgotten early:
+/// memory stays bounded under any load, at the price of accepting a replay
+/// of a request more than a million signed requests old.
+pub const MAX_REMEMBERED_NONCES: usize = 1 << 20;
+
+/// The nonces of recent signed requests, as `key\nnonce`, forgotten once a
+/// replay would be refused for its timestamp anyway.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Nonces {
-    seen: HashMap<String, HashSet<String>>,
-    arrivals: VecDeque<(Timestamp, String, String)>,
+    seen: HashSet<Arc<str>>,
+    arrivals: VecDeque<(Timestamp, Arc<str>)>,
 }
 
 impl Nonces {
@@ -57,29 +63,26 @@ impl Nonces {
         let horizon = now
             .unix_seconds()
             .saturating_sub(2 * TIMESTAMP_WINDOW_SECONDS);
-        while let Some((arrival, _, _)) = self.arrivals.front() {
-            if arrival.unix_seconds() >= horizon {
+        while let Some((arrival, _)) = self.arrivals.front() {
+            let full = self.arrivals.len() >= MAX_REMEMBERED_NONCES;
+            if arrival.unix_seconds() >= horizon && !full {
                 break;
             }
-            if let Some((_, key, nonce)) = self.arrivals.pop_front()
-                && let Some(nonces) = self.seen.get_mut(&key)
-            {
-                nonces.remove(&nonce);
+            if let Some((_, nonce)) = self.arrivals.pop_front() {
+                self.seen.remove(&nonce);
             }
         }
     }
 
-    fn used(&self, key: &str, nonce: &str) -> bool {
-        self.seen
-            .get(key)
-            .is_some_and(|nonces| nonces.contains(nonce))
-    }
-
-    fn record(&mut self, key: &str, nonce: &str, now: Timestamp) {
-        let nonces = self.seen.entry(key.to_owned()).or_default();
-        nonces.insert(nonce.to_owned());
-        self.arrivals
-            .push_back((now, key.to_owned(), nonce.to_owned()));
+    /// Records `key`'s `nonce` at `now`; `false` if it was seen before.
+    fn spend(&mut self, key: &str, nonce: &str, now: Timestamp) -> bool {
+        self.forget_before(now);
+        let entry: Arc<str> = Arc::from(format!("{key}\n{nonce}"));
+        if !self.seen.insert(entry.clone()) {
+            return false;
+        }
+        self.arrivals.push_back((now, entry));
+        true
     }
 }
 
@@ -137,11 +140,9 @@ impl Authenticator {
         if !in_window {
             return Err(EcsError::IllegalTimestamp.into());
         }
-        self.nonces.forget_before(now);
-        if self.nonces.used(signed.key_id, signed.nonce) {
+        if !self.nonces.spend(signed.key_id, signed.nonce, now) {
             return Err(EcsError::SignatureNonceUsed.into());
         }
-        self.nonces.record(signed.key_id, signed.nonce, now);
         Ok(signed.account.to_owned())
     }
 }

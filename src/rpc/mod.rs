@@ -8,7 +8,7 @@ mod failure;
 mod params;
 pub(crate) mod signature;
 
-pub use self::auth::{AccessKey, DEFAULT_ACCOUNT, TIMESTAMP_WINDOW_SECONDS};
+pub use self::auth::{AccessKey, DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
 pub use self::body::Format;
 pub use self::endpoint::{
     API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, Summary,

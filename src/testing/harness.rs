@@ -18,8 +18,7 @@ use super::step::{IssuedIds, Reply, Step};
 ///
 /// ```
 /// use ecs_image_copy::World;
-/// use ecs_image_copy::testing::Conformance;
-/// use proptest_state_machine::prop_state_machine;
+/// use ecs_image_copy::testing::{Conformance, prop_state_machine};
 ///
 /// prop_state_machine! {
 ///     #![proptest_config(proptest::test_runner::Config { cases: 8, ..Default::default() })]

@@ -11,12 +11,11 @@
 //! ```toml
 //! ecs-image-copy = { version = "0.1", features = ["proptest"] }
 //! proptest = "1"
-//! proptest-state-machine = "0.9"
 //! ```
 //!
 //! `proptest` is needed because [`prop_state_machine!`] expands to
-//! `proptest::proptest!`; `proptest-state-machine` for its traits and macro
-//! (this module re-exports them too).
+//! `proptest::proptest!`. `proptest-state-machine` is not: this module
+//! re-exports its traits and its macro.
 
 mod harness;
 mod reference;
@@ -30,5 +29,7 @@ pub use self::reference::{
 };
 pub use self::service::{CopyService, parse_reply, request_query};
 pub use self::step::{ImageRef, IssuedIds, Reply, Seen, Step};
-pub use self::strategy::{account, copy_event, copy_image_params, percent, phase, step, task};
+pub use self::strategy::{
+    account, copy_event, copy_image_params, percent, phase, step, task, world,
+};
 pub use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

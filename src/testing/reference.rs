@@ -14,9 +14,8 @@ use crate::{Config, CopyEvent, CopyTask, DEFAULT_REGIONS, EventError, World};
 /// state records the answer to the last one.
 ///
 /// ```
-/// use ecs_image_copy::testing::TaskMachine;
+/// use ecs_image_copy::testing::{ReferenceStateMachine, TaskMachine};
 /// use ecs_image_copy::{CopyEvent, EcsError, EventError};
-/// use proptest_state_machine::ReferenceStateMachine;
 ///
 /// let state = TaskMachine::apply(TaskMachine::new_state(true), &CopyEvent::Complete);
 /// assert!(matches!(state.last, Some(Err(EventError::Invalid(_)))));

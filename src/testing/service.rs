@@ -201,6 +201,14 @@ impl CopyService for Endpoint {
 /// The query string of `step` as the mock server takes it: the action and
 /// its parameters, `Version`, `Format=JSON`, and the account as
 /// `AccessKeyId` (which an endpoint without authentication acts as).
+///
+/// ```
+/// use ecs_image_copy::testing::{Step, request_query};
+///
+/// let step: Step<String> = Step::AdvanceCopies { step: 10 };
+/// assert_eq!(request_query(&step),
+///            "Version=2014-05-26&Format=JSON&Action=MockAdvanceCopies&Step=10");
+/// ```
 pub fn request_query(step: &Step<String>) -> String {
     let mut query = Query::default();
     query.add("Version", Some("2014-05-26"));

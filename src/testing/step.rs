@@ -331,6 +331,15 @@ impl Reply<String> {
 
 /// A system's own image IDs, in the order it issued them: what turns
 /// [`ImageRef`]s into its IDs and its answers back into [`ImageRef`]s.
+///
+/// ```
+/// use ecs_image_copy::testing::{ImageRef, IssuedIds, Reply};
+///
+/// let mut ids = IssuedIds::default();
+/// let first = ids.normalize(Reply::Image("m-mine".to_owned()));
+/// assert_eq!(first, Reply::Image(ImageRef::Issued(0)));
+/// assert_eq!(ids.resolve(&ImageRef::Issued(0)), "m-mine");
+/// ```
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct IssuedIds {
     ids: Vec<String>,

@@ -268,3 +268,22 @@ pub fn step(
     ]
     .boxed()
 }
+
+/// A whole world, as a run of up to `steps` generated steps leaves it from
+/// an empty world of the setup `S`, with the images it issued.
+///
+/// ```
+/// use ecs_image_copy::testing::{SmallWorld, world};
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+///
+/// let mut runner = TestRunner::deterministic();
+/// let state = world::<SmallWorld>(20).new_tree(&mut runner).unwrap().current();
+/// // Every image in the world was issued by a step; cancelled ones are gone.
+/// assert!(state.world.image_count() <= state.ids.len());
+/// ```
+pub fn world<S: super::Setup>(steps: usize) -> impl Strategy<Value = ReferenceState> {
+    use proptest_state_machine::ReferenceStateMachine;
+    super::WorldMachine::<S>::sequential_strategy(0..=steps)
+        .prop_map(|(start, steps, _)| steps.iter().fold(start, super::WorldMachine::<S>::apply))
+}

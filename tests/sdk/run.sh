@@ -21,6 +21,9 @@ target/debug/examples/mock_server --listen 127.0.0.1:0 --manual --auth \
   --key alice-key:alice-secret:alice 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-until grep -q listening "$log"; do sleep 0.1; done
+until grep -q listening "$log"; do
+  kill -0 "$server" 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
 address=$(sed -n 's/^listening on //p' "$log")
 "$venv/bin/python" tests/sdk/python_sdks.py "$address"
