@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::step::{Reply, Seen, Step};
 use crate::signature::percent_encode;
 use crate::{
-    CancelCopyImage, Config, CopyTask, DescribeImages, EcsError, Endpoint, EndpointConfig,
-    HttpRequest, ImageId, Percent, Timestamp, World, WorldError,
+    Applied, Command, Config, DescribeImages, EcsError, Endpoint, EndpointConfig, HttpRequest,
+    Percent, Timestamp, World, WorldError,
 };
 
 /// A system that answers [`Step`]s: what a team implements to test its own
@@ -29,119 +29,138 @@ pub trait CopyService {
 /// Creation times do not show in what the harness compares.
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
 
-/// The model itself, as the reference runs it.
+/// The model itself, as the reference runs it: each step as the
+/// [`Command`] the endpoint would apply, so that the two cannot drift.
 impl CopyService for World {
     fn start(config: &Config) -> World {
         World::new(config.clone())
     }
 
     fn send(&mut self, step: &Step<String>) -> Reply<String> {
-        match step {
-            Step::CopyImage {
-                account,
-                source,
-                params,
-            } => {
-                let mut params = params.clone();
-                params.image_id = source.clone();
-                let copied = params.with_request(|r| self.copy_image(account, r, NOW));
-                copied.map_or_else(Reply::error, |id| Reply::Image(id.to_string()))
+        match command(self, step) {
+            Ok(command) => reply(command.apply(self)),
+            Err(answer) => answer,
+        }
+    }
+}
+
+/// The command a step applies, or the answer it gets without one: a read,
+/// or a refusal by the checks the endpoint makes first (the mock control
+/// actions act on the caller's own copies only).
+fn command(world: &World, step: &Step<String>) -> Result<Command, Reply<String>> {
+    let percent = |n: u8| Percent::new(n).ok_or(Reply::error(EcsError::InvalidParameter));
+    let own = |account: &str, region: &str, image: &str| {
+        let id = world
+            .caller_image(account, region, image)
+            .map_err(Reply::error)?;
+        Ok::<_, Reply<String>>((region.to_owned(), id))
+    };
+    Ok(match step.clone() {
+        Step::CopyImage {
+            account,
+            source,
+            mut params,
+        } => {
+            params.image_id = source;
+            Command::CopyImage {
+                caller: account,
+                request: params,
+                now: NOW,
             }
-            Step::CancelCopyImage {
-                account,
-                region,
-                image,
-            } => {
-                let request = CancelCopyImage {
-                    region_id: region.as_deref(),
-                    image_id: image.as_deref(),
-                };
-                let cancelled = self.cancel_copy_image(account, &request);
-                cancelled.map_or_else(Reply::error, |()| Reply::Done)
-            }
-            Step::DescribeImages {
-                account,
-                region,
-                image,
-                status,
-                page_size,
-            } => describe(self, account, region, image, status, *page_size),
-            Step::CreateImage {
-                account,
-                region,
-                name,
-            } => match self.create_image(account, region, name, NOW) {
-                Ok(id) => Reply::Image(id.to_string()),
-                Err(error) => world_error(error),
-            },
-            Step::SetCopyProgress {
-                account,
+        }
+        Step::CancelCopyImage {
+            account,
+            region,
+            image,
+        } => Command::CancelCopyImage {
+            caller: account,
+            region_id: region,
+            image_id: image,
+        },
+        Step::CreateImage {
+            account,
+            region,
+            name,
+        } => Command::CreateImage {
+            owner: account,
+            region,
+            name,
+            now: NOW,
+        },
+        Step::SetCopyProgress {
+            account,
+            region,
+            image,
+            progress,
+        } => {
+            let progress = percent(progress)?;
+            let (region, image) = own(&account, &region, &image)?;
+            Command::SetCopyProgress {
                 region,
                 image,
                 progress,
-            } => {
-                let Some(progress) = Percent::new(*progress) else {
-                    return Reply::error(EcsError::InvalidParameter);
-                };
-                self.as_owner(account, region, image, |w, id| {
-                    w.set_copy_progress(region, id, progress)
-                })
             }
-            Step::CompleteCopy {
-                account,
-                region,
-                image,
-            } => self.as_owner(account, region, image, |w, id| w.complete_copy(region, id)),
-            Step::FailCopy {
-                account,
-                region,
-                image,
-            } => self.as_owner(account, region, image, |w, id| w.fail_copy(region, id)),
-            Step::SetCancellable {
-                account,
+        }
+        Step::CompleteCopy {
+            account,
+            region,
+            image,
+        } => {
+            let (region, image) = own(&account, &region, &image)?;
+            Command::CompleteCopy { region, image }
+        }
+        Step::FailCopy {
+            account,
+            region,
+            image,
+        } => {
+            let (region, image) = own(&account, &region, &image)?;
+            Command::FailCopy { region, image }
+        }
+        Step::SetCancellable {
+            account,
+            region,
+            image,
+            cancellable,
+        } => {
+            let (region, image) = own(&account, &region, &image)?;
+            Command::SetCancellable {
                 region,
                 image,
                 cancellable,
-            } => self.as_owner(account, region, image, |w, id| {
-                w.set_cancellable(region, id, *cancellable)
-            }),
-            Step::AdvanceCopies { step } => match Percent::new(*step) {
-                Some(step) => Reply::Moved(self.advance_copies(step)),
-                None => Reply::error(EcsError::InvalidParameter),
-            },
+            }
         }
-    }
+        Step::AdvanceCopies { step } => Command::AdvanceCopies {
+            step: percent(step)?,
+        },
+        Step::DescribeImages {
+            account,
+            region,
+            image,
+            status,
+            page_size,
+        } => {
+            return Err(describe(
+                world, &account, &region, &image, &status, page_size,
+            ));
+        }
+    })
 }
 
-impl World {
-    /// A mock control operation on the caller's own copy.
-    fn as_owner(
-        &mut self,
-        account: &str,
-        region: &str,
-        image: &str,
-        operation: impl FnOnce(&mut World, ImageId) -> Result<CopyTask, WorldError>,
-    ) -> Reply<String> {
-        let found = self.caller_image(account, region, image);
-        match found
-            .map_err(WorldError::Refused)
-            .and_then(|id| operation(self, id))
-        {
-            Ok(task) => Reply::Task {
-                status: task.status().map_or_else(String::new, |s| s.to_string()),
-                progress: task.progress().to_string(),
-                cancellable: task.is_cancellable(),
-            },
-            Err(error) => world_error(error),
-        }
-    }
-}
-
-fn world_error(error: WorldError) -> Reply<String> {
-    match error {
-        WorldError::Refused(error) => Reply::error(error),
+/// What the endpoint answers for an applied command.
+fn reply(applied: Result<Applied, WorldError>) -> Reply<String> {
+    match applied {
+        Ok(Applied::Image(id)) => Reply::Image(id.to_string()),
+        Ok(Applied::Cancelled) => Reply::Done,
+        Ok(Applied::Task(task)) => Reply::Task {
+            status: task.status().map_or_else(String::new, |s| s.to_string()),
+            progress: task.progress().to_string(),
+            cancellable: task.is_cancellable(),
+        },
+        Ok(Applied::Advanced(moved)) => Reply::Moved(moved),
+        Err(WorldError::Refused(error)) => Reply::error(error),
         // The endpoint answers a phase that cannot take the step thus.
-        WorldError::Transition(_) => Reply::error(EcsError::CopyPhaseMismatch),
+        Err(WorldError::Transition(_)) => Reply::error(EcsError::CopyPhaseMismatch),
     }
 }
 
