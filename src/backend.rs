@@ -54,7 +54,7 @@ impl World {
         }
         let owner = self.accounts.intern(owner);
         let size = DEFAULT_IMAGE_SIZE_GIB;
-        Ok(self.insert_image(owner, region, name, size, now, None, None))
+        Ok(self.insert_image(owner, region, name, size, now, None, None)?)
     }
 
     /// The copy's transfer reached `progress`; at 100% it is finalizing.
@@ -107,7 +107,7 @@ impl World {
         for region in 0..self.regions.len() as u32 {
             let running = self.regions[region as usize].running.clone();
             for id in running {
-                let before = self.images.get(&id).and_then(|image| image.copy);
+                let before = self.images.get(id).and_then(|image| image.copy);
                 let after = self.update_task_at(region, id, tick);
                 if after.is_ok_and(|task| before.is_some_and(|copy| copy.task != task)) {
                     changed += 1;
@@ -135,7 +135,7 @@ impl World {
         image: ImageId,
         event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
     ) -> Result<CopyTask, WorldError> {
-        let found = self.images.get_mut(&image).filter(|i| i.region == region);
+        let found = self.images.get_mut(image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
         let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
         let was = copy.task.phase();

@@ -62,6 +62,9 @@ pub enum ErrorCode {
     /// `InvalidParameter.EncryptedIllegal`
     #[strum(serialize = "InvalidParameter.EncryptedIllegal")]
     InvalidParameterEncryptedIllegal,
+    /// `QuotaExceed.Image`
+    #[strum(serialize = "QuotaExceed.Image")]
+    QuotaExceedImage,
     /// `MissingParameter`
     MissingParameter,
     /// `InvalidParameter`
@@ -219,6 +222,10 @@ catalog! {
     /// `KMSKeyId` given without `Encrypted=true`.
     EncryptedIllegal: 400 InvalidParameterEncryptedIllegal
         "The specified parameter Encrypted must be true when kmsKeyId is not empty.", CopyImagePage;
+    /// CopyImage when the world holds as many images as its image table
+    /// addresses (2^32 slots); the model has no other image quota.
+    ImageQuotaExceeded: 403 QuotaExceedImage
+        "The Image Quota exceeds.", CopyImagePage;
     /// The request has no `RegionId`.
     MissingRegionId: 400 MissingParameter
         "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.", CommonErrors;

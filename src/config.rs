@@ -86,8 +86,8 @@ impl Config {
         self
     }
 
-    /// New image IDs are a function of this seed and a counter, so that
-    /// two worlds with different seeds issue different IDs.
+    /// New image IDs are a function of this seed and where the image is
+    /// stored, so that two worlds with different seeds issue different IDs.
     pub fn with_id_seed(mut self, seed: u64) -> Config {
         self.id_seed = seed;
         self

@@ -167,7 +167,7 @@ impl World {
     /// The image `id`, whoever owns it: the backend's view, for embedders
     /// and tests. A cancelled copy is gone.
     pub fn image(&self, id: ImageId) -> Option<ImageView<'_>> {
-        self.images.get(&id).map(|image| self.view(id, image))
+        self.images.get(id).map(|image| self.view(id, image))
     }
 
     /// DescribeImages as `caller`: a page of their images in the region
@@ -223,7 +223,7 @@ impl World {
             // The listing is in creation order: backwards is newest first.
             // It still holds some removed images' IDs, which are skipped.
             let listed = shelf.listing.all().iter().rev().filter_map(|&id| {
-                let image = self.images.get(&id)?;
+                let image = self.images.get(id)?;
                 let own = image.owner == owner && image.region == region;
                 own.then(|| self.view(id, image))
             });

@@ -46,38 +46,91 @@ impl ImageId {
     }
 }
 
-/// The ID of the `seq`-th image of a world seeded with `seed`: distinct for
-/// distinct `seq`, and never zero-looking for the first.
-pub(crate) const fn nth_image_id(seed: u64, seq: u64) -> ImageId {
-    ImageId(mix((seq ^ seed).wrapping_add(GOLDEN_GAMMA)))
+/// The ID of the image at `key` (a slot of the image table and its
+/// generation, see `table`) in a world seeded with `seed`: distinct keys
+/// give distinct IDs, and [`ImageId::key`] gives the key back.
+pub(crate) const fn key_id(seed: u64, key: u64) -> ImageId {
+    ImageId(mix((key ^ seed).wrapping_add(GOLDEN_GAMMA)))
+}
+
+impl ImageId {
+    /// The key that [`key_id`] made this ID from, for the same seed. Every
+    /// ID decodes to some key; whether an image lives there is the table's
+    /// question.
+    pub(crate) const fn key(self, seed: u64) -> u64 {
+        unmix(self.0).wrapping_sub(GOLDEN_GAMMA) ^ seed
+    }
 }
 
 /// Splitmix64's increment, which keeps `mix` away from its fixed point 0.
 pub(crate) const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
+const MIX_1: u64 = 0xbf58_476d_1ce4_e5b9;
+const MIX_2: u64 = 0x94d0_49bb_1331_11eb;
+
 /// A bijection of `u64` (the splitmix64 finalizer): distinct inputs give
-/// distinct outputs, which is what makes IDs from a sequence unique.
+/// distinct outputs, which is what makes IDs from distinct keys distinct.
 pub(crate) const fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x = (x ^ (x >> 30)).wrapping_mul(MIX_1);
+    x = (x ^ (x >> 27)).wrapping_mul(MIX_2);
     x ^ (x >> 31)
 }
 
-fn write_base36(f: &mut fmt::Formatter<'_>, mut value: u64, width: usize) -> fmt::Result {
-    let mut chars = [b'0'; NUMBER_CHARS];
-    for slot in chars[..width].iter_mut().rev() {
-        *slot = DIGITS[(value % 36) as usize];
+/// The inverse of [`mix`], step by step backwards.
+const fn unmix(mut x: u64) -> u64 {
+    x = unshift(x, 31).wrapping_mul(inverse(MIX_2));
+    x = unshift(x, 27).wrapping_mul(inverse(MIX_1));
+    unshift(x, 30)
+}
+
+/// The inverse of `x ^ (x >> shift)`: each pass recovers `shift` more of
+/// the high bits.
+const fn unshift(x: u64, shift: u32) -> u64 {
+    let mut y = x;
+    let mut known = shift;
+    while known < u64::BITS {
+        y = x ^ (y >> shift);
+        known += shift;
+    }
+    y
+}
+
+/// The multiplicative inverse of an odd `a` modulo 2^64, by Newton's
+/// iteration: `a` is its own inverse modulo 8, and each step doubles the
+/// correct low bits (3, 6, 12, 24, 48, 96).
+const fn inverse(a: u64) -> u64 {
+    let mut x = a;
+    let mut step = 0;
+    while step < 5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+        step += 1;
+    }
+    x
+}
+
+const _: () = assert!(MIX_1.wrapping_mul(inverse(MIX_1)) == 1);
+const _: () = assert!(MIX_2.wrapping_mul(inverse(MIX_2)) == 1);
+
+/// Writes `value`'s last `digits.len()` base-36 digits into `digits`.
+fn write_base36(digits: &mut [u8], mut value: u64) {
+    for digit in digits.iter_mut().rev() {
+        *digit = DIGITS[(value % 36) as usize];
         value /= 36;
     }
-    // Base-36 digits are ASCII, so this never fails.
-    f.write_str(core::str::from_utf8(&chars[..width]).map_err(|_| fmt::Error)?)
 }
 
 impl fmt::Display for ImageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(PREFIX)?;
-        write_base36(f, self.check(), CHECK_CHARS)?;
-        write_base36(f, self.0, NUMBER_CHARS)
+        // The whole ID in one buffer and one write: IDs are written into
+        // every response, and each `write_str` is a call through `f`.
+        let mut text = [0u8; PREFIX.len() + CHECK_CHARS + NUMBER_CHARS];
+        let (prefix, digits) = text.split_at_mut(PREFIX.len());
+        prefix.copy_from_slice(PREFIX.as_bytes());
+        let (check, number) = digits.split_at_mut(CHECK_CHARS);
+        write_base36(check, self.check());
+        write_base36(number, self.0);
+        // Base-36 digits are ASCII, so this never fails.
+        f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -86,15 +139,35 @@ impl fmt::Display for ImageId {
 #[error("`{0}` is not an image ID of the form m-xxxxxxxxxxxxxxxxxxxx")]
 pub struct ImageIdError(String);
 
+/// Each byte's value as a base-36 digit; [`NO_DIGIT`] for any other byte.
+const DIGIT_VALUES: [u8; 256] = {
+    let mut values = [NO_DIGIT; 256];
+    let mut digit = 0;
+    while digit < DIGITS.len() {
+        values[DIGITS[digit] as usize] = digit as u8;
+        digit += 1;
+    }
+    values
+};
+const NO_DIGIT: u8 = u8::MAX;
+
+/// The number `text` writes in base 36: 13 digits at most (callers pass 7
+/// or 13), of which the first 12 cannot overflow `u64` (36^12 < 2^63), so
+/// only the last step is checked and the loop has no branch.
 fn parse_base36(text: &[u8]) -> Option<u64> {
-    text.iter().try_fold(0u64, |acc, &c| {
-        let digit = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'z' => c - b'a' + 10,
-            _ => return None,
-        };
-        acc.checked_mul(36)?.checked_add(u64::from(digit))
-    })
+    let (&last, head) = text.split_last()?;
+    let mut value: u64 = 0;
+    let mut digits_only = true;
+    for &c in head {
+        let digit = DIGIT_VALUES[usize::from(c)];
+        digits_only &= digit != NO_DIGIT;
+        value = value.wrapping_mul(36).wrapping_add(u64::from(digit));
+    }
+    let digit = DIGIT_VALUES[usize::from(last)];
+    if !digits_only || digit == NO_DIGIT {
+        return None;
+    }
+    value.checked_mul(36)?.checked_add(u64::from(digit))
 }
 
 impl FromStr for ImageId {
@@ -125,5 +198,50 @@ impl TryFrom<String> for ImageId {
 
     fn try_from(text: String) -> Result<ImageId, ImageIdError> {
         text.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys of every shape: small counters, slot and generation pairs, and
+    /// the spread a mixer gives.
+    fn keys() -> impl Iterator<Item = u64> {
+        let counters = 0..1_000u64;
+        let slots = (0..64u64).flat_map(|g| [g << 32, (g << 32) | 0xffff_ffff, u64::MAX - g]);
+        let spread = (0..10_000u64).map(|n| mix(n.wrapping_mul(GOLDEN_GAMMA)));
+        counters.chain(slots).chain(spread)
+    }
+
+    #[test]
+    fn key_recovers_what_key_id_encoded_for_any_seed() {
+        for seed in [0, 7, u64::MAX, 0x6d2d_6563_735f_6964] {
+            for key in keys() {
+                assert_eq!(key_id(seed, key).key(seed), key, "seed {seed}, key {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn unmix_inverts_mix_both_ways() {
+        for x in keys() {
+            assert_eq!(unmix(mix(x)), x);
+            assert_eq!(mix(unmix(x)), x);
+        }
+    }
+
+    #[test]
+    fn parse_reads_back_every_written_id_and_refuses_overflow() {
+        for key in keys() {
+            let id = key_id(3, key);
+            assert_eq!(id.to_string().parse(), Ok(id));
+        }
+        // 13 `z`s are 36^13 - 1, past `u64::MAX`: no number, no ID.
+        assert_eq!(parse_base36(b"zzzzzzzzzzzzz"), None);
+        assert_eq!(parse_base36(b"3w5e11264sgsf"), Some(u64::MAX));
+        assert_eq!(parse_base36(b"3w5e11264sgsg"), None);
+        assert_eq!(parse_base36(b"00000000000A0"), None);
+        assert_eq!(parse_base36(b"0000000000-00"), None);
     }
 }

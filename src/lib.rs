@@ -83,6 +83,7 @@ mod request;
 mod rpc;
 #[cfg(feature = "serde")]
 mod snapshot;
+mod table;
 mod task;
 #[cfg(feature = "proptest")]
 pub mod testing;

@@ -60,6 +60,10 @@ pub const COPY_IMAGE_CHECKS: &[Check] = &[
         EcsError::ImageNameDuplicated,
         "the caller has an image named `DestinationImageName` in the destination region",
     ),
+    check(
+        EcsError::ImageQuotaExceeded,
+        "the world's image table is full (2^32 images at once)",
+    ),
 ];
 
 /// CancelCopyImage's checks, in order; then the copy task's cancel table.

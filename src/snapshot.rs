@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::id::nth_image_id;
+use crate::table::{Rebuild, Vacancies};
 use crate::world::{CopyOf, Details, Image, Replay, World};
 use crate::{Config, CopyPhase, CopyTask, ImageId, Timestamp};
 
@@ -21,6 +21,13 @@ struct Snapshot<'a> {
     images: Vec<ImageRecord<'a>>,
     #[serde(borrow)]
     tokens: Vec<TokenRecord<'a>>,
+    /// The image table's free slots, `(slot, generation)`, the next to be
+    /// reused last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vacant: Vec<(u32, u32)>,
+    /// The table's slots never to be reused (their generations ran out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    retired: Vec<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,7 +69,7 @@ impl Serialize for World {
         let mut images: Vec<ImageRecord<'_>> = self
             .images
             .iter()
-            .map(|(&id, image)| ImageRecord::of(id, image))
+            .map(|(id, image)| ImageRecord::of(id, image))
             .collect();
         images.sort_by_key(|image| image.seq);
         let mut tokens: Vec<TokenRecord<'_>> = self
@@ -82,6 +89,7 @@ impl Serialize for World {
             })
             .collect();
         tokens.sort_by(|a, b| (a.account, &a.token).cmp(&(b.account, &b.token)));
+        let Vacancies { free, retired } = self.images.vacancies();
         Snapshot {
             config: Cow::Borrowed(&self.config),
             next_seq: self.next_seq,
@@ -93,6 +101,8 @@ impl Serialize for World {
                 .collect(),
             images,
             tokens,
+            vacant: free,
+            retired,
         }
         .serialize(serializer)
     }
@@ -139,8 +149,10 @@ enum Inconsistent {
     UnknownOwnerOrRegion(ImageId),
     #[error("image {0} has a sequence number at or past next_seq, or shared")]
     BadSequence(ImageId),
-    #[error("image {0} does not have the ID its sequence number gives")]
+    #[error("image {0} names a slot of the image table past its end, or taken")]
     BadId(ImageId),
+    #[error("a vacant slot of the image table is past its end, or taken")]
+    BadVacancy,
     #[error("image {0} reuses a name its owner has in that region")]
     DuplicateName(ImageId),
     #[error("image {0} is a cancelled copy, which is deleted")]
@@ -167,10 +179,25 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         }
         world.accounts.intern(account);
     }
+    let vacancies = Vacancies {
+        free: snapshot.vacant,
+        retired: snapshot.retired,
+    };
+    let slots = snapshot.images.len() + vacancies.free.len() + vacancies.retired.len();
+    let seed = world.config.id_seed();
+    // `slots` counts entries of the snapshot itself, so a hostile one
+    // cannot make this allocate more than its own size suggests.
+    let mut table = Rebuild::new(seed, slots).ok_or(Inconsistent::BadVacancy)?;
+    if !table.claim_vacancies(&vacancies) {
+        return Err(Inconsistent::BadVacancy);
+    }
     let mut seqs = HashSet::new();
     let mut images = Vec::with_capacity(snapshot.images.len());
     for record in snapshot.images {
         let image = check_image(&world, &mut seqs, &record)?;
+        if !table.claim_image(record.id) {
+            return Err(Inconsistent::BadId(record.id));
+        }
         // Names go in at once, so that a later record reusing one is caught.
         if !image.name.is_empty() {
             let shelf = world.shelves.entry((image.owner, image.region));
@@ -182,8 +209,10 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
     // the records.
     images.sort_unstable_by_key(|(_, image)| image.seq);
     for (id, image) in images {
-        restore_image(&mut world, id, image);
+        restore_image(&mut world, id, &image);
+        table.put(id, image);
     }
+    world.images = table.finish();
     for region in 0..world.regions.len() as u32 {
         let slots = &world.regions[region as usize];
         let full = slots.running.len() == world.copy_limit(region);
@@ -221,9 +250,6 @@ fn check_image(
     if record.seq >= world.next_seq || !seqs.insert(record.seq) {
         return Err(Inconsistent::BadSequence(id));
     }
-    if id != nth_image_id(world.config.id_seed(), record.seq) {
-        return Err(Inconsistent::BadId(id));
-    }
     if !record.name.is_empty() && world.name_taken(record.owner, record.region, &record.name) {
         return Err(Inconsistent::DuplicateName(id));
     }
@@ -253,9 +279,9 @@ fn check_image(
     })
 }
 
-/// Puts a checked image back with its indexes, in creation order (its name
-/// is already in): listing, and the queue or slot its phase holds.
-fn restore_image(world: &mut World, id: ImageId, image: Image) {
+/// Puts a checked image's indexes back, in creation order (its name is
+/// already in): listing, and the queue or slot its phase holds.
+fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
     shelf.or_default().listing.push(id);
     if let (Some(copy), Some(slots)) = (image.copy, world.regions.get_mut(image.region as usize)) {
@@ -265,5 +291,4 @@ fn restore_image(world: &mut World, id: ImageId, image: Image) {
             _ => {}
         }
     }
-    world.images.insert(id, image);
 }

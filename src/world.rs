@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::DEFAULT_COPY_LIMIT;
-use crate::id::nth_image_id;
 use crate::request::rules::{self, given};
+use crate::table::ImageTable;
 use crate::{
     CancelCopyImage, Config, CopyImage, CopyPhase, CopyTask, EcsError, ImageId, Tag, Timestamp,
 };
@@ -17,22 +17,18 @@ use crate::{
 /// callers: account names, image names, client tokens.
 pub(crate) type Fixed = BuildHasherDefault<DefaultHasher>;
 
-/// A cheap hasher for keys the model issues itself: image IDs and account
-/// and region indexes.
+/// A cheap hasher for keys the model issues itself: account and region
+/// indexes. (Image IDs are not hashed at all: an ID names its slot of the
+/// image table, see `table`.)
 pub(crate) type Issued = BuildHasherDefault<IssuedHasher>;
 
 /// One 64-bit multiply, folded: the hash of [`Issued`] maps.
 ///
-/// SipHash was about a fifth of the instructions of a cancel and its
-/// restoring copy (docs/performance.md). It buys nothing here: every
-/// key these maps hold is one the model made. An image ID is
-/// the output of the bijective mixer `id::mix` over a counter (a restored
-/// snapshot's IDs are checked to be too), and account and region indexes
-/// are small counters. A caller's ID text is parsed and looked up, never
-/// inserted, so no caller can fill a table with colliding keys; an ID that
-/// collides only makes its own lookup probe longer. The folded multiply
-/// spreads the counters' low bits into the high bits hashbrown tags with,
-/// and it reads no random source, so the model stays deterministic.
+/// SipHash buys nothing here: every key these maps hold is one the model
+/// made, small counters that no caller chooses, so no caller can fill a
+/// table with colliding keys. The folded multiply spreads the counters'
+/// low bits into the high bits hashbrown tags with, and it reads no
+/// random source, so the model stays deterministic.
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct IssuedHasher(u64);
 
@@ -68,9 +64,11 @@ fn fold(x: u64) -> u64 {
 /// The whole modelled service: every region's images, by account, and the
 /// copies queued and running in each region.
 ///
-/// It is pure: time comes in as a [`Timestamp`] and new IDs from a sequence
-/// seeded by the [`Config`], so the same calls give the same answers. A
-/// call that fails changes nothing.
+/// It is pure: time comes in as a [`Timestamp`], and a new ID is a
+/// function of the world and the [`Config`]'s seed, so the same calls give
+/// the same answers. A call that fails changes nothing. An ID names where
+/// its image lives, so finding an image hashes nothing; a cancelled copy's
+/// ID is never issued again.
 ///
 /// ```
 /// use ecs_image_copy::{
@@ -107,12 +105,14 @@ pub struct World {
     pub(crate) config: Config,
     pub(crate) regions: Vec<Region>,
     pub(crate) accounts: Accounts,
-    pub(crate) images: HashMap<ImageId, Image, Issued>,
+    pub(crate) images: ImageTable,
     /// Each account's images in each region, by (owner, region): their
     /// names, and the listing DescribeImages scans.
     pub(crate) shelves: HashMap<(u32, u32), Shelf, Issued>,
     /// Successful CopyImage calls by account and ClientToken.
     pub(crate) tokens: HashMap<u32, HashMap<Box<str>, Replay, Fixed>, Issued>,
+    /// The creation number of the next image: listings, queues and
+    /// DescribeImages order images by it.
     pub(crate) next_seq: u64,
 }
 
@@ -136,18 +136,19 @@ pub(crate) struct Region {
 }
 
 // `Listing` and `Queue` remove lazily. A removed ID stays where it is and is
-// only noted, so a removal neither searches nor shifts. Once the noted IDs
-// are more than half of the entries, one pass sweeps them all out: at most
-// two entries' work per removal, and never more than twice the live
-// entries in memory. The sweep reads only the list itself, never the image
-// table. IDs are never reused, so a removed ID never comes back.
+// only counted, so a removal neither searches, shifts nor touches memory
+// beyond the count. Readers skip the IDs that are no longer listed or
+// queued, as the image table tells: IDs are never reused, so a removed ID
+// never comes back. Once the removed IDs are more than half of the
+// entries, one pass sweeps them out: at most two entries' work per removal,
+// and never more than twice the live entries in memory.
 
 /// Image IDs in the order they were added, with lazy removal.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Listing {
     entries: Vec<ImageId>,
-    /// The IDs of `entries` that have been removed, in no order.
-    removed: Vec<ImageId>,
+    /// How many of `entries` are no longer images.
+    removed: usize,
 }
 
 impl Listing {
@@ -156,15 +157,17 @@ impl Listing {
         self.entries.push(id);
     }
 
-    /// Removes `id`, which must be in the listing and not yet removed.
-    pub(crate) fn remove(&mut self, id: ImageId) {
-        self.removed.push(id);
-        if self.removed.len() * 2 > self.entries.len() {
-            self.removed.sort_unstable();
-            let removed = &self.removed;
-            self.entries.retain(|id| removed.binary_search(id).is_err());
-            self.removed.clear();
-        }
+    /// Notes that an image of the listing is gone; true when it is time to
+    /// [`sweep`](Listing::sweep).
+    pub(crate) fn remove(&mut self) -> bool {
+        self.removed += 1;
+        self.removed * 2 > self.entries.len()
+    }
+
+    /// Drops every ID that is not `present`.
+    pub(crate) fn sweep(&mut self, present: impl Fn(ImageId) -> bool) {
+        self.entries.retain(|&id| present(id));
+        self.removed = 0;
     }
 
     /// Every ID in the order added, removed ones included: the caller
@@ -178,19 +181,19 @@ impl Listing {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Queue {
     entries: VecDeque<ImageId>,
-    /// The IDs of `entries` that have been removed.
-    removed: HashSet<ImageId, Issued>,
+    /// How many of `entries` are no longer queued copies.
+    removed: usize,
 }
 
 impl Queue {
     /// How many IDs are in the queue, not counting removed ones.
-    #[cfg(feature = "serde")] // Only a restored snapshot's check counts them.
+    #[cfg(any(test, feature = "serde"))] // A restored snapshot's check counts them.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len() - self.removed.len()
+        self.entries.len() - self.removed
     }
 
     /// Whether every ID in the queue has been removed or taken.
-    #[cfg(feature = "serde")]
+    #[cfg(any(test, feature = "serde"))]
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -200,23 +203,26 @@ impl Queue {
         self.entries.push_back(id);
     }
 
-    /// Removes `id`, which must be in the queue and not yet removed.
-    pub(crate) fn remove(&mut self, id: ImageId) {
-        let fresh = self.removed.insert(id);
-        debug_assert!(fresh, "{id} removed twice");
-        if self.removed.len() * 2 > self.entries.len() {
-            let removed = &self.removed;
-            self.entries.retain(|id| !removed.contains(id));
-            self.removed.clear();
-        }
+    /// Notes that a copy of the queue left it; true when it is time to
+    /// [`sweep`](Queue::sweep).
+    pub(crate) fn remove(&mut self) -> bool {
+        self.removed += 1;
+        self.removed * 2 > self.entries.len()
     }
 
-    /// Takes the first ID out, skipping removed ones.
-    pub(crate) fn pop_front(&mut self) -> Option<ImageId> {
+    /// Drops every ID that is not `queued`.
+    pub(crate) fn sweep(&mut self, queued: impl Fn(ImageId) -> bool) {
+        self.entries.retain(|&id| queued(id));
+        self.removed = 0;
+    }
+
+    /// Takes the first ID that is still `queued` out.
+    pub(crate) fn pop_front(&mut self, queued: impl Fn(ImageId) -> bool) -> Option<ImageId> {
         while let Some(id) = self.entries.pop_front() {
-            if self.removed.is_empty() || !self.removed.remove(&id) {
+            if queued(id) {
                 return Some(id);
             }
+            self.removed = self.removed.saturating_sub(1);
         }
         None
     }
@@ -252,6 +258,7 @@ impl Accounts {
 /// One image of the world.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Image {
+    /// Creation order: the `next_seq` the image was made with.
     pub(crate) seq: u64,
     pub(crate) owner: u32,
     pub(crate) region: u32,
@@ -313,12 +320,12 @@ impl World {
     pub fn new(config: Config) -> World {
         World {
             regions: vec![Region::default(); config.regions.len()],
-            config,
             accounts: Accounts::default(),
-            images: HashMap::default(),
+            images: ImageTable::new(config.id_seed()),
             shelves: HashMap::default(),
             tokens: HashMap::default(),
             next_seq: 0,
+            config,
         }
     }
 
@@ -354,7 +361,7 @@ impl World {
     /// The image `id` as `caller` sees it in `region`: their own, present.
     pub(crate) fn visible(&self, caller: &str, region: u32, id: &str) -> Option<(ImageId, &Image)> {
         let id: ImageId = id.parse().ok()?;
-        let image = self.images.get(&id)?;
+        let image = self.images.get(id)?;
         // Account names are interned one to one, so comparing the owner's
         // name is `accounts.find(caller) == Some(image.owner)`, without
         // hashing the caller's name.
@@ -399,7 +406,7 @@ impl World {
                 owner,
                 size_gib,
                 destination,
-            } => self.commit_copy(request, source, owner, size_gib, destination, now),
+            } => self.commit_copy(request, source, owner, size_gib, destination, now)?,
         })
     }
 
@@ -429,6 +436,9 @@ impl World {
         let name = given(request.destination_image_name);
         if name.is_some_and(|name| self.name_taken(found.owner, destination, name)) {
             return Err(EcsError::ImageNameDuplicated);
+        }
+        if self.images.is_full() {
+            return Err(EcsError::ImageQuotaExceeded);
         }
         Ok(CopyPlan::New {
             source,
@@ -489,9 +499,10 @@ impl World {
             .is_some_and(|shelf| shelf.names.contains(name))
     }
 
-    /// Creates the copy that `plan_copy` allowed; cannot fail. The plan
-    /// found the source and its owner, the caller, so neither is looked up
-    /// again.
+    /// Creates the copy that `plan_copy` allowed. The plan found the source
+    /// and its owner, the caller, so neither is looked up again; it also
+    /// found room in the image table, so this does not fail (and if it did,
+    /// it would change nothing).
     fn commit_copy(
         &mut self,
         request: &CopyImage<'_>,
@@ -500,7 +511,7 @@ impl World {
         size_gib: u32,
         destination: u32,
         now: Timestamp,
-    ) -> ImageId {
+    ) -> Result<ImageId, EcsError> {
         let fingerprint = request
             .client_token
             .filter(|token| !token.is_empty())
@@ -511,7 +522,7 @@ impl World {
             source,
             task: CopyTask::new(),
         };
-        let id = self.insert_image(owner, destination, name, size_gib, now, details, Some(copy));
+        let id = self.insert_image(owner, destination, name, size_gib, now, details, Some(copy))?;
         if let Some((token, parameters)) = fingerprint {
             let replay = Replay {
                 parameters,
@@ -521,10 +532,11 @@ impl World {
             tokens.insert(token.into(), replay);
         }
         self.fill_slots(destination);
-        id
+        Ok(id)
     }
 
-    /// Adds an image under a fresh ID, queueing it if it is a copy.
+    /// Adds an image under a fresh ID, queueing it if it is a copy. Fails,
+    /// changing nothing, only if the image table is full.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_image(
         &mut self,
@@ -535,20 +547,9 @@ impl World {
         created: Timestamp,
         details: Option<Box<Details>>,
         copy: Option<CopyOf>,
-    ) -> ImageId {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let id = nth_image_id(self.config.id_seed(), seq);
-        let shelf = self.shelves.entry((owner, region)).or_default();
-        if !name.is_empty() {
-            shelf.names.insert(name.into());
-        }
-        shelf.listing.push(id);
-        if let (Some(_), Some(slots)) = (copy, self.regions.get_mut(region as usize)) {
-            slots.queued.push(id);
-        }
+    ) -> Result<ImageId, EcsError> {
         let image = Image {
-            seq,
+            seq: self.next_seq,
             owner,
             region,
             created,
@@ -557,8 +558,20 @@ impl World {
             details,
             copy,
         };
-        self.images.insert(id, image);
-        id
+        let id = self
+            .images
+            .insert(image)
+            .ok_or(EcsError::ImageQuotaExceeded)?;
+        self.next_seq += 1;
+        let shelf = self.shelves.entry((owner, region)).or_default();
+        if !name.is_empty() {
+            shelf.names.insert(name.into());
+        }
+        shelf.listing.push(id);
+        if let (Some(_), Some(slots)) = (copy, self.regions.get_mut(region as usize)) {
+            slots.queued.push(id);
+        }
+        Ok(id)
     }
 
     /// CancelCopyImage as `caller`: `Ok` once the copy is cancelled and its
@@ -582,7 +595,7 @@ impl World {
 
     /// Deletes an image and frees its copy slot, if it held one.
     fn remove_image(&mut self, id: ImageId) {
-        let Some(image) = self.images.remove(&id) else {
+        let Some(image) = self.images.remove(id) else {
             return;
         };
         if let Some(shelf) = self.shelves.get_mut(&(image.owner, image.region)) {
@@ -590,7 +603,10 @@ impl World {
             if !image.name.is_empty() {
                 shelf.names.remove(&image.name);
             }
-            shelf.listing.remove(id);
+            if shelf.listing.remove() {
+                let images = &self.images;
+                shelf.listing.sweep(|id| images.get(id).is_some());
+            }
         }
         if let Some(copy) = image.copy {
             self.release_slot(image.region, id, copy.task.phase());
@@ -604,7 +620,12 @@ impl World {
             return;
         };
         match was {
-            CopyPhase::Queued => slots.queued.remove(id),
+            CopyPhase::Queued => {
+                if slots.queued.remove() {
+                    let images = &self.images;
+                    slots.queued.sweep(|id| is_queued(images, id));
+                }
+            }
             CopyPhase::Copying | CopyPhase::Finalizing => {
                 if let Some(slot) = slots.running.iter().position(|&r| r == id) {
                     slots.running.remove(slot);
@@ -622,12 +643,13 @@ impl World {
             return;
         };
         while slots.running.len() < limit {
-            let Some(id) = slots.queued.pop_front() else {
+            let images = &self.images;
+            let Some(id) = slots.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
             };
             let copy = self
                 .images
-                .get_mut(&id)
+                .get_mut(id)
                 .and_then(|image| image.copy.as_mut());
             // The queue holds queued copies only (a copy that leaves the
             // phase otherwise is removed), so the start succeeds.
@@ -639,6 +661,12 @@ impl World {
             }
         }
     }
+}
+
+/// Whether `id` is a copy waiting for a slot.
+fn is_queued(images: &ImageTable, id: ImageId) -> bool {
+    let copy = images.get(id).and_then(|image| image.copy);
+    copy.is_some_and(|copy| copy.task.phase() == CopyPhase::Queued)
 }
 
 /// CopyImage's checks of its parameters' form, after the regions.
@@ -685,3 +713,109 @@ const _: fn() = || {
     fn assert_send_sync<T: Send + Sync + Clone>() {}
     assert_send_sync::<World>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{WorldError, precedence::COPY_IMAGE_CHECKS};
+
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_000_000);
+
+    /// A world whose image table has two slots, both taken: a source in
+    /// Hangzhou and a copy of it queued in Beijing... or running.
+    fn full_world() -> (World, String) {
+        let mut world = World::default();
+        world.images = ImageTable::with_capacity_limit(world.config.id_seed(), 2);
+        let source = world.create_image("alice", "cn-hangzhou", "web", NOW);
+        let source = source.map(|id| id.to_string()).unwrap_or_default();
+        let mut copy = CopyImage::new("cn-hangzhou", &source);
+        copy.destination_region_id = Some("cn-beijing");
+        assert!(world.copy_image("alice", &copy, NOW).is_ok());
+        (world, source)
+    }
+
+    #[test]
+    fn a_full_image_table_answers_quota_exceed_last_and_changes_nothing() {
+        let (mut world, source) = full_world();
+        let before = format!("{world:?}");
+        let mut copy = CopyImage::new("cn-hangzhou", &source);
+        copy.destination_image_name = Some("web");
+        assert_eq!(
+            world.copy_image("alice", &copy, NOW),
+            Err(EcsError::ImageNameDuplicated),
+            "the name is checked before the table"
+        );
+        copy.destination_image_name = Some("web-2");
+        let error = world.copy_image("alice", &copy, NOW);
+        assert_eq!(error, Err(EcsError::ImageQuotaExceeded));
+        let error = EcsError::ImageQuotaExceeded;
+        assert_eq!(
+            (error.status(), error.code().as_ref(), error.message()),
+            (403, "QuotaExceed.Image", "The Image Quota exceeds.")
+        );
+        copy.dry_run = true;
+        let dry = world.copy_image("alice", &copy, NOW);
+        assert_eq!(
+            dry,
+            Err(EcsError::ImageQuotaExceeded),
+            "a dry run checks it too"
+        );
+        let created = world.create_image("alice", "cn-hangzhou", "other", NOW);
+        assert_eq!(
+            created,
+            Err(WorldError::Refused(EcsError::ImageQuotaExceeded))
+        );
+        assert_eq!(format!("{world:?}"), before, "nothing changed");
+        assert_eq!(COPY_IMAGE_CHECKS.last().map(|c| c.error), Some(error));
+    }
+
+    #[test]
+    fn lazy_lists_sweep_once_removed_ids_are_over_half_and_keep_order() {
+        let ids: Vec<ImageId> = (0..6).map(ImageId::from_number).collect();
+        let alive = |id: ImageId| id.number().is_multiple_of(3);
+        let mut queue = Queue::default();
+        let mut listing = Listing::default();
+        for &id in &ids {
+            queue.push(id);
+            listing.push(id);
+        }
+        // IDs 1, 2, 4 and 5 go; the fourth removal is over half of six.
+        let due: Vec<bool> = (0..4).map(|_| queue.remove()).collect();
+        assert_eq!(due, [false, false, false, true]);
+        let due: Vec<bool> = (0..4).map(|_| listing.remove()).collect();
+        assert_eq!(due, [false, false, false, true]);
+        listing.sweep(alive);
+        assert_eq!(listing.all(), [ids[0], ids[3]]);
+        assert_eq!(queue.len(), 2);
+        assert_eq!(queue.pop_front(alive), Some(ids[0]));
+        assert_eq!(queue.len(), 1, "a popped ID is no longer counted");
+        queue.sweep(alive);
+        assert_eq!(queue.entries, [ids[3]]);
+        assert_eq!(
+            (queue.pop_front(alive), queue.pop_front(alive)),
+            (Some(ids[3]), None)
+        );
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_cancel_frees_a_slot_of_a_full_table_for_a_new_id() {
+        let (mut world, source) = full_world();
+        let copy = world.images.iter().find(|(_, image)| image.copy.is_some());
+        let copy = copy.map(|(id, _)| id.to_string()).unwrap_or_default();
+        let cancel = CancelCopyImage::new("cn-beijing", &copy);
+        assert_eq!(world.cancel_copy_image("alice", &cancel), Ok(()));
+        let mut again = CopyImage::new("cn-hangzhou", &source);
+        again.destination_region_id = Some("cn-beijing");
+        let fresh = world
+            .copy_image("alice", &again, NOW)
+            .map(|id| id.to_string());
+        assert!(
+            fresh.as_ref().is_ok_and(|fresh| *fresh != copy),
+            "{fresh:?}"
+        );
+        assert_eq!(world.image_count(), 2);
+        let gone = world.cancel_copy_image("alice", &cancel);
+        assert_eq!(gone, Err(EcsError::ImageNotFound), "the old ID stays dead");
+    }
+}

@@ -94,6 +94,12 @@ const CATALOG: &[(EcsError, &str, u16, &str)] = &[
         "The specified parameter Encrypted must be true when kmsKeyId is not empty.",
     ),
     (
+        EcsError::ImageQuotaExceeded,
+        "QuotaExceed.Image",
+        403,
+        "The Image Quota exceeds.",
+    ),
+    (
         EcsError::MissingRegionId,
         "MissingParameter",
         400,
@@ -284,6 +290,7 @@ const CODES: &[(ErrorCode, &str)] = &[
         ErrorCode::InvalidParameterEncryptedIllegal,
         "InvalidParameter.EncryptedIllegal",
     ),
+    (ErrorCode::QuotaExceedImage, "QuotaExceed.Image"),
     (ErrorCode::MissingParameter, "MissingParameter"),
     (ErrorCode::InvalidParameter, "InvalidParameter"),
     (
