@@ -10,10 +10,10 @@
 //! - `cancel`: CancelCopyImage on a random cancellable copy (queued or
 //!   copying), then CopyImage of the same source into the same region, so
 //!   the population stays as it was. Both calls are timed, in batches of
-//!   distinct copies (`iter_batched`); writing the new copies' IDs as text
-//!   for later requests is the untimed setup of the next batch. Request
-//!   texts are allocated together ([`IdTexts`]), as a server has the ID it
-//!   parses in the request it has just read, in cache.
+//!   distinct copies (`iter_batched`). The untimed setup copies what the
+//!   two requests name (caller, regions, IDs) out of the pool into a
+//!   [`Request`], as a server has them in the request it has just read,
+//!   and writes the previous batch's new IDs as text for later requests.
 //! - `cancel_only`: the same cancel, with the restore done untimed in the
 //!   setup of the next batch.
 //! - `describe_by_id`: DescribeImages naming one random existing image,
@@ -358,6 +358,21 @@ impl IdTexts {
     }
 }
 
+/// What a cancel and its restoring copy name: owned copies of the pool's
+/// texts, made in the untimed setup.
+struct Request {
+    /// Index into `population.cancellable`.
+    entry: usize,
+    caller: String,
+    source_region: &'static str,
+    /// The copy's region.
+    region: &'static str,
+    /// The source image's ID.
+    source: String,
+    /// The copy's ID.
+    copy: String,
+}
+
 /// An image a request names; its ID's text is in [`State::target_ids`].
 struct Target {
     owner: u32,
@@ -379,7 +394,7 @@ struct State {
     /// `cancel`, `cancel_only`: copies picked for the current batch.
     claimed: Vec<bool>,
     /// `cancel_only`: copies cancelled, to restore in the next setup.
-    cancelled: Vec<usize>,
+    cancelled: Vec<Request>,
     /// Copies made again under a new ID, whose text is rewritten in the
     /// next setup.
     restored: Vec<usize>,
@@ -414,43 +429,40 @@ impl State {
         }
     }
 
-    /// CancelCopyImage on the cancellable copy `entry`.
-    fn cancel(&mut self, entry: usize) {
-        let Population {
-            world,
-            accounts,
-            cancellable,
-            ..
-        } = &mut self.population;
-        let copy = &cancellable[entry];
-        let region = DEFAULT_REGIONS[copy.destination as usize];
-        let request = CancelCopyImage::new(region, self.copy_ids.get(entry));
-        world
-            .cancel_copy_image(&accounts[copy.owner as usize], &request)
+    /// The next pooled copy to cancel and restore, not yet picked in this
+    /// batch: what its requests name, copied out of the pool as a server
+    /// has them in the request it has just read.
+    fn next_request(&mut self) -> Request {
+        let entry = self.pick_unclaimed();
+        let copy = &self.population.cancellable[entry];
+        Request {
+            entry,
+            caller: self.population.accounts[copy.owner as usize].clone(),
+            source_region: DEFAULT_REGIONS[copy.source_region as usize],
+            region: DEFAULT_REGIONS[copy.destination as usize],
+            source: self.source_ids.get(entry).to_owned(),
+            copy: self.copy_ids.get(entry).to_owned(),
+        }
+    }
+
+    /// CancelCopyImage of the request's copy.
+    fn cancel(&mut self, request: &Request) {
+        let cancel = CancelCopyImage::new(request.region, &request.copy);
+        (self.population.world)
+            .cancel_copy_image(&request.caller, &cancel)
             .expect("a cancellable copy");
     }
 
-    /// CopyImage that makes the cancelled copy `entry` again, under a new ID.
-    fn restore(&mut self, entry: usize) {
-        let Population {
-            world,
-            accounts,
-            cancellable,
-            ..
-        } = &mut self.population;
-        let copy = &mut cancellable[entry];
-        let source = self.source_ids.get(entry);
-        let mut request = CopyImage::new(DEFAULT_REGIONS[copy.source_region as usize], source);
-        request.destination_region_id = Some(DEFAULT_REGIONS[copy.destination as usize]);
-        let id = world
-            .copy_image(
-                &accounts[copy.owner as usize],
-                &request,
-                population::at(2_000_000),
-            )
+    /// CopyImage that makes the request's cancelled copy again, under a new
+    /// ID; its text is written in the next setup.
+    fn restore(&mut self, request: &Request) {
+        let mut copy = CopyImage::new(request.source_region, &request.source);
+        copy.destination_region_id = Some(request.region);
+        let id = (self.population.world)
+            .copy_image(&request.caller, &copy, population::at(2_000_000))
             .expect("an available source");
-        copy.id = id;
-        self.restored.push(entry);
+        self.population.cancellable[request.entry].id = id;
+        self.restored.push(request.entry);
     }
 
     /// Writes the text of the copies made again, and puts them back in the
@@ -465,8 +477,8 @@ impl State {
 
     /// Restores the copies `cancel_only` cancelled.
     fn restore_cancelled(&mut self) {
-        while let Some(entry) = self.cancelled.pop() {
-            self.restore(entry);
+        while let Some(request) = self.cancelled.pop() {
+            self.restore(&request);
         }
         self.refresh_restored();
     }
@@ -547,12 +559,13 @@ fn world_1m(c: &mut Criterion) {
             || {
                 let mut state = state.borrow_mut();
                 state.refresh_restored();
-                state.pick_unclaimed()
+                state.next_request()
             },
-            |entry| {
+            |request| {
                 let mut state = state.borrow_mut();
-                state.cancel(entry);
-                state.restore(entry);
+                state.cancel(&request);
+                state.restore(&request);
+                request // Dropped untimed.
             },
             BatchSize::NumIterations(BATCH),
         )
@@ -566,12 +579,12 @@ fn world_1m(c: &mut Criterion) {
                 let mut guard = state.borrow_mut();
                 let state = &mut *guard;
                 state.restore_cancelled();
-                state.pick_unclaimed()
+                state.next_request()
             },
-            |entry| {
+            |request| {
                 let mut state = state.borrow_mut();
-                state.cancel(entry);
-                state.cancelled.push(entry);
+                state.cancel(&request);
+                state.cancelled.push(request);
             },
             BatchSize::NumIterations(BATCH),
         )
