@@ -21,26 +21,32 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Scope
+//! # Layers
 //!
-//! Four layers, each using only the ones before it:
+//! Four layers, each a module using only the ones before it
+//! (`docs/architecture.md` says where everything is):
 //!
 //! 1. **One copy task.** [`CopyTask`]: phase, progress and cancellability in
 //!    three bytes, moved by the backend's lifecycle events
 //!    ([`start`](CopyTask::start), [`progress_to`](CopyTask::progress_to),
 //!    [`complete`](CopyTask::complete), [`fail`](CopyTask::fail)) and the
-//!    API's [`cancel`](CopyTask::cancel). [`TRANSITIONS`] is the transition
-//!    table as data, checked for completeness at compile time; [`EcsError`]
-//!    is the error catalog, code, HTTP status and message byte for byte as
-//!    the service words them, with [`EcsError::from_wire`] to read them back.
-//! 2. **The service.** [`World`]: regions, accounts, images and copy queues;
-//!    [`World::copy_image`], [`World::cancel_copy_image`],
-//!    [`World::describe_images`] with every error in its documented order
-//!    ([`COPY_IMAGE_CHECKS`], ...), and backend operations. [`Command`] is
-//!    one call as a value, for journals and replays.
-//! 3. **The wire** (feature `rpc`). [`Endpoint`]: the ECS RPC protocol sans
-//!    I/O, an HTTP request's parts in and a status and body out, with
-//!    signatures V1 and V3 ([`signature`]) and JSON and XML bodies.
+//!    API's [`cancel`](CopyTask::cancel). [`Transition::ALL`] is the
+//!    transition table as data, checked for completeness at compile time;
+//!    [`EcsError`] is the error catalog, code, HTTP status and message byte
+//!    for byte as the service words them, with [`EcsError::from_wire`] to
+//!    read them back. The catalog names every layer's errors, each row
+//!    with the [`Layer`] that raises it, so that any code read off the wire
+//!    is known whatever the features.
+//! 2. **The service.** [`World`]: regions, accounts, images and copy queues.
+//!    Every [`Action`] has one owned request type ([`CopyImage`],
+//!    [`CancelCopyImage`], [`DescribeImages`], and the [`mock`] control
+//!    actions), its wire parameter names and its checks in order
+//!    ([`Action::checks`]), all in one table; [`World::handle`] answers any
+//!    [`Request`]. [`Command`] is a request that changed the world, for
+//!    journals and replays.
+//! 3. **The wire** (feature `rpc`). [`rpc::Endpoint`]: the ECS RPC protocol
+//!    sans I/O, an HTTP request's parts in and a status and body out, with
+//!    signatures V1 and V3 ([`rpc::signature`]) and JSON and XML bodies.
 //!    `examples/mock_server` is the thin shell that serves it.
 //! 4. **Testing** (feature `proptest`). `testing`: strategies, reference
 //!    state machines and a harness that checks any system against the
@@ -51,14 +57,14 @@
 //! the same answers. A refused call returns an error and changes nothing.
 //! API refusals are [`EcsError`]s; a lifecycle event in the wrong phase is
 //! the embedder's mistake and a [`TransitionError`] naming the phase and the
-//! event. [`render`] turns the tables into the docs' Markdown.
+//! event.
 //!
 //! # Features
 //!
-//! - `rpc` (default): the wire protocol, [`Endpoint`] and [`signature`].
-//! - `serde`: `Serialize` and `Deserialize` for the model's values and the
-//!   whole [`World`]; deserializing checks that the world is one the model
-//!   could have reached.
+//! - `rpc` (default): the wire protocol, [`rpc`].
+//! - `serde`: `Serialize` and `Deserialize` for the model's values, its
+//!   requests and the whole [`World`]; deserializing checks that the world
+//!   is one the model could have reached.
 //! - `proptest`: the `testing` module.
 //!
 //! Without default features the crate depends on `thiserror` and `strum`
@@ -67,67 +73,32 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod backend;
-mod catalog;
-mod command;
-mod config;
-mod describe;
-mod event;
-mod id;
-mod percent;
-mod phase;
-mod precedence;
+#[doc(hidden)]
 pub mod render;
-mod request;
 #[cfg(feature = "rpc")]
-mod rpc;
-#[cfg(feature = "serde")]
-mod snapshot;
-mod table;
+pub mod rpc;
+mod service;
 mod task;
 #[cfg(feature = "proptest")]
 pub mod testing;
-mod time;
-mod transition;
-mod world;
 
-pub use crate::backend::WorldError;
-pub use crate::catalog::{EcsError, ErrorCode, Provenance, WIRE_ALIASES};
-pub use crate::command::{Applied, Command, CopyImageParams};
-pub use crate::config::{Config, DEFAULT_COPY_LIMIT, DEFAULT_IMAGE_SIZE_GIB, DEFAULT_REGIONS};
-pub use crate::describe::{ImagePage, ImageView, MAX_DESCRIBED_IDS};
-pub use crate::event::{CopyEvent, EventKind};
-pub use crate::id::{ImageId, ImageIdError};
-pub use crate::percent::{Percent, PercentError};
-pub use crate::phase::{CopyPhase, ImageStatus};
-pub use crate::precedence::{
-    CANCEL_COPY_IMAGE_CHECKS, COPY_IMAGE_CHECKS, Check, DESCRIBE_IMAGES_CHECKS,
+pub use crate::service::{
+    Action, Answer, CancelCopyImage, Check, Command, Config, CopyImage, DescribeImages, ImageId,
+    ImageIdError, ImagePage, ImageView, Request, Tag, Timestamp, World, WorldError,
 };
-pub use crate::request::{CancelCopyImage, CopyImage, DescribeImages, Tag};
-#[cfg(feature = "rpc")]
-pub use crate::rpc::{
-    API_VERSION, AccessKey, DEFAULT_ACCOUNT, Endpoint, EndpointConfig, Format, HttpRequest,
-    HttpResponse, MAX_REMEMBERED_NONCES, MAX_REQUEST_BYTES, Parameters, Summary,
-    TIMESTAMP_WINDOW_SECONDS,
+pub use crate::task::{
+    CopyEvent, CopyPhase, CopyTask, EcsError, ErrorCode, EventError, EventKind, Guard, ImageStatus,
+    Layer, Outcome, Percent, PercentError, Provenance, Transition, TransitionError,
 };
-pub use crate::task::{CopyTask, EventError, TransitionError};
-pub use crate::time::Timestamp;
-pub use crate::transition::{Guard, Outcome, TRANSITIONS, Transition};
-pub use crate::world::World;
 
-/// Signatures V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256): both what a client
-/// signs and what the endpoint checks.
-#[cfg(feature = "rpc")]
-pub mod signature {
-    pub use crate::rpc::signature::{
-        ACS3_HMAC_SHA256, V3AuthError, V3Authorization, V3Request, authorization_v3,
-        canonical_request_v3, percent_encode, sign_v1, sign_v3, string_to_sign_v1,
-        string_to_sign_v3, verify_v1, verify_v3,
+/// The requests of the mock control actions, which only a mock serves:
+/// they make images and move copies as a real backend would.
+pub mod mock {
+    pub use crate::service::{
+        MockAdvanceCopies, MockCompleteCopy, MockCreateImage, MockFailCopy, MockSetCancellable,
+        MockSetCopyProgress,
     };
 }
-
-/// `CopyTask` must stay small enough to keep millions of copies in memory.
-const _: () = assert!(core::mem::size_of::<CopyTask>() <= 4);
 
 /// The README's examples run as doc tests.
 #[cfg(doctest)]

@@ -1,12 +1,12 @@
-//! Markdown and Mermaid renderings of the tables, for generated docs.
+//! Markdown and Mermaid renderings of the tables, for generated docs: public
+//! only for the docs' test, which checks `docs/` against them.
 //!
 //! `docs/semantics.md` and `docs/errors.md` embed these; a test fails when
 //! the files drift from the tables.
 
 use core::fmt::Write;
 
-use crate::transition::{Guard, Outcome, TRANSITIONS};
-use crate::{Check, CopyPhase, EcsError, EventKind};
+use crate::{Check, CopyPhase, EcsError, EventKind, Guard, Outcome, Transition};
 
 /// The transition table as a Markdown decision table, one row per
 /// (phase, event, guard).
@@ -17,7 +17,7 @@ use crate::{Check, CopyPhase, EcsError, EventKind};
 /// ```
 pub fn decision_table() -> String {
     let mut out = String::from("| phase | event | when | outcome |\n|---|---|---|---|\n");
-    for t in TRANSITIONS {
+    for t in Transition::ALL {
         let outcome = match t.outcome {
             Outcome::Enter(phase) => format!("enters {phase}"),
             Outcome::Refuse(error) => format!("refused: {}", wire(error)),
@@ -37,7 +37,7 @@ pub fn decision_table() -> String {
 /// The legal moves of the transition table as a Mermaid `stateDiagram-v2`.
 pub fn state_diagram() -> String {
     let mut out = String::from("stateDiagram-v2\n    [*] --> Queued: CopyImage\n");
-    for t in TRANSITIONS {
+    for t in Transition::ALL {
         if let Outcome::Enter(to) = t.outcome {
             let label = match t.guard {
                 Guard::Always => t.event.to_string(),
@@ -72,7 +72,7 @@ pub fn error_catalog() -> String {
 /// The cancel column of the table: what CancelCopyImage answers per phase.
 pub fn cancel_table() -> String {
     let mut out = String::from("| phase | when | CancelCopyImage answers |\n|---|---|---|\n");
-    let cancels = TRANSITIONS.iter().filter(|t| t.event == EventKind::Cancel);
+    let cancels = Transition::ALL.iter().filter(|t| t.event == EventKind::Cancel);
     for t in cancels {
         let answer = match t.outcome {
             Outcome::Enter(phase) => format!("200, the copy is {phase}"),

@@ -18,11 +18,11 @@ pub const DEFAULT_ACCOUNT: &str = "default";
 
 /// An access key the endpoint accepts: its secret, and the account it acts as.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct AccessKey {
+pub(crate) struct AccessKey {
     /// The secret both signatures are keyed with.
-    pub secret: String,
+    pub(crate) secret: String,
     /// The account whose images the key's requests act on.
-    pub account: String,
+    pub(crate) account: String,
 }
 
 /// The parts of a request that authentication reads.

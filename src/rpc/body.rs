@@ -23,7 +23,7 @@ pub(crate) enum Node<'a> {
 /// The format a response body is written in.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, strum::Display)]
 #[non_exhaustive]
-pub enum Format {
+pub(crate) enum Format {
     /// `application/json`.
     #[strum(serialize = "JSON")]
     Json,
@@ -34,7 +34,7 @@ pub enum Format {
 
 impl Format {
     /// The `Content-Type` of a body in this format.
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             Format::Json => "application/json;charset=utf-8",
             Format::Xml => "text/xml;charset=utf-8",

@@ -6,10 +6,11 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::auth::{AccessKey, Authenticator, Credentials};
 use super::body::{Format, Node};
 use super::failure::Failure;
-use super::params::{self, MAX_REQUEST_BYTES, Parameters};
+use super::params::{MAX_REQUEST_BYTES, Parameters};
+use crate::service::id;
 use crate::{
-    Applied, Command, CopyImageParams, CopyTask, DescribeImages, EcsError, ErrorCode, ImageId,
-    ImagePage, ImageView, Percent, Timestamp, World,
+    Action, Answer, Command, CopyTask, EcsError, ErrorCode, ImageId, ImagePage, ImageView,
+    Request, Timestamp, World,
 };
 
 /// The API version this endpoint speaks.
@@ -53,8 +54,9 @@ pub struct HttpResponse {
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 #[non_exhaustive]
 pub struct Summary {
-    /// The action, once known.
-    pub action: Option<String>,
+    /// The action, once known; `None` for a request without one, or with
+    /// one this endpoint does not serve.
+    pub action: Option<Action>,
     /// The account, once known.
     pub account: Option<String>,
     /// The error's code, for a failed request.
@@ -121,7 +123,8 @@ impl EndpointConfig {
 /// and leaves sockets, clocks and files to its caller.
 ///
 /// ```
-/// use ecs_image_copy::{Endpoint, EndpointConfig, HttpRequest, Timestamp, World};
+/// use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest};
+/// use ecs_image_copy::{Timestamp, World};
 ///
 /// let mut endpoint = Endpoint::new(World::default(), EndpointConfig::default());
 /// let request = HttpRequest {
@@ -241,7 +244,7 @@ impl Endpoint {
         now: Timestamp,
         format: &mut Format,
         summary: &mut Summary,
-    ) -> Result<(String, Served<'s>), Failure> {
+    ) -> Result<(Action, Served<'s>), Failure> {
         if request.method != "GET" && request.method != "POST" {
             return Err(EcsError::UnsupportedHttpMethod.into());
         }
@@ -255,7 +258,9 @@ impl Endpoint {
         }
         let action = one_of(params.get("Action"), header_text(&headers, "x-acs-action"))?
             .ok_or(EcsError::MissingAction)?;
-        summary.action = Some(action.to_owned());
+        let action = action.parse::<Action>().ok();
+        let action = action.filter(|action| self.mock_actions || !action.is_mock());
+        summary.action = action;
         let version = one_of(
             params.get("Version"),
             header_text(&headers, "x-acs-version"),
@@ -271,159 +276,54 @@ impl Endpoint {
         };
         let account = self.auth.account(&credentials, &params, now)?;
         summary.account = Some(account.clone());
-        let served = self.dispatch(action, &params, account, now)?;
-        Ok((action.to_owned(), served))
+        // Known only now: an endpoint tells nobody which actions it serves
+        // before it knows who asks.
+        let action = action.ok_or(EcsError::ActionNotFound)?;
+        let request = Request::read(action, &params)?;
+        Ok((action, self.dispatch(request, account, now)?))
     }
 
+    /// Answers a parsed request through the world's one decision path.
     fn dispatch<'s>(
         &'s mut self,
-        action: &str,
-        params: &Parameters<'_>,
+        request: Request,
         caller: String,
         now: Timestamp,
     ) -> Result<Served<'s>, Failure> {
-        let mock = self.mock_actions;
-        match action {
-            "CopyImage" => {
-                let request = copy_image_params(params)?;
-                self.apply(Command::CopyImage {
-                    caller,
-                    request,
-                    now,
-                })
-            }
-            "CancelCopyImage" => self.apply(Command::CancelCopyImage {
-                caller,
-                region_id: params.get("RegionId").map(str::to_owned),
-                image_id: params.get("ImageId").map(str::to_owned),
-            }),
-            "DescribeImages" => self.describe_images(params, &caller),
-            "MockCreateImage" if mock => {
-                let region = required(params, "RegionId", EcsError::MissingRegionId)?;
-                let name = required(params, "ImageName", EcsError::MissingImageName)?;
-                let (region, name) = (region.to_owned(), name.to_owned());
-                self.apply(Command::CreateImage {
-                    owner: caller,
-                    region,
-                    name,
-                    now,
-                })
-            }
-            "MockSetCopyProgress" if mock => {
-                let progress = required(params, "Progress", EcsError::MissingProgress)?;
-                let progress = progress.parse::<u8>().ok().and_then(Percent::new);
-                let progress = progress.ok_or(EcsError::InvalidParameter)?;
-                let (region, image) = self.own_copy(params, &caller)?;
-                self.apply(Command::SetCopyProgress {
-                    region,
-                    image,
-                    progress,
-                })
-            }
-            "MockCompleteCopy" if mock => {
-                let (region, image) = self.own_copy(params, &caller)?;
-                self.apply(Command::CompleteCopy { region, image })
-            }
-            "MockFailCopy" if mock => {
-                let (region, image) = self.own_copy(params, &caller)?;
-                self.apply(Command::FailCopy { region, image })
-            }
-            "MockSetCancellable" if mock => {
-                let cancellable = required(params, "Cancellable", EcsError::MissingCancellable)?;
-                let cancellable = parse_bool(cancellable)?;
-                let (region, image) = self.own_copy(params, &caller)?;
-                self.apply(Command::SetCancellable {
-                    region,
-                    image,
-                    cancellable,
-                })
-            }
-            "MockAdvanceCopies" if mock => {
-                let step = params.get("Step").unwrap_or("10").parse::<u8>().ok();
-                let step = step
-                    .and_then(Percent::new)
-                    .ok_or(EcsError::InvalidParameter)?;
-                self.apply(Command::AdvanceCopies { step })
-            }
-            _ => Err(EcsError::ActionNotFound.into()),
-        }
-    }
-
-    /// The region and ID of a copy the caller owns, for the mock actions,
-    /// which see no more of the world than the caller's own API calls.
-    fn own_copy(
-        &self,
-        params: &Parameters<'_>,
-        caller: &str,
-    ) -> Result<(String, ImageId), Failure> {
-        let region = params.get("RegionId").unwrap_or_default();
-        let image = params.get("ImageId").unwrap_or_default();
-        let id = self.world.caller_image(caller, region, image)?;
-        Ok((region.to_owned(), id))
-    }
-
-    fn apply<'s>(&'s mut self, command: Command) -> Result<Served<'s>, Failure> {
-        let applied = command.apply(&mut self.world)?;
-        let fields = match applied {
-            Applied::Image(id) => vec![("ImageId", text(id.to_string()))],
-            Applied::Cancelled => Vec::new(),
-            Applied::Task(task) => task_fields(&command, task),
-            Applied::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
+        let answer = self.world.handle(&caller, &request, now)?;
+        let fields = match answer {
+            Answer::Image(id) => vec![("ImageId", text(id.to_string()))],
+            Answer::Cancelled => Vec::new(),
+            Answer::Images(page) => page_fields(&request, page),
+            Answer::Copy { image, task } => task_fields(image, task),
+            Answer::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
         };
-        let changed = !matches!(&command, Command::CopyImage { request, .. } if request.dry_run);
+        let changed = !request.action().is_read_only();
         Ok(Served {
             fields,
-            applied: changed.then_some(command),
-        })
-    }
-
-    fn describe_images<'s>(
-        &'s self,
-        params: &Parameters<'_>,
-        caller: &str,
-    ) -> Result<Served<'s>, Failure> {
-        let number = |name| params.get(name).map(|v| v.parse::<u32>()).transpose();
-        let (Ok(page_number), Ok(page_size)) = (number("PageNumber"), number("PageSize")) else {
-            return Err(EcsError::InvalidParameter.into());
-        };
-        let request = DescribeImages {
-            region_id: params.get("RegionId"),
-            image_id: params.get("ImageId"),
-            status: params.get("Status"),
-            image_name: params.get("ImageName"),
-            image_owner_alias: params.get("ImageOwnerAlias"),
-            page_number,
-            page_size,
-        };
-        let page = self.world.describe_images(caller, &request)?;
-        Ok(Served {
-            fields: page_fields(request.region_id.unwrap_or_default(), page),
-            applied: None,
+            applied: changed.then(|| Command::new(caller, request, now)),
         })
     }
 }
 
-fn task_fields(command: &Command, task: CopyTask) -> Vec<(&'static str, Node<'static>)> {
-    let image = match command {
-        Command::SetCopyProgress { image, .. }
-        | Command::CompleteCopy { image, .. }
-        | Command::FailCopy { image, .. }
-        | Command::SetCancellable { image, .. } => image.to_string(),
-        _ => String::new(),
-    };
+fn task_fields(image: ImageId, task: CopyTask) -> Vec<(&'static str, Node<'static>)> {
     let status = task.status().map_or("", |s| s.into());
     vec![
-        ("ImageId", text(image)),
+        ("ImageId", text(image.to_string())),
         ("Status", Node::Text(Cow::Borrowed(status))),
         ("Progress", text(task.progress().to_string())),
         ("Cancellable", Node::Bool(task.is_cancellable())),
     ]
 }
 
-fn page_fields<'w>(region: &str, page: ImagePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+fn page_fields<'w>(request: &Request, page: ImagePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+    let region = match request {
+        Request::DescribeImages(request) => request.region_id.as_deref(),
+        _ => None,
+    };
     let images = page.images.iter().map(image_node).collect();
     vec![
-        ("RegionId", text(region.to_owned())),
+        ("RegionId", text(region.unwrap_or_default().to_owned())),
         ("TotalCount", Node::Number(page.total_count as u64)),
         ("PageNumber", Node::Number(u64::from(page.page_number))),
         ("PageSize", Node::Number(u64::from(page.page_size))),
@@ -468,48 +368,6 @@ fn rfc3339(time: Timestamp) -> String {
 
 fn text<'a>(value: String) -> Node<'a> {
     Node::Text(Cow::Owned(value))
-}
-
-fn copy_image_params(params: &Parameters<'_>) -> Result<CopyImageParams, Failure> {
-    let owned = |name| params.get(name).map(str::to_owned);
-    let flag = |name| params.get(name).map_or(Ok(false), parse_bool);
-    let tags = params::tags(params)?;
-    let request = CopyImageParams {
-        region_id: owned("RegionId"),
-        image_id: owned("ImageId"),
-        destination_region_id: owned("DestinationRegionId"),
-        destination_image_name: owned("DestinationImageName"),
-        destination_description: owned("DestinationDescription"),
-        encrypted: flag("Encrypted")?,
-        kms_key_id: owned("KMSKeyId"),
-        client_token: owned("ClientToken"),
-        dry_run: flag("DryRun")?,
-        resource_group_id: owned("ResourceGroupId"),
-        tags: tags
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-    };
-    Ok(request)
-}
-
-fn required<'p>(
-    params: &'p Parameters<'_>,
-    name: &str,
-    missing: EcsError,
-) -> Result<&'p str, EcsError> {
-    params
-        .get(name)
-        .filter(|value| !value.is_empty())
-        .ok_or(missing)
-}
-
-fn parse_bool(value: &str) -> Result<bool, Failure> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(EcsError::InvalidParameter.into()),
-    }
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -581,8 +439,8 @@ impl RequestIds {
     fn next_id(&mut self) -> String {
         let count = self.next;
         self.next = self.next.wrapping_add(1);
-        let high = crate::id::mix((count ^ self.seed).wrapping_add(crate::id::GOLDEN_GAMMA));
-        let low = crate::id::mix(high ^ 0x5265_7175_6573_7449);
+        let high = id::mix((count ^ self.seed).wrapping_add(id::GOLDEN_GAMMA));
+        let low = id::mix(high ^ 0x5265_7175_6573_7449);
         format!(
             "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
             high >> 32,

@@ -37,12 +37,13 @@ impl From<EcsError> for Failure {
 
 impl From<WorldError> for Failure {
     fn from(error: WorldError) -> Failure {
-        match error {
-            WorldError::Transition(transition) => Failure {
-                recommend: Some(transition.to_string()),
-                ..Failure::from(EcsError::CopyPhaseMismatch)
-            },
-            WorldError::Refused(error) => error.into(),
+        let recommend = match error {
+            WorldError::Transition(transition) => Some(transition.to_string()),
+            _ => None,
+        };
+        Failure {
+            recommend,
+            ..Failure::from(error.ecs_error())
         }
     }
 }

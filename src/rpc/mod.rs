@@ -1,16 +1,23 @@
-//! The ECS RPC wire protocol, sans I/O: request parsing, signatures V1 and
-//! V3, and JSON and XML bodies, around the [`World`](crate::World).
+//! The ECS RPC wire protocol, sans I/O (feature `rpc`): request parsing,
+//! signatures V1 and V3, and JSON and XML bodies, around the
+//! [`World`](crate::World).
+//!
+//! [`Endpoint`] is the entry point: an HTTP request's parts in, a status and
+//! a body out, and the [`Command`](crate::Command) to journal when the
+//! request changed the world. Sockets, clocks and files stay with the
+//! server that embeds it.
 
 mod auth;
 mod body;
 mod endpoint;
 mod failure;
 mod params;
-pub(crate) mod signature;
+pub mod signature;
 
-pub use self::auth::{AccessKey, DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
-pub use self::body::Format;
+pub use self::auth::{DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
 pub use self::endpoint::{
     API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, Summary,
 };
-pub use self::params::{MAX_REQUEST_BYTES, Parameters};
+pub use self::params::MAX_REQUEST_BYTES;
+#[doc(hidden)]
+pub use self::params::Parameters;

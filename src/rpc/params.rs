@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use percent_encoding::percent_decode;
 
 use crate::EcsError;
+use crate::service::request::Source;
 
 /// Most bytes a query string, or a body, may have.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -12,8 +13,10 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// A request's parameters, percent-decoded, each name once: the query
 /// string's, then a form body's.
 ///
+/// Public, but hidden, for the benches' floor.
+///
 /// ```
-/// use ecs_image_copy::Parameters;
+/// use ecs_image_copy::rpc::Parameters;
 ///
 /// let params = Parameters::parse(b"Action=DescribeImages&Status=Creating%2CWaiting", None)?;
 /// assert_eq!(params.get("Status"), Some("Creating,Waiting"));
@@ -118,41 +121,12 @@ fn escapes_well_formed(raw: &[u8]) -> bool {
     true
 }
 
-/// Most tags a request may carry (`Tag.1` to `Tag.20`).
-const MAX_TAGS: usize = 20;
-
-/// The `Tag.N.Key` and `Tag.N.Value` parameters, in `N` order. A malformed
-/// tag parameter, an `N` outside 1 to 20, or a value without a key is
-/// `InvalidParameter`.
-pub(crate) fn tags<'p>(params: &'p Parameters<'_>) -> Result<Vec<(&'p str, &'p str)>, EcsError> {
-    let mut slots: [(Option<&str>, Option<&str>); MAX_TAGS] = [(None, None); MAX_TAGS];
-    for (name, value) in params.pairs() {
-        let Some(rest) = name.strip_prefix("Tag.") else {
-            continue;
-        };
-        let (number, field) = rest.split_once('.').ok_or(EcsError::InvalidParameter)?;
-        let index = tag_index(number).ok_or(EcsError::InvalidParameter)?;
-        let slot = &mut slots[index];
-        match field {
-            "Key" => slot.0 = Some(value),
-            "Value" => slot.1 = Some(value),
-            _ => return Err(EcsError::InvalidParameter),
-        }
+impl Source for Parameters<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        Parameters::get(self, name)
     }
-    let mut tags = Vec::new();
-    for slot in slots {
-        match slot {
-            (Some(key), value) => tags.push((key, value.unwrap_or(""))),
-            (None, Some(_)) => return Err(EcsError::InvalidParameter),
-            (None, None) => {}
-        }
-    }
-    Ok(tags)
-}
 
-/// `N` of `Tag.N` as an index from 0, for `N` from 1 to 20 written plainly.
-fn tag_index(number: &str) -> Option<usize> {
-    let plain = !number.starts_with('0') && number.bytes().all(|b| b.is_ascii_digit());
-    let n: usize = number.parse().ok().filter(|_| plain)?;
-    (1..=MAX_TAGS).contains(&n).then(|| n - 1)
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        Parameters::pairs(self)
+    }
 }

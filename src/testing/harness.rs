@@ -9,6 +9,7 @@ use proptest_state_machine::StateMachineTest;
 use super::reference::{ReferenceState, Setup, SmallWorld, WorldMachine, visible_step};
 use super::service::CopyService;
 use super::step::{IssuedIds, Reply, Step};
+use crate::Request;
 
 /// A [`StateMachineTest`] that runs a [`CopyService`] against the
 /// reference [`WorldMachine`]. After every step it compares the system's
@@ -95,32 +96,42 @@ fn observed<'a>(
     accounts: &'static [&'static str],
     regions: &'static [&'static str],
 ) -> Vec<(&'a str, &'static str)> {
-    let named: Vec<&str> = match step {
-        Step::CopyImage { params, .. } => [&params.region_id, &params.destination_region_id]
+    let named: Vec<&str> = match &step.request {
+        Request::CopyImage(copy) => [&copy.region_id, &copy.destination_region_id]
             .into_iter()
             .flatten()
             .map(String::as_str)
             .collect(),
-        Step::CancelCopyImage { region, .. } | Step::DescribeImages { region, .. } => {
-            region.as_deref().into_iter().collect()
-        }
-        Step::CreateImage { region, .. }
-        | Step::SetCopyProgress { region, .. }
-        | Step::CompleteCopy { region, .. }
-        | Step::FailCopy { region, .. }
-        | Step::SetCancellable { region, .. } => vec![region.as_str()],
-        Step::AdvanceCopies { .. } => regions.to_vec(),
+        Request::MockAdvanceCopies(_) => regions.to_vec(),
+        other => region_of(other).into_iter().collect(),
     };
     let real = regions
         .iter()
         .copied()
         .filter(|r| named.contains(r) && *r != "nowhere");
     let real: Vec<&'static str> = real.collect();
-    match step.account() {
-        Some(account) => real.into_iter().map(|region| (account, region)).collect(),
-        None => accounts
+    match &step.request {
+        Request::MockAdvanceCopies(_) => accounts
             .iter()
             .flat_map(|account| real.iter().map(move |region| (*account, *region)))
             .collect(),
+        _ => (real.into_iter())
+            .map(|region| (step.account.as_str(), region))
+            .collect(),
     }
+}
+
+/// The `RegionId` of a request that names one region.
+fn region_of<I>(request: &Request<I>) -> Option<&str> {
+    let region = match request {
+        Request::CancelCopyImage(r) => &r.region_id,
+        Request::DescribeImages(r) => &r.region_id,
+        Request::MockCreateImage(r) => &r.region_id,
+        Request::MockSetCopyProgress(r) => &r.region_id,
+        Request::MockCompleteCopy(r) => &r.region_id,
+        Request::MockFailCopy(r) => &r.region_id,
+        Request::MockSetCancellable(r) => &r.region_id,
+        Request::CopyImage(_) | Request::MockAdvanceCopies(_) => return None,
+    };
+    region.as_deref()
 }

@@ -6,9 +6,9 @@ use proptest::prelude::*;
 use proptest_state_machine::ReferenceStateMachine;
 
 use super::service::CopyService;
-use super::step::{ImageRef, IssuedIds, Reply, Step};
+use super::step::{IssuedIds, Reply, Step};
 use super::strategy;
-use crate::{Config, CopyEvent, CopyTask, DEFAULT_REGIONS, EventError, World};
+use crate::{Config, CopyEvent, CopyTask, DescribeImages, EventError, World};
 
 /// The reference for one copy task: transitions are [`CopyEvent`]s, and the
 /// state records the answer to the last one.
@@ -92,7 +92,7 @@ pub struct SmallWorld;
 impl Setup for SmallWorld {
     fn config() -> Config {
         let two = std::num::NonZeroU32::MIN.saturating_add(1);
-        Config::new(DEFAULT_REGIONS).with_copy_limit(two)
+        Config::default().with_copy_limit(two)
     }
 }
 
@@ -139,13 +139,13 @@ impl ReferenceState {
 
 /// DescribeImages of every image `account` has in `region`.
 pub fn visible_step<I>(account: &str, region: &str) -> Step<I> {
-    Step::DescribeImages {
-        account: account.to_owned(),
-        region: Some(region.to_owned()),
-        image: None,
+    let describe = DescribeImages {
+        region_id: Some(region.to_owned()),
         status: Some("Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated".to_owned()),
         page_size: Some(100),
-    }
+        ..DescribeImages::default()
+    };
+    Step::new(account, describe)
 }
 
 impl<S: Setup> ReferenceStateMachine for WorldMachine<S> {
@@ -163,10 +163,7 @@ impl<S: Setup> ReferenceStateMachine for WorldMachine<S> {
     /// Steps stay permissive, so that error paths are exercised; only an
     /// image issued by a step that shrinking removed is ruled out.
     fn preconditions(state: &ReferenceState, step: &Step) -> bool {
-        step.images().all(|image| match image {
-            ImageRef::Issued(n) => *n < state.ids.len(),
-            ImageRef::Literal(_) => true,
-        })
+        step.names_only_issued(state.ids.len())
     }
 
     fn apply(mut state: ReferenceState, step: &Step) -> ReferenceState {

@@ -1,6 +1,6 @@
 //! One generated call, and one answer, in a form two systems can compare.
 
-use crate::CopyImageParams;
+use crate::Request;
 
 /// An image as a generated step names it: the `n`-th image the run has
 /// issued (counting from 0, in the order the system answered them), or a
@@ -16,216 +16,46 @@ pub enum ImageRef {
     Literal(String),
 }
 
-/// One call of a run, as an account: an ECS action or a mock control
-/// operation. `I` is how images are named: [`ImageRef`] in generated runs,
-/// `String` once resolved to a system's own IDs.
+/// One call of a run: an account, and its request to an ECS action or a
+/// mock control action. `I` is how images are named: [`ImageRef`] in
+/// generated runs, `String` once resolved to a system's own IDs.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
-pub enum Step<I = ImageRef> {
-    /// CopyImage; `params.image_id` is ignored in favour of `source`.
-    CopyImage {
-        /// The caller.
-        account: String,
-        /// The source image (`ImageId`).
-        source: Option<I>,
-        /// Every other parameter.
-        params: CopyImageParams,
-    },
-    /// CancelCopyImage.
-    CancelCopyImage {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: Option<String>,
-        /// `ImageId`.
-        image: Option<I>,
-    },
-    /// DescribeImages.
-    DescribeImages {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: Option<String>,
-        /// `ImageId`.
-        image: Option<I>,
-        /// `Status`.
-        status: Option<String>,
-        /// `PageSize`.
-        page_size: Option<u32>,
-    },
-    /// `MockCreateImage`: an `Available` image of the caller.
-    CreateImage {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: String,
-        /// `ImageName`.
-        name: String,
-    },
-    /// `MockSetCopyProgress`.
-    SetCopyProgress {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: String,
-        /// `ImageId`.
-        image: I,
-        /// `Progress`.
-        progress: u8,
-    },
-    /// `MockCompleteCopy`.
-    CompleteCopy {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: String,
-        /// `ImageId`.
-        image: I,
-    },
-    /// `MockFailCopy`.
-    FailCopy {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: String,
-        /// `ImageId`.
-        image: I,
-    },
-    /// `MockSetCancellable`.
-    SetCancellable {
-        /// The caller.
-        account: String,
-        /// `RegionId`.
-        region: String,
-        /// `ImageId`.
-        image: I,
-        /// `Cancellable`.
-        cancellable: bool,
-    },
-    /// `MockAdvanceCopies`: one tick of simulated time for every copy.
-    AdvanceCopies {
-        /// `Step`, in percent.
-        step: u8,
-    },
+pub struct Step<I = ImageRef> {
+    /// The caller. `MockAdvanceCopies` moves every account's copies,
+    /// whoever calls it.
+    pub account: String,
+    /// The request.
+    pub request: Request<I>,
 }
 
 impl<I> Step<I> {
+    /// `request` from `account`.
+    pub fn new(account: impl Into<String>, request: impl Into<Request<I>>) -> Step<I> {
+        Step {
+            account: account.into(),
+            request: request.into(),
+        }
+    }
+
     /// The same step with every image renamed by `rename`.
-    pub fn map_images<J>(self, mut rename: impl FnMut(I) -> J) -> Step<J> {
-        match self {
-            Step::CopyImage {
-                account,
-                source,
-                params,
-            } => Step::CopyImage {
-                account,
-                source: source.map(rename),
-                params,
-            },
-            Step::CancelCopyImage {
-                account,
-                region,
-                image,
-            } => Step::CancelCopyImage {
-                account,
-                region,
-                image: image.map(rename),
-            },
-            Step::DescribeImages {
-                account,
-                region,
-                image,
-                status,
-                page_size,
-            } => Step::DescribeImages {
-                account,
-                region,
-                image: image.map(rename),
-                status,
-                page_size,
-            },
-            Step::CreateImage {
-                account,
-                region,
-                name,
-            } => Step::CreateImage {
-                account,
-                region,
-                name,
-            },
-            Step::SetCopyProgress {
-                account,
-                region,
-                image,
-                progress,
-            } => Step::SetCopyProgress {
-                account,
-                region,
-                image: rename(image),
-                progress,
-            },
-            Step::CompleteCopy {
-                account,
-                region,
-                image,
-            } => Step::CompleteCopy {
-                account,
-                region,
-                image: rename(image),
-            },
-            Step::FailCopy {
-                account,
-                region,
-                image,
-            } => Step::FailCopy {
-                account,
-                region,
-                image: rename(image),
-            },
-            Step::SetCancellable {
-                account,
-                region,
-                image,
-                cancellable,
-            } => Step::SetCancellable {
-                account,
-                region,
-                image: rename(image),
-                cancellable,
-            },
-            Step::AdvanceCopies { step } => Step::AdvanceCopies { step },
+    pub fn map_images<J>(self, rename: impl FnMut(I) -> J) -> Step<J> {
+        Step {
+            account: self.account,
+            request: self.request.map_images(rename),
         }
     }
+}
 
-    /// The images the step names.
-    pub fn images(&self) -> impl Iterator<Item = &I> {
-        let image = match self {
-            Step::CopyImage { source, .. } => source.as_ref(),
-            Step::CancelCopyImage { image, .. } | Step::DescribeImages { image, .. } => {
-                image.as_ref()
-            }
-            Step::SetCopyProgress { image, .. }
-            | Step::CompleteCopy { image, .. }
-            | Step::FailCopy { image, .. }
-            | Step::SetCancellable { image, .. } => Some(image),
-            Step::CreateImage { .. } | Step::AdvanceCopies { .. } => None,
-        };
-        image.into_iter()
-    }
-
-    /// The calling account, for all but [`Step::AdvanceCopies`].
-    pub fn account(&self) -> Option<&str> {
-        match self {
-            Step::CopyImage { account, .. }
-            | Step::CancelCopyImage { account, .. }
-            | Step::DescribeImages { account, .. }
-            | Step::CreateImage { account, .. }
-            | Step::SetCopyProgress { account, .. }
-            | Step::CompleteCopy { account, .. }
-            | Step::FailCopy { account, .. }
-            | Step::SetCancellable { account, .. } => Some(account),
-            Step::AdvanceCopies { .. } => None,
-        }
+impl Step {
+    /// Whether every image the step names by [`ImageRef::Issued`] was
+    /// issued among the first `issued` images.
+    pub fn names_only_issued(&self, issued: usize) -> bool {
+        let mut known = true;
+        let _ = self.request.clone().map_images(|image| {
+            known &= !matches!(image, ImageRef::Issued(n) if n >= issued);
+        });
+        known
     }
 }
 

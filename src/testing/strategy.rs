@@ -5,7 +5,13 @@ use proptest::sample::select;
 
 use super::reference::ReferenceState;
 use super::step::{ImageRef, Step};
-use crate::{CopyEvent, CopyImageParams, CopyPhase, CopyTask, Percent};
+use crate::mock::{
+    MockAdvanceCopies, MockCompleteCopy, MockCreateImage, MockFailCopy, MockSetCancellable,
+    MockSetCopyProgress,
+};
+use crate::{
+    CancelCopyImage, CopyEvent, CopyImage, CopyPhase, CopyTask, DescribeImages, Percent, Tag,
+};
 
 /// Any phase.
 pub fn phase() -> impl Strategy<Value = CopyPhase> {
@@ -66,13 +72,11 @@ const TOKENS: &[&str] = &["token-1", "token-2", "tökén"];
 /// CopyImage's optional parameters, mostly valid, each constraint broken
 /// now and then: names, descriptions, `KMSKeyId` without `Encrypted`,
 /// tokens, tags. `RegionId` and `ImageId` are left for the caller.
-pub fn copy_image_params(
-    regions: &'static [&'static str],
-) -> impl Strategy<Value = CopyImageParams> {
+pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = CopyImage<ImageRef>> {
     let tag = prop_oneof![
-        4 => Just(("team".to_owned(), "web".to_owned())),
-        1 => Just(("aliyun-reserved".to_owned(), "x".to_owned())),
-        1 => Just(("k".to_owned(), "v".repeat(129))),
+        4 => Just(Tag::new("team", "web")),
+        1 => Just(Tag::new("aliyun-reserved", "x")),
+        1 => Just(Tag::new("k", "v".repeat(129))),
     ];
     (
         prop::option::weighted(0.6, select(regions)),
@@ -88,16 +92,17 @@ pub fn copy_image_params(
     )
         .prop_map(
             |(destination, name, description, (encrypted, kms), token, dry_run, tags)| {
-                CopyImageParams {
-                    destination_region_id: destination.map(str::to_owned),
-                    destination_image_name: name.map(str::to_owned),
-                    destination_description: description.map(str::to_owned),
+                let owned = |text: Option<&str>| text.map(str::to_owned);
+                CopyImage {
+                    destination_region_id: owned(destination),
+                    destination_image_name: owned(name),
+                    destination_description: owned(description),
                     encrypted,
-                    kms_key_id: kms.map(str::to_owned),
-                    client_token: token.map(str::to_owned),
+                    kms_key_id: owned(kms),
+                    client_token: owned(token),
                     dry_run,
                     tags,
-                    ..CopyImageParams::default()
+                    ..CopyImage::default()
                 }
             },
         )
@@ -187,74 +192,85 @@ pub fn step(
     let located = locate(image(state));
     let create =
         (account(accounts), region(), select(NAMES)).prop_map(|(account, region, name)| {
-            Step::CreateImage {
-                account,
-                region,
-                name: name.to_owned(),
-            }
+            let create = MockCreateImage {
+                region_id: Some(region),
+                image_name: Some(name.to_owned()),
+                ..MockCreateImage::default()
+            };
+            Step::new(account, create)
         });
-    let copy = (locate(source(state)), copy_image_params(regions)).prop_map(
-        |((account, region, source), mut params)| {
-            params.region_id = Some(region);
-            Step::CopyImage {
-                account,
-                source: Some(source),
-                params,
-            }
+    let copy = (locate(source(state)), copy_image(regions)).prop_map(
+        |((account, region, source), mut copy)| {
+            copy.region_id = Some(region);
+            copy.image_id = Some(source);
+            Step::new(account, copy)
         },
     );
-    let cancel = located
-        .clone()
-        .prop_map(|(account, region, image)| Step::CancelCopyImage {
-            account,
-            region: Some(region),
-            image: Some(image),
-        });
+    let cancel = located.clone().prop_map(|(account, region, image)| {
+        let cancel = CancelCopyImage {
+            region_id: Some(region),
+            image_id: Some(image),
+            ..CancelCopyImage::default()
+        };
+        Step::new(account, cancel)
+    });
     let describe = (
         account(accounts),
         region(),
         prop::option::weighted(0.3, image(state)),
         select(&["Creating,Waiting", "Available", "Bogus"][..]),
     )
-        .prop_map(|(account, region, image, status)| Step::DescribeImages {
-            account,
-            region: Some(region),
-            image,
-            status: Some(status.to_owned()),
-            page_size: None,
+        .prop_map(|(account, region, image, status)| {
+            let describe = DescribeImages {
+                region_id: Some(region),
+                image_id: image,
+                status: Some(status.to_owned()),
+                ..DescribeImages::default()
+            };
+            Step::new(account, describe)
         });
     let progress = (located.clone(), percent()).prop_map(|((account, region, image), progress)| {
-        Step::SetCopyProgress {
-            account,
-            region,
-            image,
-            progress: progress.get(),
-        }
+        let progress = MockSetCopyProgress {
+            region_id: Some(region),
+            image_id: Some(image),
+            progress: Some(progress.get().to_string()),
+            ..MockSetCopyProgress::default()
+        };
+        Step::new(account, progress)
     });
-    let complete = located
-        .clone()
-        .prop_map(|(account, region, image)| Step::CompleteCopy {
-            account,
-            region,
-            image,
-        });
-    let fail = located
-        .clone()
-        .prop_map(|(account, region, image)| Step::FailCopy {
-            account,
-            region,
-            image,
-        });
+    let complete = located.clone().prop_map(|(account, region, image)| {
+        let complete = MockCompleteCopy {
+            region_id: Some(region),
+            image_id: Some(image),
+            ..MockCompleteCopy::default()
+        };
+        Step::new(account, complete)
+    });
+    let fail = located.clone().prop_map(|(account, region, image)| {
+        let fail = MockFailCopy {
+            region_id: Some(region),
+            image_id: Some(image),
+            ..MockFailCopy::default()
+        };
+        Step::new(account, fail)
+    });
     let cancellable =
         (located, any::<bool>()).prop_map(|((account, region, image), cancellable)| {
-            Step::SetCancellable {
-                account,
-                region,
-                image,
-                cancellable,
-            }
+            let set = MockSetCancellable {
+                region_id: Some(region),
+                image_id: Some(image),
+                cancellable: Some(cancellable),
+                ..MockSetCancellable::default()
+            };
+            Step::new(account, set)
         });
-    let advance = (1..=60u8).prop_map(|step| Step::AdvanceCopies { step });
+    let advance = (account(accounts), 1..=60u8).prop_map(|(account, step)| {
+        let tick = MockAdvanceCopies {
+            step: Some(step.to_string()),
+            ..MockAdvanceCopies::default()
+        };
+        Step::new(account, tick)
+    });
     prop_oneof![
         3 => create,
         6 => copy,

@@ -9,12 +9,12 @@
 //! the most images held at once.
 
 use crate::ImageId;
-use crate::id::key_id;
-use crate::world::Image;
+use crate::service::id::key_id;
+use super::image::Image;
 
 /// Images by ID, in reusable slots.
 #[derive(Clone, Debug)]
-pub(crate) struct ImageTable {
+pub(super) struct ImageTable {
     /// The world's ID seed.
     seed: u64,
     slots: Vec<Slot>,
@@ -72,7 +72,7 @@ impl SlotKey {
 
 impl ImageTable {
     /// An empty table for the IDs of a world seeded with `seed`.
-    pub(crate) fn new(seed: u64) -> ImageTable {
+    pub(super) fn new(seed: u64) -> ImageTable {
         ImageTable {
             seed,
             slots: Vec::new(),
@@ -84,7 +84,7 @@ impl ImageTable {
 
     /// An empty table of at most `capacity` slots, to test a full table.
     #[cfg(test)]
-    pub(crate) fn with_capacity_limit(seed: u64, capacity: usize) -> ImageTable {
+    pub(super) fn with_capacity_limit(seed: u64, capacity: usize) -> ImageTable {
         ImageTable {
             capacity,
             ..ImageTable::new(seed)
@@ -92,12 +92,12 @@ impl ImageTable {
     }
 
     /// How many images the table holds.
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
     /// Whether an insert has no slot left to take.
-    pub(crate) fn is_full(&self) -> bool {
+    pub(super) fn is_full(&self) -> bool {
         self.free.is_empty() && self.slots.len() >= self.capacity
     }
 
@@ -108,12 +108,12 @@ impl ImageTable {
     }
 
     /// The image `id`, if it exists.
-    pub(crate) fn get(&self, id: ImageId) -> Option<&Image> {
+    pub(super) fn get(&self, id: ImageId) -> Option<&Image> {
         self.slot(id)?.image.as_ref()
     }
 
     /// The image `id`, if it exists, to change.
-    pub(crate) fn get_mut(&mut self, id: ImageId) -> Option<&mut Image> {
+    pub(super) fn get_mut(&mut self, id: ImageId) -> Option<&mut Image> {
         let key = SlotKey::of(id, self.seed);
         let slot = self.slots.get_mut(key.slot as usize)?;
         let current = slot.generation == key.generation;
@@ -122,7 +122,7 @@ impl ImageTable {
 
     /// Stores `image` under a new ID: in the slot freed last, if any. `None`
     /// if the table [is full](ImageTable::is_full).
-    pub(crate) fn insert(&mut self, image: Image) -> Option<ImageId> {
+    pub(super) fn insert(&mut self, image: Image) -> Option<ImageId> {
         let key = match self.free.pop() {
             Some(slot) => {
                 let entry = self.slots.get_mut(slot as usize)?;
@@ -150,7 +150,7 @@ impl ImageTable {
     }
 
     /// Takes the image `id` out; its ID is never issued again.
-    pub(crate) fn remove(&mut self, id: ImageId) -> Option<Image> {
+    pub(super) fn remove(&mut self, id: ImageId) -> Option<Image> {
         let key = SlotKey::of(id, self.seed);
         let slot = self.slots.get_mut(key.slot as usize)?;
         if slot.generation != key.generation {
@@ -167,7 +167,7 @@ impl ImageTable {
 
     /// Every image with its ID, in slot order.
     #[cfg(any(test, feature = "serde"))]
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (ImageId, &Image)> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = (ImageId, &Image)> {
         let seed = self.seed;
         self.slots
             .iter()
@@ -184,17 +184,17 @@ impl ImageTable {
 /// table issue the same IDs next.
 #[cfg(feature = "serde")]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Vacancies {
+pub(super) struct Vacancies {
     /// The slots to reuse, `(slot, generation)`, the next one last.
-    pub(crate) free: Vec<(u32, u32)>,
+    pub(super) free: Vec<(u32, u32)>,
     /// The slots never to reuse.
-    pub(crate) retired: Vec<u32>,
+    pub(super) retired: Vec<u32>,
 }
 
 #[cfg(feature = "serde")]
 impl ImageTable {
     /// The vacant slots, in the order they will be reused.
-    pub(crate) fn vacancies(&self) -> Vacancies {
+    pub(super) fn vacancies(&self) -> Vacancies {
         let mut reusable = vec![false; self.slots.len()];
         let free = (self.free.iter())
             .filter_map(|&slot| {
@@ -214,7 +214,7 @@ impl ImageTable {
 /// image or a vacancy, before the images go in.
 #[cfg(feature = "serde")]
 #[derive(Debug)]
-pub(crate) struct Rebuild {
+pub(super) struct Rebuild {
     table: ImageTable,
     claimed: Vec<bool>,
 }
@@ -225,7 +225,7 @@ impl Rebuild {
     /// more than a table addresses. The snapshot names every slot once, so
     /// `slots` is its count of images and vacancies, never more than it
     /// holds.
-    pub(crate) fn new(seed: u64, slots: usize) -> Option<Rebuild> {
+    pub(super) fn new(seed: u64, slots: usize) -> Option<Rebuild> {
         if slots > MAX_SLOTS {
             return None;
         }
@@ -258,14 +258,14 @@ impl Rebuild {
 
     /// Claims the slot the ID `id` names, for the image [`put`](Rebuild::put)
     /// will place; false if it is past the table or already claimed.
-    pub(crate) fn claim_image(&mut self, id: ImageId) -> bool {
+    pub(super) fn claim_image(&mut self, id: ImageId) -> bool {
         let key = SlotKey::of(id, self.table.seed);
         self.claim(key.slot, key.generation)
     }
 
     /// Claims the vacancies, free slots in reuse order; false if one is
     /// past the table or already claimed.
-    pub(crate) fn claim_vacancies(&mut self, vacancies: &Vacancies) -> bool {
+    pub(super) fn claim_vacancies(&mut self, vacancies: &Vacancies) -> bool {
         let free = vacancies.free.iter().all(|&(slot, generation)| {
             self.table.free.push(slot);
             self.claim(slot, generation)
@@ -275,7 +275,7 @@ impl Rebuild {
 
     /// Places an image whose ID [`claim_image`](Rebuild::claim_image)
     /// claimed.
-    pub(crate) fn put(&mut self, id: ImageId, image: Image) {
+    pub(super) fn put(&mut self, id: ImageId, image: Image) {
         let key = SlotKey::of(id, self.table.seed);
         if let Some(entry) = self.table.slots.get_mut(key.slot as usize) {
             self.table.len += usize::from(entry.image.is_none());
@@ -285,7 +285,7 @@ impl Rebuild {
 
     /// The table. Every slot was claimed: the snapshot named as many
     /// distinct slots as the table has.
-    pub(crate) fn finish(self) -> ImageTable {
+    pub(super) fn finish(self) -> ImageTable {
         self.table
     }
 }
@@ -293,13 +293,15 @@ impl Rebuild {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
+    use crate::service::world::handles::{Accounts, RegionHandle};
+    use crate::{Config, Timestamp};
 
     fn image(seq: u64) -> Image {
+        let config = Config::default();
         Image {
             seq,
-            owner: 0,
-            region: 0,
+            owner: Accounts::default().intern("alice"),
+            region: RegionHandle::find(&config, "cn-hangzhou").expect("a default region"),
             created: Timestamp::from_unix_seconds(seq),
             size_gib: 1,
             name: "".into(),

@@ -1,6 +1,6 @@
 //! The transition table: for every phase and event, what happens.
 //!
-//! [`TRANSITIONS`] is the single source of truth. The lookup tables that
+//! [`Transition::ALL`] is the single source of truth. The lookup tables that
 //! [`CopyTask`](crate::CopyTask) runs on are built from it at compile time,
 //! and the build fails if a (phase, event) pair is missing, listed twice, or
 //! given an outcome its kind of event cannot have. The docs render it too.
@@ -66,10 +66,14 @@ use EventKind::{Cancel, Complete, Fail, Progress, Start};
 use Guard::{Always, At100, Below100, Cancellable, NotCancellable};
 use Outcome::{Enter, Refuse, Reject};
 
-/// Every (phase, event) pair and its outcome. Progress never goes backwards,
-/// whatever the row: a `Progress` below the task's current progress is
-/// rejected before the table is consulted.
-pub const TRANSITIONS: &[Transition] = &[
+impl Transition {
+    /// Every (phase, event) pair and its outcome. Progress never goes
+    /// backwards, whatever the row: a `Progress` below the task's current
+    /// progress is rejected before the table is consulted.
+    pub const ALL: &'static [Transition] = TABLE;
+}
+
+const TABLE: &[Transition] = &[
     row(Queued, Start, Always, Enter(Copying)),
     row(Queued, Progress, Always, Reject),
     row(Queued, Complete, Always, Reject),
@@ -192,7 +196,7 @@ const fn build(table: &[Transition]) -> Lookup {
     lookup
 }
 
-pub(crate) const LOOKUP: Lookup = build(TRANSITIONS);
+pub(crate) const LOOKUP: Lookup = build(TABLE);
 
 /// The `Cancel` column of the lookup as plain results, `[phase][cancellable]`,
 /// which `CopyTask::cancel` is checked against at compile time.

@@ -6,8 +6,10 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::table::{Rebuild, Vacancies};
-use crate::world::{CopyOf, Details, Image, Replay, World};
+use super::World;
+use super::handles::{AccountHandle, RegionHandle};
+use super::image::{CopyOf, Details, Image, Replay};
+use super::table::{Rebuild, Vacancies};
 use crate::{Config, CopyPhase, CopyTask, ImageId, Timestamp};
 
 #[derive(Serialize, Deserialize)]
@@ -77,7 +79,7 @@ impl Serialize for World {
             .iter()
             .flat_map(|(&account, tokens)| {
                 tokens.iter().map(move |(token, replay)| TokenRecord {
-                    account,
+                    account: account.index(),
                     token: Cow::Borrowed(token),
                     parameters: replay
                         .parameters
@@ -95,7 +97,7 @@ impl Serialize for World {
             next_seq: self.next_seq,
             accounts: self
                 .accounts
-                .names
+                .names()
                 .iter()
                 .map(|a| Cow::Borrowed(&**a))
                 .collect(),
@@ -115,8 +117,8 @@ impl<'a> ImageRecord<'a> {
         ImageRecord {
             id,
             seq: image.seq,
-            owner: image.owner,
-            region: image.region,
+            owner: image.owner.index(),
+            region: image.region.index(),
             created: image.created,
             size_gib: image.size_gib,
             name: Cow::Borrowed(&image.name),
@@ -213,25 +215,25 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         table.put(id, image);
     }
     world.images = table.finish();
-    for region in 0..world.regions.len() as u32 {
-        let slots = &world.regions[region as usize];
-        let full = slots.running.len() == world.copy_limit(region);
+    for region in RegionHandle::all(&world.config) {
+        let slots = &world.slots[region];
+        let limit = region.copy_limit(&world.config);
+        let full = slots.running.len() == limit;
         let queues = !slots.queued.is_empty();
-        if slots.running.len() > world.copy_limit(region) || (queues && !full) {
-            return Err(Inconsistent::Slots(world.region_name(region).to_owned()));
+        if slots.running.len() > limit || (queues && !full) {
+            return Err(Inconsistent::Slots(region.name(&world.config).to_owned()));
         }
     }
     for record in snapshot.tokens {
         // The token's copy may since have been cancelled: only its
         // account must exist.
-        if record.account as usize >= world.accounts.names.len() {
-            return Err(Inconsistent::BadToken);
-        }
+        let account = AccountHandle::restore(record.account, &world.accounts);
+        let account = account.ok_or(Inconsistent::BadToken)?;
         let replay = Replay {
             parameters: record.parameters.iter().map(|p| Box::from(&**p)).collect(),
             image: record.image,
         };
-        let tokens = world.tokens.entry(record.account).or_default();
+        let tokens = world.tokens.entry(account).or_default();
         tokens.insert(Box::from(&*record.token), replay);
     }
     Ok(world)
@@ -243,14 +245,15 @@ fn check_image(
     record: &ImageRecord<'_>,
 ) -> Result<Image, Inconsistent> {
     let id = record.id;
-    let known_owner = (record.owner as usize) < world.accounts.names.len();
-    if !known_owner || record.region as usize >= world.regions.len() {
+    let owner = AccountHandle::restore(record.owner, &world.accounts);
+    let region = RegionHandle::restore(record.region, &world.config);
+    let (Some(owner), Some(region)) = (owner, region) else {
         return Err(Inconsistent::UnknownOwnerOrRegion(id));
-    }
+    };
     if record.seq >= world.next_seq || !seqs.insert(record.seq) {
         return Err(Inconsistent::BadSequence(id));
     }
-    if !record.name.is_empty() && world.name_taken(record.owner, record.region, &record.name) {
+    if !record.name.is_empty() && world.name_taken(owner, region, &record.name) {
         return Err(Inconsistent::DuplicateName(id));
     }
     let copy = record.copy.map(|(source, task)| CopyOf { source, task });
@@ -269,12 +272,12 @@ fn check_image(
     };
     Ok(Image {
         seq: record.seq,
-        owner: record.owner,
-        region: record.region,
+        owner,
+        region,
         created: record.created,
         size_gib: record.size_gib,
         name: Box::from(&*record.name),
-        details: (details != Details::default()).then(|| Box::new(details)),
+        details: details.boxed(),
         copy,
     })
 }
@@ -284,7 +287,8 @@ fn check_image(
 fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
     shelf.or_default().listing.push(id);
-    if let (Some(copy), Some(slots)) = (image.copy, world.regions.get_mut(image.region as usize)) {
+    if let Some(copy) = image.copy {
+        let slots = &mut world.slots[image.region];
         match copy.task.phase() {
             CopyPhase::Queued => slots.queued.push(id),
             CopyPhase::Copying | CopyPhase::Finalizing => slots.running.push(id),

@@ -1,11 +1,14 @@
 //! Backend operations: what the embedder's simulated backend does to the
 //! world. These are not ECS actions; they move copies along their lifecycle.
 
-use crate::request::rules;
-use crate::{CopyPhase, CopyTask, EcsError, ImageId, Percent, Timestamp, TransitionError};
-use crate::{DEFAULT_IMAGE_SIZE_GIB, World};
+use super::World;
+use super::handles::RegionHandle;
+use super::image::Image;
+use crate::service::request::rules;
+use crate::{Config, CopyPhase, CopyTask, EcsError, ImageId, Percent, Timestamp, TransitionError};
 
-/// Why the world refused a backend operation or a [`Command`](crate::Command).
+/// Why the world refused a backend operation, a mock control action or a
+/// [`Command`](crate::Command).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorldError {
@@ -17,6 +20,18 @@ pub enum WorldError {
     /// The copy's phase cannot take this event.
     #[error(transparent)]
     Transition(TransitionError),
+}
+
+impl WorldError {
+    /// The ECS error an endpoint answers: the refusal itself, or
+    /// [`EcsError::CopyPhaseMismatch`] for a phase that cannot take the
+    /// event.
+    pub fn ecs_error(&self) -> EcsError {
+        match *self {
+            WorldError::Refused(error) => error,
+            WorldError::Transition(_) => EcsError::CopyPhaseMismatch,
+        }
+    }
 }
 
 impl From<EcsError> for WorldError {
@@ -41,7 +56,7 @@ impl World {
         name: &str,
         now: Timestamp,
     ) -> Result<ImageId, WorldError> {
-        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
         if !rules::image_name(name) {
             return Err(EcsError::ImageNameMalformed.into());
         }
@@ -52,9 +67,20 @@ impl World {
         if taken {
             return Err(EcsError::ImageNameDuplicated.into());
         }
-        let owner = self.accounts.intern(owner);
-        let size = DEFAULT_IMAGE_SIZE_GIB;
-        Ok(self.insert_image(owner, region, name, size, now, None, None)?)
+        if self.images.is_full() {
+            return Err(EcsError::ImageQuotaExceeded.into());
+        }
+        let image = Image {
+            seq: 0,
+            owner: self.accounts.intern(owner),
+            region,
+            created: now,
+            size_gib: Config::DEFAULT_IMAGE_SIZE_GIB,
+            name: name.into(),
+            details: None,
+            copy: None,
+        };
+        Ok(self.insert_image(image)?)
     }
 
     /// The copy's transfer reached `progress`; at 100% it is finalizing.
@@ -104,8 +130,8 @@ impl World {
             }
         };
         let mut changed = 0;
-        for region in 0..self.regions.len() as u32 {
-            let running = self.regions[region as usize].running.clone();
+        for region in RegionHandle::all(&self.config) {
+            let running = self.slots[region].running.clone();
             for id in running {
                 let before = self.images.get(id).and_then(|image| image.copy);
                 let after = self.update_task_at(region, id, tick);
@@ -123,15 +149,15 @@ impl World {
         image: ImageId,
         event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
     ) -> Result<CopyTask, WorldError> {
-        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
         self.update_task_at(region, image, event)
     }
 
     /// Applies `event` to the copy `image` in `region`, then moves it out of
     /// its queue or slot if it ended.
-    fn update_task_at(
+    pub(super) fn update_task_at(
         &mut self,
-        region: u32,
+        region: RegionHandle,
         image: ImageId,
         event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
     ) -> Result<CopyTask, WorldError> {

@@ -1,9 +1,22 @@
-//! One image copy task: a three-byte value that the transition table moves.
+//! The task layer: one image copy task, a three-byte value that the
+//! transition table moves, and the error catalog every layer answers from.
+//!
+//! Nothing here knows of accounts, regions or the wire.
 
-use crate::transition::{CANCEL, LOOKUP, Outcome};
+mod catalog;
+mod event;
+mod percent;
+mod phase;
+mod transition;
+
+pub use self::catalog::{EcsError, ErrorCode, Layer, Provenance};
+pub use self::event::{CopyEvent, EventKind};
+pub use self::percent::{Percent, PercentError};
+pub use self::phase::{CopyPhase, ImageStatus};
+pub use self::transition::{Guard, Outcome, Transition};
+
+use self::transition::{CANCEL, LOOKUP};
 use strum::EnumCount;
-
-use crate::{CopyEvent, CopyPhase, EcsError, ImageStatus, Percent};
 
 /// One image copy task: the lifecycle of the copy's destination image.
 ///
@@ -90,9 +103,8 @@ impl CopyTask {
     /// or the exact error the API answers.
     ///
     /// The hot path of every cancel, so it is a plain `match` rather than a
-    /// table load; the build fails if it ever disagrees with [`TRANSITIONS`].
-    ///
-    /// [`TRANSITIONS`]: crate::TRANSITIONS
+    /// table load; the build fails if it ever disagrees with
+    /// [`Transition::ALL`].
     #[inline]
     pub const fn cancel(self) -> Result<CopyTask, EcsError> {
         let refusal = match self.phase {
@@ -189,7 +201,7 @@ const _: () = {
                 _ => false,
             };
             assert!(CopyPhase::ALL[phase] as usize == phase);
-            assert!(agree, "CopyTask::cancel disagrees with TRANSITIONS");
+            assert!(agree, "CopyTask::cancel disagrees with Transition::ALL");
             bit += 1;
         }
         phase += 1;
@@ -252,6 +264,9 @@ pub enum EventError {
     #[error(transparent)]
     Invalid(TransitionError),
 }
+
+/// `CopyTask` must stay small enough to keep millions of copies in memory.
+const _: () = assert!(core::mem::size_of::<CopyTask>() <= 4);
 
 /// The serialized form of a [`CopyTask`], checked on the way in.
 #[cfg(feature = "serde")]

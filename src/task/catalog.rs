@@ -5,107 +5,112 @@
 //! message, their `Display` text and the rendered docs. Messages are the
 //! service's own, byte for byte, misspellings included.
 
-/// The error code an ECS endpoint puts in an error body's `Code`.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $name:ident = $wire:literal; )+) => {
+        /// The error code an ECS endpoint puts in an error body's `Code`.
+        ///
+        /// [`Display`](core::fmt::Display) and [`FromStr`](core::str::FromStr) use
+        /// the dotted wire spelling.
+        ///
+        /// ```
+        /// use ecs_image_copy::ErrorCode;
+        ///
+        /// assert_eq!(ErrorCode::InvalidRegionIdNotFound.to_string(), "InvalidRegionId.NotFound");
+        /// assert_eq!("CancelNotSupported".parse(), Ok(ErrorCode::CancelNotSupported));
+        /// ```
+        #[derive(
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            Debug,
+            strum::Display,
+            strum::EnumString,
+            strum::IntoStaticStr,
+            strum::AsRefStr,
+        )]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $(#[doc = ""] #[doc = $doc])*
+                #[strum(serialize = $wire)]
+                $name,
+            )+
+        }
+    };
+}
+
+// One row per code: the variant and its wire spelling, written once.
+error_codes! {
+    InvalidRegionIdNotFound = "InvalidRegionId.NotFound";
+    InvalidImageIdNotFound = "InvalidImageId.NotFound";
+    IncorrectImageStatus = "IncorrectImageStatus";
+    InvalidDescriptionMalformed = "InvalidDescription.Malformed";
+    CancelNotSupported = "CancelNotSupported";
+    /// Newer pages' code for an image that is no copy.
+    ImageCreatedNotFromCopy = "ImageCreatedNotFromCopy";
+    InvalidImageNameMalformed = "InvalidImageName.Malformed";
+    InvalidImageNameDuplicated = "InvalidImageName.Duplicated";
+    SourceRegionNotFound = "SourceRegion.NotFound";
+    DestinationRegionNotFound = "DestinationRegion.NotFound";
+    InvalidParameterEncryptedIllegal = "InvalidParameter.EncryptedIllegal";
+    QuotaExceedImage = "QuotaExceed.Image";
+    MissingParameter = "MissingParameter";
+    InvalidParameter = "InvalidParameter";
+    IdempotentParameterMismatch = "IdempotentParameterMismatch";
+    DryRunOperation = "DryRunOperation";
+    InvalidActionNotFound = "InvalidAction.NotFound";
+    InternalError = "InternalError";
+    InvalidVersion = "InvalidVersion";
+    UnsupportedHttpMethod = "UnsupportedHTTPMethod";
+    RequestEntityTooLarge = "RequestEntityTooLarge";
+    SignatureDoesNotMatch = "SignatureDoesNotMatch";
+    IncompleteSignature = "IncompleteSignature";
+    InvalidAccessKeyIdNotFound = "InvalidAccessKeyId.NotFound";
+    SignatureNonceUsed = "SignatureNonceUsed";
+    IllegalTimestamp = "IllegalTimestamp";
+    /// Of the mock control actions.
+    InvalidOperationCopyPhase = "InvalidOperation.CopyPhase";
+}
+
+/// The layer of the crate that raises an error: the lowest one, when
+/// several do (a cancelled copy's `InvalidImageId.NotFound` comes from the
+/// task, and the service answers it for unknown IDs too).
 ///
-/// [`Display`](core::fmt::Display) and [`FromStr`](core::str::FromStr) use
-/// the dotted wire spelling.
-///
-/// ```
-/// use ecs_image_copy::ErrorCode;
-///
-/// assert_eq!(ErrorCode::InvalidRegionIdNotFound.to_string(), "InvalidRegionId.NotFound");
-/// assert_eq!("CancelNotSupported".parse(), Ok(ErrorCode::CancelNotSupported));
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Debug,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::AsRefStr,
-)]
+/// The catalog holds every layer's errors, so that
+/// [`EcsError::from_wire`] reads any code an endpoint sends whatever the
+/// crate's features; a layer raises only its own rows and those below it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, strum::Display)]
 #[non_exhaustive]
-pub enum ErrorCode {
-    /// `InvalidRegionId.NotFound`
-    #[strum(serialize = "InvalidRegionId.NotFound")]
-    InvalidRegionIdNotFound,
-    /// `InvalidImageId.NotFound`
-    #[strum(serialize = "InvalidImageId.NotFound")]
-    InvalidImageIdNotFound,
-    /// `IncorrectImageStatus`
-    IncorrectImageStatus,
-    /// `InvalidDescription.Malformed`
-    #[strum(serialize = "InvalidDescription.Malformed")]
-    InvalidDescriptionMalformed,
-    /// `CancelNotSupported`
-    CancelNotSupported,
-    /// `ImageCreatedNotFromCopy`, newer pages' code for an image that is no copy.
-    ImageCreatedNotFromCopy,
-    /// `InvalidImageName.Malformed`
-    #[strum(serialize = "InvalidImageName.Malformed")]
-    InvalidImageNameMalformed,
-    /// `InvalidImageName.Duplicated`
-    #[strum(serialize = "InvalidImageName.Duplicated")]
-    InvalidImageNameDuplicated,
-    /// `SourceRegion.NotFound`
-    #[strum(serialize = "SourceRegion.NotFound")]
-    SourceRegionNotFound,
-    /// `DestinationRegion.NotFound`
-    #[strum(serialize = "DestinationRegion.NotFound")]
-    DestinationRegionNotFound,
-    /// `InvalidParameter.EncryptedIllegal`
-    #[strum(serialize = "InvalidParameter.EncryptedIllegal")]
-    InvalidParameterEncryptedIllegal,
-    /// `QuotaExceed.Image`
-    #[strum(serialize = "QuotaExceed.Image")]
-    QuotaExceedImage,
-    /// `MissingParameter`
-    MissingParameter,
-    /// `InvalidParameter`
-    InvalidParameter,
-    /// `IdempotentParameterMismatch`
-    IdempotentParameterMismatch,
-    /// `DryRunOperation`
-    DryRunOperation,
-    /// `InvalidAction.NotFound`
-    #[strum(serialize = "InvalidAction.NotFound")]
-    InvalidActionNotFound,
-    /// `InternalError`
-    InternalError,
-    /// `InvalidVersion`
-    InvalidVersion,
-    /// `UnsupportedHTTPMethod`
-    #[strum(serialize = "UnsupportedHTTPMethod")]
-    UnsupportedHttpMethod,
-    /// `RequestEntityTooLarge`
-    RequestEntityTooLarge,
-    /// `SignatureDoesNotMatch`
-    SignatureDoesNotMatch,
-    /// `IncompleteSignature`
-    IncompleteSignature,
-    /// `InvalidAccessKeyId.NotFound`
-    #[strum(serialize = "InvalidAccessKeyId.NotFound")]
-    InvalidAccessKeyIdNotFound,
-    /// `SignatureNonceUsed`
-    SignatureNonceUsed,
-    /// `IllegalTimestamp`
-    IllegalTimestamp,
-    /// `InvalidOperation.CopyPhase`, of the mock control actions.
-    #[strum(serialize = "InvalidOperation.CopyPhase")]
-    InvalidOperationCopyPhase,
+pub enum Layer {
+    /// One copy task: [`CopyTask::cancel`](crate::CopyTask::cancel).
+    #[strum(serialize = "task")]
+    Task,
+    /// The service's actions and their checks.
+    #[strum(serialize = "service")]
+    Service,
+    /// The mock control actions (`MockCreateImage`, ...), which only a
+    /// mock serves.
+    #[strum(serialize = "mock")]
+    Mock,
+    /// The wire protocol: requests, versions, signatures.
+    #[strum(serialize = "protocol")]
+    Protocol,
+    /// A server around the endpoint, for failures of its own.
+    #[strum(serialize = "server")]
+    Server,
 }
 
 /// Where an error's message comes from.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, strum::Display)]
 #[non_exhaustive]
 pub enum Provenance {
-    /// The CancelCopyImage page this crate started from (the seed).
+    /// The CancelCopyImage page this crate started from
+    /// (`docs/reference/CancelCopyImage.md`).
     #[strum(serialize = "CancelCopyImage page")]
     CancelCopyImagePage,
     /// The CopyImage page.
@@ -122,7 +127,7 @@ pub enum Provenance {
 macro_rules! catalog {
     ($(
         $(#[doc = $doc:literal])+
-        $name:ident: $status:literal $code:ident $message:literal, $from:ident;
+        $name:ident: $layer:ident $status:literal $code:ident $message:literal, $from:ident;
     )+) => {
         /// An ECS error: one row of the catalog, with its exact wire code,
         /// HTTP status and message.
@@ -173,131 +178,130 @@ macro_rules! catalog {
             pub const fn provenance(self) -> Provenance {
                 match self { $(EcsError::$name => Provenance::$from),+ }
             }
+
+            /// The layer that raises it.
+            pub const fn layer(self) -> Layer {
+                match self { $(EcsError::$name => Layer::$layer),+ }
+            }
         }
     };
 }
 
 catalog! {
     /// The region in `RegionId` does not exist.
-    RegionNotFound: 404 InvalidRegionIdNotFound
+    RegionNotFound: Service 404 InvalidRegionIdNotFound
         "The specified RegionId does not exist.", CancelCopyImagePage;
     /// No image with that ID is visible to the caller in that region. Another
     /// account's image and a cancelled copy answer this too.
-    ImageNotFound: 404 InvalidImageIdNotFound
+    ImageNotFound: Task 404 InvalidImageIdNotFound
         "The specified ImageId does not exist.", CancelCopyImagePage;
     /// Cancel of a completed copy.
-    CopyFinished: 400 IncorrectImageStatus
+    CopyFinished: Task 400 IncorrectImageStatus
         "The image is copied finished.", CancelCopyImagePage;
     /// A description that is not 2 to 256 characters or starts with
     /// `http://` or `https://`.
-    DescriptionMalformed: 400 InvalidDescriptionMalformed
+    DescriptionMalformed: Service 400 InvalidDescriptionMalformed
         "The specified description is wrongly formed.", CancelCopyImagePage;
     /// Cancel of a copy that is finalizing: its snapshot data is all copied.
-    SnapshotNotCopying: 400 IncorrectImageStatus
+    SnapshotNotCopying: Task 400 IncorrectImageStatus
         "The specified snapshot is not coping.", CancelCopyImagePage;
     /// Cancel of an image that is not the destination of a copy.
-    ImageNotCopying: 400 IncorrectImageStatus
+    ImageNotCopying: Service 400 IncorrectImageStatus
         "The specified image is not coping.", CancelCopyImagePage;
     /// Cancel of a failed copy.
-    CopyFailed: 400 IncorrectImageStatus
+    CopyFailed: Task 400 IncorrectImageStatus
         "The Image copy has been failed.", CancelCopyImagePage;
     /// Cancel of a copy created as not cancellable, while it still runs.
-    CancelNotSupported: 400 CancelNotSupported
+    CancelNotSupported: Task 400 CancelNotSupported
         "The specified image copying can not be cancelled.", CancelCopyImagePage;
     /// A `DestinationImageName` that breaks the naming rules.
-    ImageNameMalformed: 400 InvalidImageNameMalformed
+    ImageNameMalformed: Service 400 InvalidImageNameMalformed
         "The specified destination Image name is wrongly formed.", CopyImagePage;
     /// CopyImage from a region that does not exist.
-    SourceRegionNotFound: 400 SourceRegionNotFound
+    SourceRegionNotFound: Service 400 SourceRegionNotFound
         "The source region not found", CopyImagePage;
     /// CopyImage to a region that does not exist.
-    DestinationRegionNotFound: 400 DestinationRegionNotFound
+    DestinationRegionNotFound: Service 400 DestinationRegionNotFound
         "The destination region not found", CopyImagePage;
     /// CopyImage of an image that is not `Available`.
-    ImageNotAvailable: 400 IncorrectImageStatus
+    ImageNotAvailable: Service 400 IncorrectImageStatus
         "The image not available.", CopyImagePage;
     /// CopyImage to a name the caller already uses in the destination region.
-    ImageNameDuplicated: 400 InvalidImageNameDuplicated
+    ImageNameDuplicated: Service 400 InvalidImageNameDuplicated
         "The destination image is exist.", CopyImagePage;
     /// `KMSKeyId` given without `Encrypted=true`.
-    EncryptedIllegal: 400 InvalidParameterEncryptedIllegal
+    EncryptedIllegal: Service 400 InvalidParameterEncryptedIllegal
         "The specified parameter Encrypted must be true when kmsKeyId is not empty.", CopyImagePage;
     /// CopyImage when the world holds as many images as its image table
     /// addresses (2^32 slots); the model has no other image quota.
-    ImageQuotaExceeded: 403 QuotaExceedImage
+    ImageQuotaExceeded: Service 403 QuotaExceedImage
         "The Image Quota exceeds.", CopyImagePage;
     /// The request has no `RegionId`.
-    MissingRegionId: 400 MissingParameter
+    MissingRegionId: Service 400 MissingParameter
         "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// The request has no `ImageId`.
-    MissingImageId: 400 MissingParameter
+    MissingImageId: Service 400 MissingParameter
         "The input parameter \"ImageId\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// A parameter's value breaks its constraint.
-    InvalidParameter: 400 InvalidParameter
+    InvalidParameter: Service 400 InvalidParameter
         "The specified parameter is not valid.", CommonErrors;
     /// A `ClientToken` reused with different parameters.
-    IdempotentParameterMismatch: 400 IdempotentParameterMismatch
+    IdempotentParameterMismatch: Service 400 IdempotentParameterMismatch
         "The request uses the same client token as a previous, but non-identical request.", Decided;
     /// A dry run whose checks all passed; nothing was changed.
-    DryRunOperation: 400 DryRunOperation
+    DryRunOperation: Service 400 DryRunOperation
         "Request validation has been passed with DryRun flag set.", Decided;
     /// An `Action` this endpoint does not know.
-    ActionNotFound: 400 InvalidActionNotFound
+    ActionNotFound: Protocol 400 InvalidActionNotFound
         "Specified api is not found, please check your url and method.", Decided;
     /// The service failed for a reason the caller cannot act on.
-    InternalError: 500 InternalError
+    InternalError: Server 500 InternalError
         "The request processing has failed due to some unknown error.", CommonErrors;
     /// The request has no `Action` (nor `x-acs-action` header).
-    MissingAction: 400 MissingParameter
+    MissingAction: Protocol 400 MissingParameter
         "The input parameter \"Action\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// The request has no `Version` (nor `x-acs-version` header).
-    MissingVersion: 400 MissingParameter
+    MissingVersion: Protocol 400 MissingParameter
         "The input parameter \"Version\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// A `Version` other than `2014-05-26`.
-    InvalidVersion: 400 InvalidVersion
+    InvalidVersion: Protocol 400 InvalidVersion
         "Specified parameter Version is not valid.", Decided;
     /// A method other than GET and POST.
-    UnsupportedHttpMethod: 400 UnsupportedHttpMethod
+    UnsupportedHttpMethod: Protocol 400 UnsupportedHttpMethod
         "This http method is not supported.", Decided;
     /// A query string or body over 64 KiB.
-    RequestTooLarge: 413 RequestEntityTooLarge
+    RequestTooLarge: Protocol 413 RequestEntityTooLarge
         "The request is larger than 64 KiB.", Decided;
     /// A signature that does not match the request and the key's secret.
-    SignatureDoesNotMatch: 400 SignatureDoesNotMatch
+    SignatureDoesNotMatch: Protocol 400 SignatureDoesNotMatch
         "Specified signature is not matched with our calculation.", CommonErrors;
     /// A signed request that lacks a part of its signature.
-    IncompleteSignature: 400 IncompleteSignature
+    IncompleteSignature: Protocol 400 IncompleteSignature
         "The request signature does not conform to Aliyun standards.", Decided;
     /// An `AccessKeyId` the endpoint does not know.
-    AccessKeyNotFound: 404 InvalidAccessKeyIdNotFound
+    AccessKeyNotFound: Protocol 404 InvalidAccessKeyIdNotFound
         "Specified access key is not found.", CommonErrors;
     /// A `SignatureNonce` that an earlier request used.
-    SignatureNonceUsed: 400 SignatureNonceUsed
+    SignatureNonceUsed: Protocol 400 SignatureNonceUsed
         "Specified signature nonce was used already.", Decided;
     /// A `Timestamp` more than 15 minutes from the endpoint's time.
-    IllegalTimestamp: 400 IllegalTimestamp
+    IllegalTimestamp: Protocol 400 IllegalTimestamp
         "Specified time stamp or date value is expired.", Decided;
     /// The mock actions' `ImageName` is absent.
-    MissingImageName: 400 MissingParameter
+    MissingImageName: Mock 400 MissingParameter
         "The input parameter \"ImageName\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// The mock actions' `Progress` is absent.
-    MissingProgress: 400 MissingParameter
+    MissingProgress: Mock 400 MissingParameter
         "The input parameter \"Progress\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// The mock actions' `Cancellable` is absent.
-    MissingCancellable: 400 MissingParameter
+    MissingCancellable: Mock 400 MissingParameter
         "The input parameter \"Cancellable\" that is mandatory for processing this request is not supplied.", CommonErrors;
     /// A mock control action that the copy's phase cannot take.
-    CopyPhaseMismatch: 400 InvalidOperationCopyPhase
+    CopyPhaseMismatch: Mock 400 InvalidOperationCopyPhase
         "The copy is not in a phase that allows this operation.", Decided;
 }
 
-/// Wordings seen on the wire for a catalog error that this crate words
-/// differently: `(code, message, the error this crate emits instead)`.
-///
-/// The seed lists "The image has completed copy." beside "The image is copied
-/// finished." for the same condition, and newer pages say "The image copy has
-/// completed."; this crate emits the first wording of the seed.
-pub const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
+const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
     (
         ErrorCode::IncorrectImageStatus,
         "The image has completed copy.",
@@ -326,10 +330,19 @@ pub const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
 ];
 
 impl EcsError {
+    /// Wordings seen on the wire for a catalog error that this crate words
+    /// differently: `(code, message, the error this crate emits instead)`.
+    ///
+    /// The CancelCopyImage page lists "The image has completed copy." beside
+    /// "The image is copied finished." for the same condition, and newer
+    /// pages say "The image copy has completed."; this crate emits the
+    /// page's first wording.
+    pub const WIRE_ALIASES: &'static [(ErrorCode, &'static str, EcsError)] = WIRE_ALIASES;
+
     /// The catalog entry for a `Code` and `Message` seen on the wire, such as
     /// from a real ECS endpoint, or `None` for one this crate does not know.
     ///
-    /// Known alternative wordings ([`WIRE_ALIASES`]) map to the entry this
+    /// Known alternative wordings ([`EcsError::WIRE_ALIASES`]) map to the entry this
     /// crate emits for the same condition.
     ///
     /// ```

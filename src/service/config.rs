@@ -2,32 +2,6 @@
 
 use std::num::NonZeroU32;
 
-/// The region IDs a default [`Config`] has (ecs-facts §6).
-pub const DEFAULT_REGIONS: [&str; 13] = [
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-beijing",
-    "cn-shenzhen",
-    "cn-qingdao",
-    "cn-zhangjiakou",
-    "cn-hongkong",
-    "ap-southeast-1",
-    "ap-northeast-1",
-    "us-west-1",
-    "us-east-1",
-    "eu-central-1",
-    "eu-west-1",
-];
-
-/// How many copies a destination region runs at once unless configured.
-pub const DEFAULT_COPY_LIMIT: NonZeroU32 = match NonZeroU32::new(5) {
-    Some(limit) => limit,
-    None => NonZeroU32::MIN,
-};
-
-/// The size in GiB of an image created without one.
-pub const DEFAULT_IMAGE_SIZE_GIB: u32 = 40;
-
 /// The regions of a [`World`](crate::World), their copy limits, and the seed of its IDs.
 ///
 /// ```
@@ -42,18 +16,44 @@ pub const DEFAULT_IMAGE_SIZE_GIB: u32 = 40;
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Config {
-    pub(crate) regions: Vec<(String, NonZeroU32)>,
+    pub(super) regions: Vec<(String, NonZeroU32)>,
     id_seed: u64,
 }
 
 impl Default for Config {
-    /// The regions of [`DEFAULT_REGIONS`], five copies at once in each.
+    /// The regions of [`Config::DEFAULT_REGIONS`], five copies at once in each.
     fn default() -> Config {
-        Config::new(DEFAULT_REGIONS)
+        Config::new(Config::DEFAULT_REGIONS)
     }
 }
 
 impl Config {
+    /// The region IDs a default config has (ecs-facts §6).
+    pub const DEFAULT_REGIONS: [&'static str; 13] = [
+        "cn-hangzhou",
+        "cn-shanghai",
+        "cn-beijing",
+        "cn-shenzhen",
+        "cn-qingdao",
+        "cn-zhangjiakou",
+        "cn-hongkong",
+        "ap-southeast-1",
+        "ap-northeast-1",
+        "us-west-1",
+        "us-east-1",
+        "eu-central-1",
+        "eu-west-1",
+    ];
+
+    /// How many copies a destination region runs at once unless configured.
+    pub const DEFAULT_COPY_LIMIT: NonZeroU32 = match NonZeroU32::new(5) {
+        Some(limit) => limit,
+        None => NonZeroU32::MIN,
+    };
+
+    /// The size in GiB of an image created without one.
+    pub const DEFAULT_IMAGE_SIZE_GIB: u32 = 40;
+
     /// These regions (duplicates dropped), five copies at once in each.
     pub fn new<R: Into<String>>(regions: impl IntoIterator<Item = R>) -> Config {
         let mut config = Config {
@@ -63,7 +63,7 @@ impl Config {
         for region in regions {
             let region = region.into();
             if !config.regions.iter().any(|(id, _)| *id == region) {
-                config.regions.push((region, DEFAULT_COPY_LIMIT));
+                config.regions.push((region, Config::DEFAULT_COPY_LIMIT));
             }
         }
         config

@@ -1,11 +1,10 @@
 //! DescribeImages: what the caller sees of their images.
 
-use crate::request::rules::given;
-use crate::world::{Image, World};
+use super::World;
+use super::handles::RegionHandle;
+use super::image::Image;
+use crate::service::request::given;
 use crate::{CopyTask, DescribeImages, EcsError, ImageId, ImageStatus, Percent, Timestamp};
-
-/// Most IDs one DescribeImages call may list.
-pub const MAX_DESCRIBED_IDS: usize = 100;
 
 /// One page of DescribeImages' answer.
 #[derive(Clone, Debug)]
@@ -123,9 +122,9 @@ struct Filter<'a> {
 }
 
 impl<'a> Filter<'a> {
-    fn parse(request: &DescribeImages<'a>) -> Result<Filter<'a>, EcsError> {
+    fn parse(request: &'a DescribeImages) -> Result<Filter<'a>, EcsError> {
         let mut statuses = [false; ImageStatus::ALL.len()];
-        let listed = request.status.unwrap_or_default();
+        let listed = request.status.as_deref().unwrap_or_default();
         for status in listed.split(',').filter(|s| !s.is_empty()) {
             let status: ImageStatus = status.parse().map_err(|_| EcsError::InvalidParameter)?;
             statuses[status as usize] = true;
@@ -136,14 +135,14 @@ impl<'a> Filter<'a> {
         let page_number = request.page_number.unwrap_or(1);
         let page_size = request.page_size.unwrap_or(10);
         let paging_valid = page_number >= 1 && (1..=100).contains(&page_size);
-        let alias_valid = given(request.image_owner_alias)
+        let alias_valid = given(request.image_owner_alias.as_deref())
             .is_none_or(|alias| ["self", "system", "others", "marketplace"].contains(&alias));
         if !paging_valid || !alias_valid {
             return Err(EcsError::InvalidParameter);
         }
         Ok(Filter {
             statuses,
-            name: given(request.image_name),
+            name: given(request.image_name.as_deref()),
             page_number,
             page_size,
         })
@@ -155,11 +154,11 @@ impl<'a> Filter<'a> {
 }
 
 impl World {
-    pub(crate) fn view<'w>(&'w self, id: ImageId, image: &'w Image) -> ImageView<'w> {
+    pub(super) fn view<'w>(&'w self, id: ImageId, image: &'w Image) -> ImageView<'w> {
         ImageView {
             id,
-            region: self.region_name(image.region),
-            owner: self.accounts.name(image.owner),
+            region: image.region.name(&self.config),
+            owner: &self.accounts[image.owner],
             image,
         }
     }
@@ -175,18 +174,19 @@ impl World {
     pub fn describe_images(
         &self,
         caller: &str,
-        request: &DescribeImages<'_>,
+        request: &DescribeImages,
     ) -> Result<ImagePage<'_>, EcsError> {
-        let region = given(request.region_id).ok_or(EcsError::MissingRegionId)?;
-        let region = self.region_index(region).ok_or(EcsError::RegionNotFound)?;
+        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
         let filter = Filter::parse(request)?;
-        let ids: Vec<&str> = given(request.image_id)
+        let ids: Vec<&str> = given(request.image_id.as_deref())
             .map(|ids| ids.split(',').filter(|id| !id.is_empty()).collect())
             .unwrap_or_default();
-        if ids.len() > MAX_DESCRIBED_IDS {
+        if ids.len() > DescribeImages::MAX_IDS {
             return Err(EcsError::InvalidParameter);
         }
-        let mut matches = self.candidates(caller, region, &ids, request.image_owner_alias);
+        let alias = request.image_owner_alias.as_deref();
+        let mut matches = self.candidates(caller, region, &ids, alias);
         matches.retain(|view| filter.admits(view));
         let total_count = matches.len();
         let skip = (filter.page_number as usize - 1).saturating_mul(filter.page_size as usize);
@@ -208,7 +208,7 @@ impl World {
     fn candidates(
         &self,
         caller: &str,
-        region: u32,
+        region: RegionHandle,
         ids: &[&str],
         owner_alias: Option<&str>,
     ) -> Vec<ImageView<'_>> {

@@ -1,0 +1,192 @@
+//! The order in which each action checks its request: the first check that
+//! fails is the answer. The actions follow these lists, tests walk them
+//! error by error, and the docs render them; [`Action::checks`] finds an
+//! action's list.
+//!
+//! [`Action::checks`]: crate::Action::checks
+
+use crate::EcsError;
+
+/// One check an action makes, and the error it answers when it fails.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub struct Check {
+    /// The error answered.
+    pub error: EcsError,
+    /// When it is answered.
+    pub condition: &'static str,
+}
+
+const fn check(error: EcsError, condition: &'static str) -> Check {
+    Check { error, condition }
+}
+
+/// CopyImage's checks, in order. A `DryRun` that passes them all answers
+/// `DryRunOperation`.
+pub(crate) const COPY_IMAGE: &[Check] = &[
+    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
+    check(EcsError::MissingImageId, "`ImageId` is absent or empty"),
+    check(EcsError::SourceRegionNotFound, "`RegionId` is not a region"),
+    check(
+        EcsError::DestinationRegionNotFound,
+        "`DestinationRegionId` is given and is not a region",
+    ),
+    check(
+        EcsError::ImageNameMalformed,
+        "`DestinationImageName` breaks the naming rules",
+    ),
+    check(
+        EcsError::DescriptionMalformed,
+        "`DestinationDescription` breaks the description rules",
+    ),
+    check(
+        EcsError::EncryptedIllegal,
+        "`KMSKeyId` is given without `Encrypted=true`",
+    ),
+    check(
+        EcsError::InvalidParameter,
+        "`ClientToken` is not ASCII or over 64 characters, or a tag breaks the tag rules",
+    ),
+    check(
+        EcsError::IdempotentParameterMismatch,
+        "the caller used `ClientToken` before with other parameters (the same parameters answer the first call's `ImageId`)",
+    ),
+    check(
+        EcsError::ImageNotFound,
+        "the caller has no image `ImageId` in region `RegionId`",
+    ),
+    check(
+        EcsError::ImageNotAvailable,
+        "the source image is not `Available`",
+    ),
+    check(
+        EcsError::ImageNameDuplicated,
+        "the caller has an image named `DestinationImageName` in the destination region",
+    ),
+    check(
+        EcsError::ImageQuotaExceeded,
+        "the world's image table is full (2^32 images at once)",
+    ),
+];
+
+/// CancelCopyImage's checks, in order; then the copy task's cancel table.
+pub(crate) const CANCEL_COPY_IMAGE: &[Check] = &[
+    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
+    check(EcsError::MissingImageId, "`ImageId` is absent or empty"),
+    check(EcsError::RegionNotFound, "`RegionId` is not a region"),
+    check(
+        EcsError::ImageNotFound,
+        "the caller has no image `ImageId` in region `RegionId` (another account's image, a cancelled copy and an ID of no image all answer this)",
+    ),
+    check(
+        EcsError::ImageNotCopying,
+        "the image is not the destination of a copy",
+    ),
+];
+
+/// DescribeImages' checks, in order.
+pub(crate) const DESCRIBE_IMAGES: &[Check] = &[
+    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
+    check(EcsError::RegionNotFound, "`RegionId` is not a region"),
+    check(
+        EcsError::InvalidParameter,
+        "a `Status` is not an image status, `PageNumber` is 0, `PageSize` is not 1 to 100, `ImageOwnerAlias` is not `self`, `system`, `others` or `marketplace`, or `ImageId` lists over 100 IDs",
+    ),
+];
+
+/// The checks of the mock control actions that act on one of the caller's
+/// copies, after their own parameter's: they see no more of the world than
+/// the caller's API calls do.
+const OWN_COPY: [Check; 5] = [
+    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
+    check(EcsError::MissingImageId, "`ImageId` is absent or empty"),
+    check(EcsError::RegionNotFound, "`RegionId` is not a region"),
+    check(
+        EcsError::ImageNotFound,
+        "the caller has no image `ImageId` in region `RegionId`",
+    ),
+    check(
+        EcsError::ImageNotCopying,
+        "the image is not the destination of a copy",
+    ),
+];
+
+/// `MockCreateImage`'s checks, in order.
+pub(crate) const MOCK_CREATE_IMAGE: &[Check] = &[
+    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
+    check(EcsError::MissingImageName, "`ImageName` is absent or empty"),
+    check(EcsError::RegionNotFound, "`RegionId` is not a region"),
+    check(
+        EcsError::ImageNameMalformed,
+        "`ImageName` breaks CopyImage's naming rules",
+    ),
+    check(
+        EcsError::ImageNameDuplicated,
+        "the caller has an image named `ImageName` in the region",
+    ),
+    check(
+        EcsError::ImageQuotaExceeded,
+        "the world's image table is full (2^32 images at once)",
+    ),
+];
+
+/// `MockSetCopyProgress`'s checks, in order.
+pub(crate) const MOCK_SET_COPY_PROGRESS: &[Check] = &join::<8>(
+    &[
+        check(EcsError::MissingProgress, "`Progress` is absent or empty"),
+        check(
+            EcsError::InvalidParameter,
+            "`Progress` is not a number from 0 to 100 (a `%` may follow)",
+        ),
+    ],
+    &OWN_COPY,
+    &[check(
+        EcsError::CopyPhaseMismatch,
+        "the copy's phase cannot take the progress, or it is below the copy's (see the transition table)",
+    )],
+);
+
+/// `MockCompleteCopy`'s and `MockFailCopy`'s checks, in order.
+pub(crate) const MOCK_COPY_EVENT: &[Check] = &join::<6>(
+    &[],
+    &OWN_COPY,
+    &[check(
+        EcsError::CopyPhaseMismatch,
+        "the copy's phase cannot take the event (see the transition table)",
+    )],
+);
+
+/// `MockSetCancellable`'s checks, in order; every phase takes it.
+pub(crate) const MOCK_SET_CANCELLABLE: &[Check] = &join::<7>(
+    &[
+        check(EcsError::MissingCancellable, "`Cancellable` is absent or empty"),
+        check(
+            EcsError::InvalidParameter,
+            "`Cancellable` is not `true` or `false` (in any case)",
+        ),
+    ],
+    &OWN_COPY,
+    &[],
+);
+
+/// `head`, then `middle`, then `tail`, in an array of exactly their length.
+const fn join<const N: usize>(head: &[Check], middle: &[Check], tail: &[Check]) -> [Check; N] {
+    assert!(head.len() + middle.len() + tail.len() == N);
+    let mut joined = [check(EcsError::InternalError, ""); N];
+    let mut at = 0;
+    while at < N {
+        joined[at] = match at {
+            _ if at < head.len() => head[at],
+            _ if at < head.len() + middle.len() => middle[at - head.len()],
+            _ => tail[at - head.len() - middle.len()],
+        };
+        at += 1;
+    }
+    joined
+}
+
+/// `MockAdvanceCopies`' checks.
+pub(crate) const MOCK_ADVANCE_COPIES: &[Check] = &[check(
+    EcsError::InvalidParameter,
+    "`Step` is given and is not a number from 0 to 100 (a `%` may follow)",
+)];

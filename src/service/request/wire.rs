@@ -1,0 +1,133 @@
+//! How a request's fields travel as named text parameters: the one place
+//! that reads and writes them, for the endpoint's parser and for clients
+//! such as the testkit's.
+
+use super::{MAX_TAGS, Tag};
+use crate::EcsError;
+
+/// A request's parameters as text, by wire name, for reading a request.
+pub(crate) trait Source {
+    /// The value of parameter `name`, if given.
+    fn get(&self, name: &str) -> Option<&str>;
+
+    /// Every parameter, in the order given.
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)>;
+}
+
+/// Where a request's parameters are written, by wire name.
+pub(crate) trait Sink {
+    /// Adds parameter `name` with `value`.
+    fn put(&mut self, name: &str, value: &str);
+}
+
+/// How one kind of field reads and writes.
+pub(crate) trait Kind: Sized {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError>;
+    fn write(&self, sink: &mut impl Sink, name: &str);
+}
+
+/// A text parameter, kept as given: the actions decide what it means.
+impl Kind for Option<String> {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        Ok(source.get(name).map(str::to_owned))
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        if let Some(value) = self {
+            sink.put(name, value);
+        }
+    }
+}
+
+/// A flag that is `false` when absent: `true` or `false` in any case.
+impl Kind for bool {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        source.get(name).map_or(Ok(false), parse_bool)
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        if *self {
+            sink.put(name, "true");
+        }
+    }
+}
+
+/// A flag that is required: absent or empty is missing.
+impl Kind for Option<bool> {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        let value = source.get(name).filter(|value| !value.is_empty());
+        value.map(parse_bool).transpose()
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        if let Some(value) = self {
+            sink.put(name, if *value { "true" } else { "false" });
+        }
+    }
+}
+
+/// A number; one that is not a `u32` is `InvalidParameter`.
+impl Kind for Option<u32> {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        let number = source.get(name).map(str::parse::<u32>).transpose();
+        number.map_err(|_| EcsError::InvalidParameter)
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        if let Some(value) = self {
+            sink.put(name, &value.to_string());
+        }
+    }
+}
+
+/// Tags as `<name>.N.Key` and `<name>.N.Value`, `N` from 1 to 20 in order.
+/// A malformed tag parameter, an `N` outside 1 to 20, or a value without a
+/// key is `InvalidParameter`.
+impl Kind for Vec<Tag> {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        let mut slots: [(Option<&str>, Option<&str>); MAX_TAGS] = [(None, None); MAX_TAGS];
+        for (parameter, value) in source.pairs() {
+            let Some(rest) = parameter.strip_prefix(name).and_then(|r| r.strip_prefix('.')) else {
+                continue;
+            };
+            let (number, field) = rest.split_once('.').ok_or(EcsError::InvalidParameter)?;
+            let slot = &mut slots[tag_index(number).ok_or(EcsError::InvalidParameter)?];
+            match field {
+                "Key" => slot.0 = Some(value),
+                "Value" => slot.1 = Some(value),
+                _ => return Err(EcsError::InvalidParameter),
+            }
+        }
+        let mut tags = Vec::new();
+        for slot in slots {
+            match slot {
+                (Some(key), value) => tags.push(Tag::new(key, value.unwrap_or(""))),
+                (None, Some(_)) => return Err(EcsError::InvalidParameter),
+                (None, None) => {}
+            }
+        }
+        Ok(tags)
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        for (n, tag) in self.iter().enumerate() {
+            sink.put(&format!("{name}.{}.Key", n + 1), &tag.key);
+            sink.put(&format!("{name}.{}.Value", n + 1), &tag.value);
+        }
+    }
+}
+
+/// `N` of `Tag.N` as an index from 0, for `N` from 1 to 20 written plainly.
+fn tag_index(number: &str) -> Option<usize> {
+    let plain = !number.starts_with('0') && number.bytes().all(|b| b.is_ascii_digit());
+    let n: usize = number.parse().ok().filter(|_| plain)?;
+    (1..=MAX_TAGS).contains(&n).then(|| n - 1)
+}
+
+fn parse_bool(value: &str) -> Result<bool, EcsError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(EcsError::InvalidParameter),
+    }
+}

@@ -1,0 +1,236 @@
+//! The world: regions, accounts, images and their copy queues. Its fields
+//! are private to this module; each kind of method lives in a child module,
+//! which sees them.
+
+mod backend;
+mod cancel;
+mod copy;
+mod describe;
+mod handle;
+mod handles;
+mod hash;
+mod image;
+mod lists;
+#[cfg(feature = "serde")]
+mod snapshot;
+mod slots;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+
+pub use self::backend::WorldError;
+pub use self::describe::{ImagePage, ImageView};
+pub use self::handle::Answer;
+
+use self::handles::{AccountHandle, Accounts, RegionHandle};
+use self::hash::{Fixed, Issued};
+use self::image::{Image, Replay};
+use self::lists::Listing;
+use self::slots::Slots;
+use self::table::ImageTable;
+use crate::service::request::given;
+use crate::{Config, EcsError, ImageId};
+
+/// The whole modelled service: every region's images, by account, and the
+/// copies queued and running in each region.
+///
+/// It is pure: time comes in as a [`Timestamp`](crate::Timestamp), and a
+/// new ID is a function of the world and the [`Config`]'s seed, so the same
+/// calls give the same answers. A call that fails changes nothing. An ID
+/// names where its image lives, so finding an image hashes nothing; a
+/// cancelled copy's ID is never issued again.
+///
+/// Its methods, by kind:
+/// - **Actions**, as an account calls them, each with its checks in the
+///   documented order ([`Action::checks`](crate::Action::checks)):
+///   [`copy_image`](World::copy_image),
+///   [`cancel_copy_image`](World::cancel_copy_image),
+///   [`describe_images`](World::describe_images); and
+///   [`handle`](World::handle), which answers any [`Request`](crate::Request),
+///   the mock control actions included, as the endpoint does.
+/// - **Backend operations**, what a simulated backend does, by image ID and
+///   without a caller: [`create_image`](World::create_image),
+///   [`set_copy_progress`](World::set_copy_progress),
+///   [`complete_copy`](World::complete_copy), [`fail_copy`](World::fail_copy),
+///   [`set_cancellable`](World::set_cancellable),
+///   [`advance_copies`](World::advance_copies).
+/// - **Inspection**: [`image`](World::image), [`image_count`](World::image_count),
+///   [`config`](World::config); and, with the `serde` feature, the whole
+///   world as a snapshot, checked on the way back in.
+///
+/// ```
+/// use ecs_image_copy::{
+///     CancelCopyImage, CopyImage, DescribeImages, EcsError, Percent, Timestamp, World,
+/// };
+///
+/// let mut world = World::default();
+/// let now = Timestamp::from_unix_seconds(1_795_000_000);
+/// let source = world.create_image("alice", "cn-hangzhou", "web", now)?.to_string();
+///
+/// // Copy it to Beijing; the copy starts at once, as a slot is free.
+/// let mut copy = CopyImage::new("cn-hangzhou", &source);
+/// copy.destination_region_id = Some("cn-beijing".into());
+/// let copy = world.copy_image("alice", &copy, now)?;
+///
+/// // The backend reports progress, which DescribeImages shows.
+/// world.set_copy_progress("cn-beijing", copy, Percent::new(40).unwrap())?;
+/// let mut describe = DescribeImages::new("cn-beijing");
+/// describe.image_id = Some(copy.to_string());
+/// describe.status = Some("Creating,Waiting".into());
+/// let page = world.describe_images("alice", &describe)?;
+/// assert_eq!(page.images[0].progress().to_string(), "40%");
+///
+/// // Cancel it: the copy disappears; another account could not see it.
+/// let cancel = CancelCopyImage::new("cn-beijing", copy.to_string());
+/// assert_eq!(world.cancel_copy_image("bob", &cancel), Err(EcsError::ImageNotFound));
+/// world.cancel_copy_image("alice", &cancel)?;
+/// assert_eq!(world.cancel_copy_image("alice", &cancel), Err(EcsError::ImageNotFound));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct World {
+    config: Config,
+    /// Each region's copy slots, by [`RegionHandle`].
+    slots: Vec<Slots>,
+    accounts: Accounts,
+    images: ImageTable,
+    /// Each account's images in each region: their names, and the listing
+    /// DescribeImages scans.
+    shelves: HashMap<(AccountHandle, RegionHandle), Shelf, Issued>,
+    /// Successful CopyImage calls by account and ClientToken.
+    tokens: HashMap<AccountHandle, HashMap<Box<str>, Replay, Fixed>, Issued>,
+    /// The creation number of the next image: listings, queues and
+    /// DescribeImages order images by it.
+    next_seq: u64,
+}
+
+/// One account's images in one region.
+#[derive(Clone, Debug, Default)]
+struct Shelf {
+    /// The names in use.
+    names: HashSet<Box<str>, Fixed>,
+    /// Every image, by creation order.
+    listing: Listing,
+}
+
+impl Default for World {
+    /// A world with the default [`Config`].
+    fn default() -> World {
+        World::new(Config::default())
+    }
+}
+
+impl World {
+    /// An empty world with the regions and limits of `config`.
+    pub fn new(config: Config) -> World {
+        World {
+            slots: vec![Slots::default(); config.regions.len()],
+            accounts: Accounts::default(),
+            images: ImageTable::new(config.id_seed()),
+            shelves: HashMap::default(),
+            tokens: HashMap::default(),
+            next_seq: 0,
+            config,
+        }
+    }
+
+    /// The configuration the world was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How many images there are, copies included.
+    pub fn image_count(&self) -> usize {
+        self.images.len()
+    }
+
+    fn region(&self, name: &str) -> Option<RegionHandle> {
+        RegionHandle::find(&self.config, name)
+    }
+
+    /// The image `id` as `caller` sees it in `region`: their own, present.
+    fn visible(&self, caller: &str, region: RegionHandle, id: &str) -> Option<(ImageId, &Image)> {
+        let id: ImageId = id.parse().ok()?;
+        let image = self.images.get(id)?;
+        // Account names are interned one to one, so comparing the owner's
+        // name is `accounts.find(caller) == Some(image.owner)`, without
+        // hashing the caller's name.
+        let own = image.region == region && &self.accounts[image.owner] == caller;
+        own.then_some((id, image))
+    }
+
+    /// The image named by `region` and `image` that `caller` owns: a
+    /// missing parameter, an unknown region, then an image the caller
+    /// cannot see, answer as every action does.
+    fn caller_image(
+        &self,
+        caller: &str,
+        region: Option<&str>,
+        image: Option<&str>,
+    ) -> Result<(ImageId, &Image), EcsError> {
+        let region = given(region).ok_or(EcsError::MissingRegionId)?;
+        let image = given(image).ok_or(EcsError::MissingImageId)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        self.visible(caller, region, image)
+            .ok_or(EcsError::ImageNotFound)
+    }
+
+    fn name_taken(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> bool {
+        self.shelves
+            .get(&(owner, region))
+            .is_some_and(|shelf| shelf.names.contains(name))
+    }
+
+    /// Adds `image` under a fresh ID as the newest image, queueing it if it
+    /// is a copy. Fails, changing nothing, only if the image table is full.
+    fn insert_image(&mut self, mut image: Image) -> Result<ImageId, EcsError> {
+        image.seq = self.next_seq;
+        let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
+        let name = (!image.name.is_empty()).then(|| image.name.clone());
+        let id = self
+            .images
+            .insert(image)
+            .ok_or(EcsError::ImageQuotaExceeded)?;
+        self.next_seq += 1;
+        let shelf = self.shelves.entry((owner, region)).or_default();
+        if let Some(name) = name {
+            shelf.names.insert(name);
+        }
+        shelf.listing.push(id);
+        if is_copy {
+            self.slots[region].queued.push(id);
+        }
+        Ok(id)
+    }
+
+    /// Deletes an image and frees its copy slot, if it held one.
+    fn remove_image(&mut self, id: ImageId) {
+        let Some(image) = self.images.remove(id) else {
+            return;
+        };
+        // Every image has a shelf: `insert_image` made it.
+        let shelf = self
+            .shelves
+            .get_mut(&(image.owner, image.region))
+            .expect("an image's shelf exists");
+        // An unnamed image put no name in the set.
+        if !image.name.is_empty() {
+            shelf.names.remove(&image.name);
+        }
+        if shelf.listing.remove() {
+            let images = &self.images;
+            shelf.listing.sweep(|id| images.get(id).is_some());
+        }
+        if let Some(copy) = image.copy {
+            self.release_slot(image.region, id, copy.task.phase());
+        }
+    }
+}
+
+/// A server shares one world between threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<World>();
+};
