@@ -8,10 +8,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ecs_image_copy::signature::{percent_encode, sign_v1, string_to_sign_v1};
-use ecs_image_copy::{
-    CopyImage, Endpoint, EndpointConfig, HttpRequest, ImageId, Parameters, Timestamp, World,
-};
+use ecs_image_copy::rpc::signature::{percent_encode, sign_v1, string_to_sign_v1};
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, Parameters};
+use ecs_image_copy::{CopyImage, ImageId, Timestamp, World};
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
 const NOW_TEXT: &str = "2026-11-27T12:00:00Z";
@@ -33,7 +32,7 @@ fn endpoint(config: EndpointConfig) -> (Endpoint, String) {
 /// A new running copy of `source`, to be cancelled.
 fn new_copy(endpoint: &mut Endpoint, source: &str) -> ImageId {
     let mut request = CopyImage::new("cn-hangzhou", source);
-    request.destination_region_id = Some("cn-beijing");
+    request.destination_region_id = Some("cn-beijing".into());
     let copy = endpoint
         .world_mut()
         .copy_image("alice", &request, NOW)

@@ -42,7 +42,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ecs_image_copy::{CancelCopyImage, CopyImage, DEFAULT_REGIONS, DescribeImages, ImageId};
+use ecs_image_copy::{CancelCopyImage, Config, CopyImage, DescribeImages, ImageId};
 
 use population::{Population, REGIONS, Rng};
 
@@ -57,16 +57,14 @@ const BATCH: u64 = 1_000;
 pub mod population {
     use std::fmt::Write as _;
 
-    use ecs_image_copy::{
-        CopyImage, CopyPhase, DEFAULT_REGIONS, ImageId, Percent, Timestamp, World,
-    };
+    use ecs_image_copy::{Config, CopyImage, CopyPhase, ImageId, Percent, Timestamp, World};
 
     /// Images in the world, copies included.
     pub const IMAGES: usize = 1_000_000;
     /// Accounts owning them.
     pub const ACCOUNTS: usize = 100;
     /// The default regions.
-    pub const REGIONS: usize = DEFAULT_REGIONS.len();
+    pub const REGIONS: usize = Config::DEFAULT_REGIONS.len();
     /// Completed copies per destination region (named).
     pub const COMPLETED: usize = 3_000;
     /// Copies per region that failed while copying, at various progress.
@@ -120,12 +118,12 @@ pub mod population {
     }
 
     /// An image and where it is: its owner (an index into `accounts`) and
-    /// its region (an index into `DEFAULT_REGIONS`).
+    /// its region (an index into `Config::DEFAULT_REGIONS`).
     #[derive(Clone, Copy, Debug)]
     pub struct Placed {
         /// Index into [`Population::accounts`].
         pub owner: u32,
-        /// Index into `DEFAULT_REGIONS`.
+        /// Index into `Config::DEFAULT_REGIONS`.
         pub region: u32,
         /// The image.
         pub id: ImageId,
@@ -181,7 +179,7 @@ pub mod population {
             let id = world
                 .create_image(
                     &accounts[owner],
-                    DEFAULT_REGIONS[region],
+                    Config::DEFAULT_REGIONS[region],
                     &name,
                     at(i as u64),
                 )
@@ -240,9 +238,10 @@ pub mod population {
                 self.named += 1;
                 format!("copy{:06}", self.named)
             });
-            let mut request = CopyImage::new(DEFAULT_REGIONS[source.region as usize], &source_id);
-            request.destination_region_id = Some(DEFAULT_REGIONS[destination]);
-            request.destination_image_name = name.as_deref();
+            let mut request =
+                CopyImage::new(Config::DEFAULT_REGIONS[source.region as usize], &source_id);
+            request.destination_region_id = Some(Config::DEFAULT_REGIONS[destination].to_string());
+            request.destination_image_name = name;
             self.clock += 1;
             let id = population
                 .world
@@ -258,7 +257,7 @@ pub mod population {
         }
 
         fn fill_region(&mut self, population: &mut Population, destination: usize) {
-            let region = DEFAULT_REGIONS[destination];
+            let region = Config::DEFAULT_REGIONS[destination];
             let settle = |population: &mut Population, entry: &CopyEntry, id: ImageId| {
                 population.settled.push(Placed {
                     owner: entry.owner,
@@ -438,8 +437,8 @@ impl State {
         Request {
             entry,
             caller: self.population.accounts[copy.owner as usize].clone(),
-            source_region: DEFAULT_REGIONS[copy.source_region as usize],
-            region: DEFAULT_REGIONS[copy.destination as usize],
+            source_region: Config::DEFAULT_REGIONS[copy.source_region as usize],
+            region: Config::DEFAULT_REGIONS[copy.destination as usize],
             source: self.source_ids.get(entry).to_owned(),
             copy: self.copy_ids.get(entry).to_owned(),
         }
@@ -457,7 +456,7 @@ impl State {
     /// ID; its text is written in the next setup.
     fn restore(&mut self, request: &Request) {
         let mut copy = CopyImage::new(request.source_region, &request.source);
-        copy.destination_region_id = Some(request.region);
+        copy.destination_region_id = Some(request.region.to_string());
         let id = (self.population.world)
             .copy_image(&request.caller, &copy, population::at(2_000_000))
             .expect("an available source");
@@ -503,7 +502,7 @@ impl State {
         for (owner, region, id) in self.created.drain(..) {
             text.clear();
             write!(text, "{id}").expect("a String takes any text");
-            let request = CancelCopyImage::new(DEFAULT_REGIONS[region], &text);
+            let request = CancelCopyImage::new(Config::DEFAULT_REGIONS[region], &text);
             world
                 .cancel_copy_image(&accounts[owner], &request)
                 .expect("a queued copy");
@@ -598,9 +597,9 @@ fn world_1m(c: &mut Criterion) {
         b.iter(|| {
             let n = rng.below(state.targets.len());
             let target = &state.targets[n];
-            let mut request = DescribeImages::new(DEFAULT_REGIONS[target.region as usize]);
-            request.image_id = Some(state.target_ids.get(n));
-            request.status = Some(ALL_STATUSES);
+            let mut request = DescribeImages::new(Config::DEFAULT_REGIONS[target.region as usize]);
+            request.image_id = Some(state.target_ids.get(n).to_owned());
+            request.status = Some(ALL_STATUSES.to_string());
             let caller = &state.population.accounts[target.owner as usize];
             let page = state.population.world.describe_images(caller, &request);
             let page = black_box(page.expect("a valid request"));
@@ -623,9 +622,10 @@ fn world_1m(c: &mut Criterion) {
             |(source, destination)| {
                 let state = &mut *state.borrow_mut();
                 let target = &state.targets[source];
-                let region = DEFAULT_REGIONS[target.region as usize];
+                let region = Config::DEFAULT_REGIONS[target.region as usize];
                 let mut request = CopyImage::new(region, state.target_ids.get(source));
-                request.destination_region_id = Some(DEFAULT_REGIONS[destination]);
+                request.destination_region_id =
+                    Some(Config::DEFAULT_REGIONS[destination].to_string());
                 let caller = &state.population.accounts[target.owner as usize];
                 let now = population::at(2_000_000);
                 let id = state.population.world.copy_image(caller, &request, now);

@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_image("alice", "cn-hangzhou", "web", now)?
         .to_string();
     let mut request = CopyImage::new("cn-hangzhou", &source);
-    request.destination_region_id = Some("cn-beijing");
+    request.destination_region_id = Some("cn-beijing".into());
     let mut out = BufWriter::new(std::fs::File::create(ids)?);
     for _ in 0..count {
         writeln!(out, "{}", world.copy_image("alice", &request, now)?)?;

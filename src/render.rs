@@ -72,7 +72,9 @@ pub fn error_catalog() -> String {
 /// The cancel column of the table: what CancelCopyImage answers per phase.
 pub fn cancel_table() -> String {
     let mut out = String::from("| phase | when | CancelCopyImage answers |\n|---|---|---|\n");
-    let cancels = Transition::ALL.iter().filter(|t| t.event == EventKind::Cancel);
+    let cancels = Transition::ALL
+        .iter()
+        .filter(|t| t.event == EventKind::Cancel);
     for t in cancels {
         let answer = match t.outcome {
             Outcome::Enter(phase) => format!("200, the copy is {phase}"),

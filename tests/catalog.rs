@@ -4,7 +4,7 @@
 //! a message in the catalog fails a test here, and so does a catalog that
 //! drifts from the seed's error table.
 
-use ecs_image_copy::{CopyPhase, CopyTask, EcsError, ErrorCode, Percent, WIRE_ALIASES};
+use ecs_image_copy::{CopyPhase, CopyTask, EcsError, ErrorCode, Percent};
 
 /// Every catalog entry, in catalog order: error, wire code, HTTP status,
 /// message.
@@ -352,9 +352,14 @@ fn display_is_code_colon_message() {
 
 #[test]
 fn every_alias_is_listed_and_words_no_entry() {
-    assert_eq!(WIRE_ALIASES.len(), ALIASES.len(), "{WIRE_ALIASES:?}");
+    assert_eq!(
+        EcsError::WIRE_ALIASES.len(),
+        ALIASES.len(),
+        "{:?}",
+        EcsError::WIRE_ALIASES
+    );
     for (&(code, message, target), &(want_code, want_message, want_target)) in
-        WIRE_ALIASES.iter().zip(ALIASES)
+        EcsError::WIRE_ALIASES.iter().zip(ALIASES)
     {
         assert_eq!(code.to_string(), want_code);
         assert_eq!(message, want_message);
@@ -372,7 +377,7 @@ fn wire_code_and_message_pairs_are_unique() {
     for error in EcsError::ALL {
         assert!(pairs.insert((error.code(), error.message())), "{error:?}");
     }
-    for &(code, message, _) in WIRE_ALIASES {
+    for &(code, message, _) in EcsError::WIRE_ALIASES {
         assert!(pairs.insert((code, message)), "{code} {message}");
     }
 }
@@ -573,7 +578,7 @@ fn every_seed_row_is_in_the_catalog_byte_for_byte() {
                 && error.status() == status
                 && error.message() == message
         });
-        let alias = WIRE_ALIASES
+        let alias = EcsError::WIRE_ALIASES
             .iter()
             .find(|(alias_code, alias_message, target)| {
                 alias_code.to_string() == code
@@ -740,7 +745,7 @@ fn error_codes_display_and_parse_their_wire_spelling() {
     for error in EcsError::ALL {
         assert!(listed.contains(&error.code()), "{error:?}");
     }
-    for (code, _, _) in WIRE_ALIASES {
+    for (code, _, _) in EcsError::WIRE_ALIASES {
         assert!(listed.contains(code), "{code:?}");
     }
     for text in ["", "NotFound", "InvalidImageId", "Throttling."] {

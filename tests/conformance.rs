@@ -9,11 +9,12 @@ use support::cases;
 use std::num::NonZeroU32;
 
 // Only the re-exports: a downstream crate needs no proptest-state-machine.
+use ecs_image_copy::rpc::Endpoint;
 use ecs_image_copy::testing::{
     Conformance, CopyService, ReferenceStateMachine, Reply, Setup, SmallWorld, StateMachineTest,
     Step, TaskMachine, WorldMachine, parse_reply, prop_state_machine, request_query,
 };
-use ecs_image_copy::{Config, EcsError, Endpoint, ImageId, Percent, World};
+use ecs_image_copy::{Action, Config, EcsError, ImageId, Percent, Request, World};
 use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
 
 prop_state_machine! {
@@ -144,8 +145,8 @@ struct CancelWhileFinalizing;
 
 impl Mistake for CancelWhileFinalizing {
     fn twist(step: &Step<String>, correct: Reply<String>, _: &mut World) -> Reply<String> {
-        match step {
-            Step::CancelCopyImage { .. } if is_error(&correct, EcsError::SnapshotNotCopying) => {
+        match step.request.action() {
+            Action::CancelCopyImage if is_error(&correct, EcsError::SnapshotNotCopying) => {
                 Reply::Done
             }
             _ => correct,
@@ -159,7 +160,8 @@ struct FailedCallChangesTheWorld;
 
 impl Mistake for FailedCallChangesTheWorld {
     fn twist(step: &Step<String>, correct: Reply<String>, world: &mut World) -> Reply<String> {
-        if matches!(step, Step::CancelCopyImage { .. }) && matches!(correct, Reply::Error { .. }) {
+        let cancel = step.request.action() == Action::CancelCopyImage;
+        if cancel && matches!(correct, Reply::Error { .. }) {
             world.advance_copies(Percent::new(1).unwrap());
         }
         correct
@@ -172,12 +174,10 @@ struct ForeignImageForbidden;
 
 impl Mistake for ForeignImageForbidden {
     fn twist(step: &Step<String>, correct: Reply<String>, world: &mut World) -> Reply<String> {
-        let Step::CancelCopyImage {
-            account,
-            image: Some(image),
-            ..
-        } = step
-        else {
+        let Request::CancelCopyImage(cancel) = &step.request else {
+            return correct;
+        };
+        let (account, Some(image)) = (&step.account, &cancel.image_id) else {
             return correct;
         };
         let owner = image

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use ecs_image_copy::render;
+use ecs_image_copy::{Action, render};
 
 const REGENERATE: &str = "UPDATE_DOCS=1 cargo test --all-features --test generated_docs";
 
@@ -27,17 +27,17 @@ fn blocks() -> Vec<(&'static str, &'static str, String)> {
         (
             "docs/semantics.md",
             "copy-image-checks",
-            render::checks(ecs_image_copy::COPY_IMAGE_CHECKS),
+            render::checks(Action::CopyImage.checks()),
         ),
         (
             "docs/semantics.md",
             "cancel-copy-image-checks",
-            render::checks(ecs_image_copy::CANCEL_COPY_IMAGE_CHECKS),
+            render::checks(Action::CancelCopyImage.checks()),
         ),
         (
             "docs/semantics.md",
             "describe-images-checks",
-            render::checks(ecs_image_copy::DESCRIBE_IMAGES_CHECKS),
+            render::checks(Action::DescribeImages.checks()),
         ),
         ("docs/errors.md", "error-catalog", render::error_catalog()),
     ]

@@ -1,12 +1,11 @@
 //! The wire protocol: requests as bytes in, statuses and bodies out.
 #![cfg(feature = "rpc")]
 
-use ecs_image_copy::signature::{
+use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
-use ecs_image_copy::{
-    Command, Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters, Timestamp, World,
-};
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters};
+use ecs_image_copy::{Action, Command, Timestamp, World};
 use serde_json::{Value, json};
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -236,7 +235,7 @@ fn newer_sdks_send_the_action_in_headers_and_ask_for_json() {
         b"Action=DescribeImages&Version=2014-05-26&RegionId=cn-hangzhou",
     );
     assert_eq!(response.status, 200, "{}", text_of(&response));
-    assert_eq!(response.summary.action.as_deref(), Some("DescribeImages"));
+    assert_eq!(response.summary.action, Some(Action::DescribeImages));
     // Parameter and header that disagree make an ambiguous request.
     let response = send(
         &mut e,

@@ -4,7 +4,8 @@
 
 mod support;
 
-use ecs_image_copy::{Endpoint, EndpointConfig, HttpRequest, Timestamp, World};
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest};
+use ecs_image_copy::{Timestamp, World};
 use proptest::prelude::*;
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);

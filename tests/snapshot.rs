@@ -33,7 +33,7 @@ fn churned_world() -> (World, String, Vec<String>) {
 
 fn copy_of(world: &mut World, source: &str) -> ImageId {
     let mut copy = CopyImage::new("cn-hangzhou", source);
-    copy.destination_region_id = Some("cn-beijing");
+    copy.destination_region_id = Some("cn-beijing".into());
     world
         .copy_image("alice", &copy, NOW)
         .expect("an available source")

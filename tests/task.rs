@@ -1,13 +1,13 @@
 //! `CopyTask` against a hand-written expectation.
 //!
 //! The expectation below ([`expected`]) is written from the tables
-//! and the seed, not from `TRANSITIONS`: a wrong row in the table fails these
+//! and the seed, not from `Transition::ALL`: a wrong row in the table fails these
 //! tests instead of being copied into them. Tasks are built only through the
 //! public lifecycle methods, as an embedder would.
 
 use ecs_image_copy::{
     CopyEvent, CopyPhase, CopyTask, EcsError, EventError, EventKind, Guard, ImageStatus, Outcome,
-    Percent, PercentError, TRANSITIONS, TransitionError,
+    Percent, PercentError, Transition, TransitionError,
 };
 use proptest::prelude::*;
 
@@ -748,7 +748,7 @@ fn guard_values(guard: Guard) -> &'static [bool] {
 #[test]
 fn every_transition_row_is_what_the_task_does() {
     let mut covered = std::collections::HashSet::new();
-    for row in TRANSITIONS {
+    for row in Transition::ALL {
         for &bit in guard_values(row.guard) {
             assert!(
                 covered.insert((row.from, row.event, bit)),

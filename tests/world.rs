@@ -4,9 +4,8 @@
 use std::num::NonZeroU32;
 
 use ecs_image_copy::{
-    CANCEL_COPY_IMAGE_CHECKS, COPY_IMAGE_CHECKS, CancelCopyImage, Check, Config, CopyImage,
-    CopyPhase, DESCRIBE_IMAGES_CHECKS, DescribeImages, EcsError, ImageId, ImageStatus, Percent,
-    Tag, Timestamp, TransitionError, World, WorldError,
+    Action, CancelCopyImage, Check, Config, CopyImage, CopyPhase, DescribeImages, EcsError,
+    ImageId, ImageStatus, Percent, Tag, Timestamp, TransitionError, World, WorldError,
 };
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -39,7 +38,7 @@ fn fixture() -> Fixture {
 /// A copy of alice's `web` into Beijing.
 fn copy_to_beijing(f: &mut Fixture) -> ImageId {
     let mut request = CopyImage::new("cn-hangzhou", &f.alice_web);
-    request.destination_region_id = Some("cn-beijing");
+    request.destination_region_id = Some("cn-beijing".into());
     f.world.copy_image("alice", &request, NOW).unwrap()
 }
 
@@ -84,20 +83,14 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     let running = copy_to_beijing(&mut f).to_string();
     let (alice_web, bob_web) = (f.alice_web.clone(), f.bob_web.clone());
     let mut earlier = CopyImage::new("cn-hangzhou", &alice_web);
-    earlier.client_token = Some("token-1");
+    earlier.client_token = Some("token-1".into());
     f.world.copy_image("alice", &earlier, NOW).unwrap();
     let before = format!("{:?}", f.world);
     let mut seen = Vec::new();
-    let bad_tags = [Tag {
-        key: "aliyun-reserved",
-        value: "x",
-    }];
-    let good_tags = [Tag {
-        key: "team",
-        value: "web",
-    }];
+    let bad_tags = [Tag::new("aliyun-reserved", "x")];
+    let good_tags = [Tag::new("team", "web")];
     let world = &mut f.world;
-    let mut check = |r: &CopyImage<'_>, status, code, message| {
+    let mut check = |r: &CopyImage, status, code, message| {
         let result = world.copy_image("alice", r, NOW);
         seen.extend(result.err());
         assert_error(result, status, code, message);
@@ -111,54 +104,54 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     let not_found = "The specified ImageId does not exist.";
     // Everything is wrong at first; each step mends the error just seen.
     let mut r = CopyImage::default();
-    r.tags = &bad_tags;
+    r.tags = bad_tags.to_vec();
     check(
         &r,
         400,
         "MissingParameter",
         "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.",
     );
-    r.region_id = Some("nowhere");
+    r.region_id = Some("nowhere".into());
     check(
         &r,
         400,
         "MissingParameter",
         "The input parameter \"ImageId\" that is mandatory for processing this request is not supplied.",
     );
-    r.image_id = Some("m-doesnotexist");
-    r.destination_region_id = Some("nowhere-else");
-    r.destination_image_name = Some("1-starts-with-a-digit");
-    r.destination_description = Some("https://example.com");
-    r.kms_key_id = Some("key");
-    r.client_token = Some("tökén");
+    r.image_id = Some("m-doesnotexist".into());
+    r.destination_region_id = Some("nowhere-else".into());
+    r.destination_image_name = Some("1-starts-with-a-digit".into());
+    r.destination_description = Some("https://example.com".into());
+    r.kms_key_id = Some("key".into());
+    r.client_token = Some("tökén".into());
     check(
         &r,
         400,
         "SourceRegion.NotFound",
         "The source region not found",
     );
-    r.region_id = Some("cn-hangzhou");
+    r.region_id = Some("cn-hangzhou".into());
     check(
         &r,
         400,
         "DestinationRegion.NotFound",
         "The destination region not found",
     );
-    r.destination_region_id = Some("cn-beijing");
+    r.destination_region_id = Some("cn-beijing".into());
     check(
         &r,
         400,
         "InvalidImageName.Malformed",
         "The specified destination Image name is wrongly formed.",
     );
-    r.destination_image_name = Some("web");
+    r.destination_image_name = Some("web".into());
     check(
         &r,
         400,
         "InvalidDescription.Malformed",
         "The specified description is wrongly formed.",
     );
-    r.destination_description = Some("nightly backup");
+    r.destination_description = Some("nightly backup".into());
     check(
         &r,
         400,
@@ -167,33 +160,33 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     );
     r.encrypted = true;
     check(&r, 400, "InvalidParameter", not_valid);
-    r.client_token = Some("token-1");
+    r.client_token = Some("token-1".into());
     check(&r, 400, "InvalidParameter", not_valid);
-    r.tags = &good_tags;
+    r.tags = good_tags.to_vec();
     check(
         &r,
         400,
         "IdempotentParameterMismatch",
         "The request uses the same client token as a previous, but non-identical request.",
     );
-    r.client_token = Some("token-2");
+    r.client_token = Some("token-2".into());
     check(&r, 404, "InvalidImageId.NotFound", not_found);
-    r.image_id = Some(&bob_web);
+    r.image_id = Some(bob_web.to_string());
     check(&r, 404, "InvalidImageId.NotFound", not_found);
-    r.region_id = Some("cn-beijing");
+    r.region_id = Some("cn-beijing".into());
     check(&r, 404, "InvalidImageId.NotFound", not_found);
-    r.image_id = Some(&running);
+    r.image_id = Some(running.to_string());
     check(&r, 400, "IncorrectImageStatus", "The image not available.");
-    r.region_id = Some("cn-hangzhou");
-    r.image_id = Some(&alice_web);
-    r.destination_region_id = Some("cn-hangzhou");
+    r.region_id = Some("cn-hangzhou".into());
+    r.image_id = Some(alice_web.to_string());
+    r.destination_region_id = Some("cn-hangzhou".into());
     check(
         &r,
         400,
         "InvalidImageName.Duplicated",
         "The destination image is exist.",
     );
-    r.destination_image_name = Some("web-copy");
+    r.destination_image_name = Some("web-copy".into());
     r.dry_run = true;
     check(
         &r,
@@ -201,7 +194,7 @@ fn copy_image_answers_its_errors_in_precedence_order() {
         "DryRunOperation",
         "Request validation has been passed with DryRun flag set.",
     );
-    let mut expected = errors(COPY_IMAGE_CHECKS);
+    let mut expected = errors(Action::CopyImage.checks());
     // A full image table (2^32 images) cannot be built here; the unit tests
     // of `src/world.rs` walk that last check with a table of two slots.
     assert_eq!(expected.pop(), Some(EcsError::ImageQuotaExceeded));
@@ -209,7 +202,7 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     assert_eq!(
         in_order(&seen),
         expected,
-        "the walk follows COPY_IMAGE_CHECKS"
+        "the walk follows Action::CopyImage.checks()"
     );
     r.dry_run = false;
     let copy = f.world.copy_image("alice", &r, NOW).unwrap();
@@ -246,7 +239,7 @@ fn copy_image_checks_each_parameter_rule() {
     ];
     for (name, valid) in names {
         let mut r = CopyImage::new("cn-hangzhou", &source);
-        r.destination_image_name = Some(name);
+        r.destination_image_name = Some(name.to_string());
         r.dry_run = true;
         let expected = if valid {
             EcsError::DryRunOperation
@@ -262,7 +255,7 @@ fn copy_image_checks_each_parameter_rule() {
     for (len, valid) in [(1, false), (2, true), (128, true), (129, false)] {
         let name = long(len);
         let mut r = CopyImage::new("cn-hangzhou", &source);
-        r.destination_image_name = Some(&name);
+        r.destination_image_name = Some(name.to_string());
         r.dry_run = true;
         assert_eq!(
             f.world.copy_image("alice", &r, NOW).unwrap_err() == EcsError::DryRunOperation,
@@ -280,7 +273,7 @@ fn copy_image_checks_each_parameter_rule() {
         ("see http://x".into(), true),
     ] {
         let mut r = CopyImage::new("cn-hangzhou", &source);
-        r.destination_description = Some(&text);
+        r.destination_description = Some(text.to_string());
         r.dry_run = true;
         let expected = if valid {
             EcsError::DryRunOperation
@@ -301,7 +294,7 @@ fn copy_image_checks_each_parameter_rule() {
         ("naïve", false),
     ] {
         let mut r = CopyImage::new("cn-hangzhou", &source);
-        r.client_token = Some(token);
+        r.client_token = Some(token.to_string());
         r.dry_run = true;
         let expected = if valid {
             EcsError::DryRunOperation
@@ -317,16 +310,11 @@ fn copy_image_checks_each_parameter_rule() {
     let key_128 = long(128);
     let key_129 = long(129);
     let value_129 = long(129);
-    let twenty: Vec<Tag<'_>> = (0..20)
-        .map(|_| Tag {
-            key: "k",
-            value: "v",
-        })
-        .collect();
+    let twenty: Vec<Tag> = (0..20).map(|_| Tag::new("k", "v")).collect();
     let keys: Vec<String> = (0..21).map(|i| format!("k{i}")).collect();
-    let distinct: Vec<Tag<'_>> = keys.iter().map(|key| Tag { key, value: "" }).collect();
-    let one = |key, value| vec![Tag { key, value }];
-    let tag_cases: Vec<(Vec<Tag<'_>>, bool)> = vec![
+    let distinct: Vec<Tag> = keys.iter().map(|key| Tag::new(key, "")).collect();
+    let one = |key: &str, value: &str| vec![Tag::new(key, value)];
+    let tag_cases: Vec<(Vec<Tag>, bool)> = vec![
         (one(&key_128, ""), true),
         (one(&key_129, ""), false),
         (one("", "v"), false),
@@ -338,7 +326,7 @@ fn copy_image_checks_each_parameter_rule() {
     ];
     for (tags, valid) in &tag_cases {
         let mut r = CopyImage::new("cn-hangzhou", &source);
-        r.tags = tags;
+        r.tags = tags.clone();
         r.dry_run = true;
         let expected = if *valid {
             EcsError::DryRunOperation
@@ -359,8 +347,8 @@ fn copy_image_checks_each_parameter_rule() {
 fn copy_image_client_token_makes_retries_idempotent_per_account() {
     let mut f = fixture();
     let mut r = CopyImage::new("cn-hangzhou", &f.alice_web);
-    r.destination_image_name = Some("web-copy");
-    r.client_token = Some("retry-me");
+    r.destination_image_name = Some("web-copy".into());
+    r.client_token = Some("retry-me".into());
     let first = f.world.copy_image("alice", &r, NOW).unwrap();
     let count = f.world.image_count();
     // The same call again: the same copy, though its name is now taken.
@@ -373,7 +361,7 @@ fn copy_image_client_token_makes_retries_idempotent_per_account() {
     r.dry_run = false;
     assert_eq!(f.world.image_count(), count);
     // Different parameters under the same token.
-    r.destination_image_name = Some("other-name");
+    r.destination_image_name = Some("other-name".into());
     assert_error(
         f.world.copy_image("alice", &r, NOW),
         400,
@@ -381,12 +369,12 @@ fn copy_image_client_token_makes_retries_idempotent_per_account() {
         "The request uses the same client token as a previous, but non-identical request.",
     );
     // An absent destination region is the source region: the same call.
-    r.destination_image_name = Some("web-copy");
-    r.destination_region_id = Some("cn-hangzhou");
+    r.destination_image_name = Some("web-copy".into());
+    r.destination_region_id = Some("cn-hangzhou".into());
     assert_eq!(f.world.copy_image("alice", &r, NOW), Ok(first));
     // Bob's token space is his own.
     let mut bob = CopyImage::new("cn-hangzhou", &f.bob_web);
-    bob.client_token = Some("retry-me");
+    bob.client_token = Some("retry-me".into());
     let bobs = f.world.copy_image("bob", &bob, NOW).unwrap();
     assert_ne!(bobs, first);
 }
@@ -458,7 +446,7 @@ fn cancel_copy_image_answers_its_errors_in_precedence_order() {
     let copy = copy_to_beijing(&mut f).to_string();
     let before = format!("{:?}", f.world);
     let missing_region = "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.";
-    let cases: [(CancelCopyImage<'_>, u16, &str, &str); 9] = [
+    let cases: [(CancelCopyImage, u16, &str, &str); 9] = [
         (
             CancelCopyImage::default(),
             400,
@@ -466,7 +454,9 @@ fn cancel_copy_image_answers_its_errors_in_precedence_order() {
             missing_region,
         ),
         (
-            with(CancelCopyImage::default(), |r| r.image_id = Some(&copy)),
+            with(CancelCopyImage::default(), |r| {
+                r.image_id = Some(copy.to_string())
+            }),
             400,
             "MissingParameter",
             missing_region,
@@ -479,7 +469,7 @@ fn cancel_copy_image_answers_its_errors_in_precedence_order() {
         ),
         (
             with(CancelCopyImage::default(), |r| {
-                r.region_id = Some("nowhere")
+                r.region_id = Some("nowhere".into())
             }),
             400,
             "MissingParameter",
@@ -527,7 +517,7 @@ fn cancel_copy_image_answers_its_errors_in_precedence_order() {
             "a failed call changed the world"
         );
     }
-    assert_eq!(in_order(&seen), errors(CANCEL_COPY_IMAGE_CHECKS));
+    assert_eq!(in_order(&seen), errors(Action::CancelCopyImage.checks()));
     // Bob cannot tell alice's copy from an image that never existed.
     let foreign = f
         .world
@@ -611,7 +601,7 @@ fn cancel_copy_image_applies_the_task_table_in_every_phase() {
 fn describe_images_answers_its_errors_in_precedence_order() {
     let f = fixture();
     let too_many = vec![f.alice_web.as_str(); 101].join(",");
-    let cases: [(DescribeImages<'_>, u16, &str, &str); 9] = [
+    let cases: [(DescribeImages, u16, &str, &str); 9] = [
         (
             DescribeImages::default(),
             400,
@@ -619,14 +609,16 @@ fn describe_images_answers_its_errors_in_precedence_order() {
             "The input parameter \"RegionId\" that is mandatory for processing this request is not supplied.",
         ),
         (
-            with(DescribeImages::new("nowhere"), |r| r.status = Some("Bogus")),
+            with(DescribeImages::new("nowhere"), |r| {
+                r.status = Some("Bogus".into())
+            }),
             404,
             "InvalidRegionId.NotFound",
             "The specified RegionId does not exist.",
         ),
         (
             with(DescribeImages::new("cn-hangzhou"), |r| {
-                r.status = Some("Available,Bogus")
+                r.status = Some("Available,Bogus".into())
             }),
             400,
             "InvalidParameter",
@@ -634,7 +626,7 @@ fn describe_images_answers_its_errors_in_precedence_order() {
         ),
         (
             with(DescribeImages::new("cn-hangzhou"), |r| {
-                r.status = Some("available")
+                r.status = Some("available".into())
             }),
             400,
             "InvalidParameter",
@@ -666,7 +658,7 @@ fn describe_images_answers_its_errors_in_precedence_order() {
         ),
         (
             with(DescribeImages::new("cn-hangzhou"), |r| {
-                r.image_owner_alias = Some("everyone")
+                r.image_owner_alias = Some("everyone".into())
             }),
             400,
             "InvalidParameter",
@@ -674,7 +666,7 @@ fn describe_images_answers_its_errors_in_precedence_order() {
         ),
         (
             with(DescribeImages::new("cn-hangzhou"), |r| {
-                r.image_id = Some(&too_many)
+                r.image_id = Some(too_many.to_string())
             }),
             400,
             "InvalidParameter",
@@ -690,7 +682,7 @@ fn describe_images_answers_its_errors_in_precedence_order() {
         seen.extend(result.err());
         assert_error(result, status, code, message);
     }
-    assert_eq!(in_order(&seen), errors(DESCRIBE_IMAGES_CHECKS));
+    assert_eq!(in_order(&seen), errors(Action::DescribeImages.checks()));
 }
 
 #[test]
@@ -701,7 +693,7 @@ fn describe_images_shows_the_callers_images_newest_first() {
         .set_copy_progress("cn-beijing", copies[1], Percent::new(32).unwrap())
         .unwrap();
     let all = with(DescribeImages::new("cn-beijing"), |r| {
-        r.status = Some(ALL_STATUSES)
+        r.status = Some(ALL_STATUSES.to_string())
     });
     let page = f.world.describe_images("alice", &all).unwrap();
     let seen: Vec<_> = page
@@ -755,7 +747,9 @@ fn describe_images_shows_the_callers_images_newest_first() {
         .describe_images("alice", &DescribeImages::new("cn-beijing"))
         .unwrap();
     assert_eq!(default.total_count, 0);
-    let commas = with(DescribeImages::new("cn-beijing"), |r| r.status = Some(",,"));
+    let commas = with(DescribeImages::new("cn-beijing"), |r| {
+        r.status = Some(",,".into())
+    });
     assert_eq!(
         f.world
             .describe_images("alice", &commas)
@@ -774,7 +768,7 @@ fn describe_images_shows_the_callers_images_newest_first() {
     );
     // Bob sees none of it, and no other owner alias has images.
     assert_eq!(f.world.describe_images("bob", &all).unwrap().total_count, 0);
-    let system = with(all, |r| r.image_owner_alias = Some("system"));
+    let system = with(all, |r| r.image_owner_alias = Some("system".into()));
     assert_eq!(
         f.world
             .describe_images("alice", &system)
@@ -790,8 +784,8 @@ fn describe_images_filters_by_id_and_name_and_pages() {
     let copies: Vec<ImageId> = (0..5).map(|_| copy_to_beijing(&mut f)).collect();
     let ids = format!("{},{},m-imageid1,,{}", copies[0], copies[3], copies[0]);
     let by_id = with(DescribeImages::new("cn-beijing"), |r| {
-        r.image_id = Some(&ids);
-        r.status = Some(ALL_STATUSES);
+        r.image_id = Some(ids.to_string());
+        r.status = Some(ALL_STATUSES.to_string());
     });
     let page = f.world.describe_images("alice", &by_id).unwrap();
     assert_eq!(
@@ -799,7 +793,7 @@ fn describe_images_filters_by_id_and_name_and_pages() {
         [copies[3], copies[0]]
     );
     let named = with(DescribeImages::new("cn-hangzhou"), |r| {
-        r.image_name = Some("web")
+        r.image_name = Some("web".into())
     });
     let page = f.world.describe_images("alice", &named).unwrap();
     assert_eq!(
@@ -811,7 +805,7 @@ fn describe_images_filters_by_id_and_name_and_pages() {
     );
     let paged = |number, size| {
         with(DescribeImages::new("cn-beijing"), |r| {
-            r.status = Some(ALL_STATUSES);
+            r.status = Some(ALL_STATUSES.to_string());
             r.page_number = Some(number);
             r.page_size = Some(size);
         })

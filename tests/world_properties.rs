@@ -181,10 +181,10 @@ impl Driver {
                 let source_region = self.region(world, None, source);
                 let token = token.map(|t| format!("token-{t}"));
                 let mut request = CopyImage::new(source_region, &source_id);
-                request.destination_region_id = Some(REGIONS[region]);
-                request.destination_image_name = name.map(|n| NAMES[n]);
-                request.destination_description = description.map(|d| DESCRIPTIONS[d]);
-                request.client_token = token.as_deref();
+                request.destination_region_id = Some(REGIONS[region].to_string());
+                request.destination_image_name = name.map(|n| NAMES[n].to_owned());
+                request.destination_description = description.map(|d| DESCRIPTIONS[d].to_owned());
+                request.client_token = token;
                 request.dry_run = dry_run;
                 api(
                     world.copy_image(ACCOUNTS[account], &request, now),
@@ -210,8 +210,8 @@ impl Driver {
             } => {
                 let id = image.map(|i| self.text(i));
                 let mut request = DescribeImages::new(REGIONS[region]);
-                request.status = status.map(|s| STATUSES[s]);
-                request.image_id = id.as_deref();
+                request.status = status.map(|s| STATUSES[s].to_owned());
+                request.image_id = id;
                 api(world.describe_images(ACCOUNTS[account], &request), |page| {
                     let seen = page
                         .images

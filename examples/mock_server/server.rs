@@ -9,10 +9,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ecs_image_copy::{
-    Applied, Command, Config, Endpoint, EndpointConfig, HttpRequest, HttpResponse,
-    MAX_REQUEST_BYTES, Percent, Timestamp, World,
-};
+use ecs_image_copy::mock::MockAdvanceCopies;
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES};
+use ecs_image_copy::{Answer, Command, Config, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -177,9 +176,12 @@ async fn tick(core: Shared, options: Options) {
     loop {
         interval.tick().await;
         let mut core = lock(&core);
-        let command = Command::AdvanceCopies { step: options.step };
+        let mut advance = MockAdvanceCopies::default();
+        advance.step = Some(options.step.get().to_string());
+        // A tick is the backend's, no account's.
+        let command = Command::new("", advance, now());
         let moved = command.apply(core.endpoint.world_mut());
-        if matches!(moved, Ok(Applied::Advanced(moved)) if moved > 0) {
+        if matches!(moved, Ok(Answer::Advanced(moved)) if moved > 0) {
             journal(&mut core, &command);
         }
     }
@@ -276,7 +278,7 @@ impl Log {
         let code = summary.code.map_or("-", |code| code.into());
         let line = format!(
             "{peer} {} {} {} {code} {}us {}",
-            summary.action.as_deref().unwrap_or("-"),
+            summary.action.map_or("-", <&str>::from),
             summary.account.as_deref().unwrap_or("-"),
             response.status,
             took.as_micros(),

@@ -3,7 +3,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use ecs_image_copy::{CopyImage, Endpoint, EndpointConfig, HttpRequest, Timestamp, World};
+use ecs_image_copy::{CopyImage, Timestamp, World};
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]

@@ -9,8 +9,8 @@ use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
 use crate::{
-    Action, Answer, Command, CopyTask, EcsError, ErrorCode, ImageId, ImagePage, ImageView,
-    Request, Timestamp, World,
+    Action, Answer, Command, CopyTask, EcsError, ErrorCode, ImageId, ImagePage, ImageView, Request,
+    Timestamp, World,
 };
 
 /// The API version this endpoint speaks.

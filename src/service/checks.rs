@@ -159,7 +159,10 @@ pub(crate) const MOCK_COPY_EVENT: &[Check] = &join::<6>(
 /// `MockSetCancellable`'s checks, in order; every phase takes it.
 pub(crate) const MOCK_SET_CANCELLABLE: &[Check] = &join::<7>(
     &[
-        check(EcsError::MissingCancellable, "`Cancellable` is absent or empty"),
+        check(
+            EcsError::MissingCancellable,
+            "`Cancellable` is absent or empty",
+        ),
         check(
             EcsError::InvalidParameter,
             "`Cancellable` is not `true` or `false` (in any case)",

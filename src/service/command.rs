@@ -8,7 +8,8 @@ use crate::{Answer, Request, Timestamp, World, WorldError};
 /// journal the commands it applied and replay them after a restart.
 ///
 /// ```
-/// use ecs_image_copy::{Answer, Command, MockCreateImage, Timestamp, World};
+/// use ecs_image_copy::mock::MockCreateImage;
+/// use ecs_image_copy::{Answer, Command, Timestamp, World};
 ///
 /// let mut create = MockCreateImage::default();
 /// create.region_id = Some("cn-hangzhou".into());

@@ -29,7 +29,5 @@ pub use self::reference::{
 };
 pub use self::service::{CopyService, parse_reply, request_query};
 pub use self::step::{ImageRef, IssuedIds, Reply, Seen, Step};
-pub use self::strategy::{
-    account, copy_event, copy_image, percent, phase, step, task, world,
-};
+pub use self::strategy::{account, copy_event, copy_image, percent, phase, step, task, world};
 pub use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

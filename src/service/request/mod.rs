@@ -55,8 +55,12 @@ impl Tag {
 
 /// A field renamed by `map_images`: only images change.
 macro_rules! rename_field {
-    ($value:expr, $rename:ident) => { $value };
-    ($value:expr, $rename:ident, image) => { $value.map(&mut $rename) };
+    ($value:expr, $rename:ident) => {
+        $value
+    };
+    ($value:expr, $rename:ident, image) => {
+        $value.map(&mut $rename)
+    };
 }
 
 macro_rules! actions {

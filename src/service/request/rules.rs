@@ -24,14 +24,13 @@ fn reserved_prefix(text: &str) -> bool {
 pub(crate) fn image_name(name: &str) -> bool {
     let mut chars = name.chars();
     let first_is_letter = chars.next().is_some_and(char::is_alphabetic);
-    let rest_allowed =
-        chars.all(|c| c.is_alphabetic() || c.is_ascii_digit() || ".:_-".contains(c));
+    let rest_allowed = chars.all(|c| c.is_alphabetic() || c.is_ascii_digit() || ".:_-".contains(c));
     first_is_letter && rest_allowed && length_within(name, 2, 128) && !reserved_prefix(name)
 }
 
 pub(crate) fn description(text: &str) -> bool {
-    let link = starts_with_ignoring_case(text, "http://")
-        || starts_with_ignoring_case(text, "https://");
+    let link =
+        starts_with_ignoring_case(text, "http://") || starts_with_ignoring_case(text, "https://");
     length_within(text, 2, 256) && !link
 }
 

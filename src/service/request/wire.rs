@@ -87,7 +87,10 @@ impl Kind for Vec<Tag> {
     fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
         let mut slots: [(Option<&str>, Option<&str>); MAX_TAGS] = [(None, None); MAX_TAGS];
         for (parameter, value) in source.pairs() {
-            let Some(rest) = parameter.strip_prefix(name).and_then(|r| r.strip_prefix('.')) else {
+            let Some(rest) = parameter
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('.'))
+            else {
                 continue;
             };
             let (number, field) = rest.split_once('.').ok_or(EcsError::InvalidParameter)?;

@@ -65,9 +65,7 @@ impl World {
     fn plan_copy(&self, caller: &str, request: &CopyImage) -> Result<CopyPlan, EcsError> {
         let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
         let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
-        let source_region = self
-            .region(region)
-            .ok_or(EcsError::SourceRegionNotFound)?;
+        let source_region = self.region(region).ok_or(EcsError::SourceRegionNotFound)?;
         let destination = match given(request.destination_region_id.as_deref()) {
             Some(region) => self
                 .region(region)

@@ -4,8 +4,8 @@
 use core::str::FromStr;
 
 use super::World;
-use crate::service::request::given;
 use crate::mock::{MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress};
+use crate::service::request::given;
 use crate::{
     CopyPhase, CopyTask, EcsError, ImageId, Percent, Request, Timestamp, TransitionError,
     WorldError,
@@ -44,7 +44,8 @@ impl World {
     /// [`EcsError::CopyPhaseMismatch`].
     ///
     /// ```
-    /// use ecs_image_copy::{Answer, MockCreateImage, Request, Timestamp, World};
+    /// use ecs_image_copy::mock::MockCreateImage;
+    /// use ecs_image_copy::{Answer, Request, Timestamp, World};
     ///
     /// let mut world = World::default();
     /// let mut create = MockCreateImage::default();
@@ -73,7 +74,9 @@ impl World {
             Request::MockCreateImage(request) => {
                 Answer::Image(self.mock_create_image(caller, request, now)?)
             }
-            Request::MockSetCopyProgress(request) => self.mock_set_copy_progress(caller, request)?,
+            Request::MockSetCopyProgress(request) => {
+                self.mock_set_copy_progress(caller, request)?
+            }
             Request::MockCompleteCopy(request) => {
                 let copy = self.own_copy(caller, &request.region_id, &request.image_id)?;
                 self.move_copy(copy, |task| match task.phase() {

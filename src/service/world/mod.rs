@@ -11,9 +11,9 @@ mod handles;
 mod hash;
 mod image;
 mod lists;
+mod slots;
 #[cfg(feature = "serde")]
 mod snapshot;
-mod slots;
 mod table;
 #[cfg(test)]
 mod tests;

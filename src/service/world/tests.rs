@@ -59,7 +59,9 @@ fn a_full_image_table_answers_quota_exceed_last_and_changes_nothing() -> Result<
 fn a_cancel_frees_a_slot_of_a_full_table_for_a_new_id() -> Result<(), WorldError> {
     let (mut world, source) = full_world()?;
     let copy = world.images.iter().find(|(_, image)| image.copy.is_some());
-    let copy = copy.map(|(id, _)| id.to_string()).expect("the full world has a copy");
+    let copy = copy
+        .map(|(id, _)| id.to_string())
+        .expect("the full world has a copy");
     let cancel = CancelCopyImage::new("cn-beijing", &copy);
     assert_eq!(world.cancel_copy_image("alice", &cancel), Ok(()));
     let mut again = CopyImage::new("cn-hangzhou", &source);
