@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::failure::Failure;
 use super::params::Parameters;
 use super::signature::{V3Authorization, V3Request, string_to_sign_v1, verify_v1, verify_v3};
-use crate::{EcsError, Timestamp};
+use crate::service::Timestamp;
+use crate::task::EcsError;
 
 /// How far a request's `Timestamp` may be from the endpoint's time.
 pub const TIMESTAMP_WINDOW_SECONDS: u64 = 15 * 60;

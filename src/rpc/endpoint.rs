@@ -8,10 +8,10 @@ use super::body::{Format, Node};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
-use crate::{
-    Action, Answer, Command, CopyTask, EcsError, ErrorCode, ImageId, ImagePage, ImageView, Request,
-    Timestamp, World,
+use crate::service::{
+    Action, Answer, Command, ImageId, ImagePage, ImageView, Request, Timestamp, World,
 };
+use crate::task::{CopyTask, EcsError, ErrorCode};
 
 /// The API version this endpoint speaks.
 pub const API_VERSION: &str = "2014-05-26";

@@ -2,7 +2,8 @@
 
 use std::borrow::Cow;
 
-use crate::{EcsError, WorldError};
+use crate::service::WorldError;
+use crate::task::EcsError;
 
 /// A failed request.
 pub(crate) struct Failure {

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 use percent_encoding::percent_decode;
 
-use crate::EcsError;
 use crate::service::request::Source;
+use crate::task::EcsError;
 
 /// Most bytes a query string, or a body, may have.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;

@@ -5,7 +5,7 @@
 //!
 //! [`Action::checks`]: crate::Action::checks
 
-use crate::EcsError;
+use crate::task::EcsError;
 
 /// One check an action makes, and the error it answers when it fails.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -1,7 +1,7 @@
 //! One call that changed the world, as a value: what a server journals and
 //! replays.
 
-use crate::{Answer, Request, Timestamp, World, WorldError};
+use crate::service::{Answer, Request, Timestamp, World, WorldError};
 
 /// A request that changed the world, with who made it and when: applying
 /// the same commands to equal worlds gives equal worlds, so a server can

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::Percent;
+use crate::task::Percent;
 
 /// Something that happens to one copy task.
 ///

@@ -7,7 +7,7 @@
 
 use strum::EnumCount;
 
-use crate::{CopyPhase, EcsError, EventKind};
+use crate::task::{CopyPhase, EcsError, EventKind};
 
 /// When a row of the table applies, beyond its phase and event.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

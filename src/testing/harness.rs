@@ -9,7 +9,7 @@ use proptest_state_machine::StateMachineTest;
 use super::reference::{ReferenceState, Setup, SmallWorld, WorldMachine, visible_step};
 use super::service::CopyService;
 use super::step::{IssuedIds, Reply, Step};
-use crate::Request;
+use crate::service::Request;
 
 /// A [`StateMachineTest`] that runs a [`CopyService`] against the
 /// reference [`WorldMachine`]. After every step it compares the system's

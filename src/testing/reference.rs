@@ -8,7 +8,8 @@ use proptest_state_machine::ReferenceStateMachine;
 use super::service::CopyService;
 use super::step::{IssuedIds, Reply, Step};
 use super::strategy;
-use crate::{Config, CopyEvent, CopyTask, DescribeImages, EventError, World};
+use crate::service::{Config, DescribeImages, World};
+use crate::task::{CopyEvent, CopyTask, EventError};
 
 /// The reference for one copy task: transitions are [`CopyEvent`]s, and the
 /// state records the answer to the last one.

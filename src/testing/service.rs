@@ -6,7 +6,7 @@ use super::step::{Reply, Seen, Step};
 use crate::rpc::signature::percent_encode;
 use crate::rpc::{API_VERSION, Endpoint, EndpointConfig, HttpRequest};
 use crate::service::request::Sink;
-use crate::{Action, Answer, Config, Timestamp, World, WorldError};
+use crate::service::{Action, Answer, Config, Timestamp, World, WorldError};
 
 /// A system that answers [`Step`]s: what a team implements to test its own
 /// server, mock or control plane against the reference.

@@ -1,6 +1,6 @@
 //! One generated call, and one answer, in a form two systems can compare.
 
-use crate::Request;
+use crate::service::Request;
 
 /// An image as a generated step names it: the `n`-th image the run has
 /// issued (counting from 0, in the order the system answered them), or a
@@ -150,7 +150,7 @@ impl<I> Reply<I> {
 
 impl Reply<String> {
     /// The reply to a failed call.
-    pub fn error(error: crate::EcsError) -> Reply<String> {
+    pub fn error(error: crate::task::EcsError) -> Reply<String> {
         Reply::Error {
             status: error.status(),
             code: error.code().to_string(),

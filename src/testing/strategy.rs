@@ -5,13 +5,12 @@ use proptest::sample::select;
 
 use super::reference::ReferenceState;
 use super::step::{ImageRef, Step};
-use crate::mock::{
+use crate::service::{CancelCopyImage, CopyImage, DescribeImages, Tag};
+use crate::service::{
     MockAdvanceCopies, MockCompleteCopy, MockCreateImage, MockFailCopy, MockSetCancellable,
     MockSetCopyProgress,
 };
-use crate::{
-    CancelCopyImage, CopyEvent, CopyImage, CopyPhase, CopyTask, DescribeImages, Percent, Tag,
-};
+use crate::task::{CopyEvent, CopyPhase, CopyTask, Percent};
 
 /// Any phase.
 pub fn phase() -> impl Strategy<Value = CopyPhase> {
@@ -137,7 +136,7 @@ fn homes(state: &ReferenceState) -> Vec<Option<(String, String)>> {
     (0..state.ids.len()).map(home).collect()
 }
 
-fn issued_view(state: &ReferenceState, n: usize) -> Option<crate::ImageView<'_>> {
+fn issued_view(state: &ReferenceState, n: usize) -> Option<crate::service::ImageView<'_>> {
     let id = state.ids.resolve(&ImageRef::Issued(n)).parse().ok()?;
     state.world.image(id)
 }
@@ -147,7 +146,7 @@ fn issued_view(state: &ReferenceState, n: usize) -> Option<crate::ImageView<'_>>
 fn source(state: &ReferenceState) -> BoxedStrategy<ImageRef> {
     let available = |n: &usize| {
         let view = issued_view(state, *n);
-        view.is_some_and(|v| v.status() == crate::ImageStatus::Available)
+        view.is_some_and(|v| v.status() == crate::task::ImageStatus::Available)
     };
     let copyable: Vec<usize> = (0..state.ids.len()).filter(available).collect();
     match copyable.is_empty() {

@@ -25,9 +25,9 @@ pub(crate) use self::wire::{Sink, Source};
 #[cfg(feature = "rpc")]
 use self::wire::Kind;
 use super::checks;
-use crate::Check;
+use crate::service::Check;
 #[cfg(feature = "rpc")]
-use crate::EcsError;
+use crate::task::EcsError;
 
 /// Most tags a request may carry (`Tag.1` to `Tag.20`), and an image have.
 const MAX_TAGS: usize = 20;
@@ -384,8 +384,8 @@ impl MockAdvanceCopies {
     /// The step of a tick that names none: 15%, so that a copy passes
     /// 0, 15, ..., 90, 100 (finalizing) and completes in eight ticks. A
     /// server's automatic progress uses it too.
-    pub const DEFAULT_STEP: crate::Percent = match crate::Percent::new(15) {
+    pub const DEFAULT_STEP: crate::task::Percent = match crate::task::Percent::new(15) {
         Some(step) => step,
-        None => crate::Percent::FULL,
+        None => crate::task::Percent::FULL,
     };
 }

@@ -3,7 +3,7 @@
 //! such as the testkit's.
 
 use super::{MAX_TAGS, Tag};
-use crate::EcsError;
+use crate::task::EcsError;
 
 /// A request's parameters as text, by wire name, for reading a request.
 pub(crate) trait Source {

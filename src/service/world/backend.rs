@@ -5,7 +5,8 @@ use super::World;
 use super::handles::RegionHandle;
 use super::image::Image;
 use crate::service::request::rules;
-use crate::{Config, CopyPhase, CopyTask, EcsError, ImageId, Percent, Timestamp, TransitionError};
+use crate::service::{Config, ImageId, Timestamp};
+use crate::task::{CopyPhase, CopyTask, EcsError, Percent, TransitionError};
 
 /// Why the world refused a backend operation, a mock control action or a
 /// [`Command`](crate::Command).

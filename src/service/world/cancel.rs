@@ -1,7 +1,8 @@
 //! CancelCopyImage.
 
 use super::World;
-use crate::{CancelCopyImage, EcsError};
+use crate::service::CancelCopyImage;
+use crate::task::EcsError;
 
 impl World {
     /// CancelCopyImage as `caller`: `Ok` once the copy is cancelled and its

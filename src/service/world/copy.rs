@@ -4,7 +4,8 @@ use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::{CopyOf, Details, Image, Replay};
 use crate::service::request::{given, rules};
-use crate::{CopyImage, CopyTask, EcsError, ImageId, ImageStatus, Timestamp};
+use crate::service::{CopyImage, ImageId, Timestamp};
+use crate::task::{CopyTask, EcsError, ImageStatus};
 
 /// What a CopyImage that passed every check will do.
 enum CopyPlan {

@@ -4,7 +4,8 @@ use super::World;
 use super::handles::RegionHandle;
 use super::image::Image;
 use crate::service::request::given;
-use crate::{CopyTask, DescribeImages, EcsError, ImageId, ImageStatus, Percent, Timestamp};
+use crate::service::{DescribeImages, ImageId, Timestamp};
+use crate::task::{CopyTask, EcsError, ImageStatus, Percent};
 
 /// One page of DescribeImages' answer.
 #[derive(Clone, Debug)]

@@ -4,12 +4,12 @@
 use core::str::FromStr;
 
 use super::World;
-use crate::mock::{MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress};
 use crate::service::request::given;
-use crate::{
-    CopyPhase, CopyTask, EcsError, ImageId, Percent, Request, Timestamp, TransitionError,
-    WorldError,
+use crate::service::request::{
+    MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress,
 };
+use crate::service::{ImageId, Request, Timestamp, WorldError};
+use crate::task::{CopyPhase, CopyTask, EcsError, Percent, TransitionError};
 
 /// What a successful request answers.
 #[derive(Clone, Debug)]

@@ -2,11 +2,10 @@
 //! handle is only ever made by the world, so indexing with one cannot miss.
 
 use std::collections::HashMap;
-use std::ops::{Index, IndexMut};
+use std::ops::Index;
 
 use super::hash::Fixed;
-use super::slots::Slots;
-use crate::Config;
+use crate::service::Config;
 
 /// An account, interned: the index of its name.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -21,7 +20,7 @@ impl AccountHandle {
 
     /// The number a snapshot records.
     #[cfg(feature = "serde")]
-    pub(super) fn index(self) -> u32 {
+    pub(super) fn number(self) -> u32 {
         self.0
     }
 }
@@ -50,32 +49,23 @@ impl RegionHandle {
 
     /// The number a snapshot records.
     #[cfg(feature = "serde")]
-    pub(super) fn index(self) -> u32 {
+    pub(super) fn number(self) -> u32 {
         self.0
+    }
+
+    /// Its position in the config's regions, and in every list by region.
+    pub(super) fn index(self) -> usize {
+        self.0 as usize
     }
 
     /// The region's name.
     pub(super) fn name(self, config: &Config) -> &str {
-        &config.regions[self.0 as usize].0
+        &config.regions[self.index()].0
     }
 
     /// How many copies the region runs at once.
     pub(super) fn copy_limit(self, config: &Config) -> usize {
-        config.regions[self.0 as usize].1.get() as usize
-    }
-}
-
-impl Index<RegionHandle> for Vec<Slots> {
-    type Output = Slots;
-
-    fn index(&self, region: RegionHandle) -> &Slots {
-        &self[region.0 as usize]
-    }
-}
-
-impl IndexMut<RegionHandle> for Vec<Slots> {
-    fn index_mut(&mut self, region: RegionHandle) -> &mut Slots {
-        &mut self[region.0 as usize]
+        config.regions[self.index()].1.get() as usize
     }
 }
 

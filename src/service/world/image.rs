@@ -1,7 +1,8 @@
 //! One image of the world, as the image table stores it.
 
 use super::handles::{AccountHandle, RegionHandle};
-use crate::{CopyTask, ImageId, Timestamp};
+use crate::service::{ImageId, Timestamp};
+use crate::task::CopyTask;
 
 /// One image of the world.
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::ImageId;
+use crate::service::ImageId;
 
 // `Listing` and `Queue` remove lazily. A removed ID stays where it is and is
 // only counted, so a removal neither searches, shifts nor touches memory

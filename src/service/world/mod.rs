@@ -31,7 +31,8 @@ use self::lists::Listing;
 use self::slots::Slots;
 use self::table::ImageTable;
 use crate::service::request::given;
-use crate::{Config, EcsError, ImageId};
+use crate::service::{Config, ImageId};
+use crate::task::EcsError;
 
 /// The whole modelled service: every region's images, by account, and the
 /// copies queued and running in each region.

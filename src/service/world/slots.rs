@@ -1,11 +1,14 @@
 //! A region's copy slots: the copies running, at most the region's limit,
 //! and the copies queued for a slot, first in first out.
 
+use std::ops::{Index, IndexMut};
+
 use super::World;
 use super::handles::RegionHandle;
 use super::lists::Queue;
 use super::table::ImageTable;
-use crate::{CopyPhase, ImageId};
+use crate::service::ImageId;
+use crate::task::CopyPhase;
 
 /// A region's running and queued copies.
 #[derive(Clone, Debug, Default)]
@@ -61,6 +64,20 @@ impl World {
                 slots.running.push(id);
             }
         }
+    }
+}
+
+impl Index<RegionHandle> for Vec<Slots> {
+    type Output = Slots;
+
+    fn index(&self, region: RegionHandle) -> &Slots {
+        &self[region.index()]
+    }
+}
+
+impl IndexMut<RegionHandle> for Vec<Slots> {
+    fn index_mut(&mut self, region: RegionHandle) -> &mut Slots {
+        &mut self[region.index()]
     }
 }
 

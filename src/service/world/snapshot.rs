@@ -10,7 +10,8 @@ use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::{CopyOf, Details, Image, Replay};
 use super::table::{Rebuild, Vacancies};
-use crate::{Config, CopyPhase, CopyTask, ImageId, Timestamp};
+use crate::service::{Config, ImageId, Timestamp};
+use crate::task::{CopyPhase, CopyTask};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,7 +80,7 @@ impl Serialize for World {
             .iter()
             .flat_map(|(&account, tokens)| {
                 tokens.iter().map(move |(token, replay)| TokenRecord {
-                    account: account.index(),
+                    account: account.number(),
                     token: Cow::Borrowed(token),
                     parameters: replay
                         .parameters
@@ -117,8 +118,8 @@ impl<'a> ImageRecord<'a> {
         ImageRecord {
             id,
             seq: image.seq,
-            owner: image.owner.index(),
-            region: image.region.index(),
+            owner: image.owner.number(),
+            region: image.region.number(),
             created: image.created,
             size_gib: image.size_gib,
             name: Cow::Borrowed(&image.name),

@@ -9,7 +9,7 @@
 //! the most images held at once.
 
 use super::image::Image;
-use crate::ImageId;
+use crate::service::ImageId;
 use crate::service::id::key_id;
 
 /// Images by ID, in reusable slots.
@@ -294,7 +294,7 @@ impl Rebuild {
 mod tests {
     use super::*;
     use crate::service::world::handles::{Accounts, RegionHandle};
-    use crate::{Config, Timestamp};
+    use crate::service::{Config, Timestamp};
 
     fn image(seq: u64) -> Image {
         let config = Config::default();

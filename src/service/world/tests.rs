@@ -1,7 +1,7 @@
 //! The world's own tests: what only its private fields can set up.
 
 use super::*;
-use crate::{Action, CancelCopyImage, CopyImage, Timestamp, WorldError};
+use crate::service::{Action, CancelCopyImage, CopyImage, Timestamp, WorldError};
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_000_000);
 
