@@ -6,7 +6,7 @@
 
 use core::fmt::Write;
 
-use crate::{Check, CopyPhase, EcsError, EventKind, Guard, Outcome, Transition};
+use crate::{Action, Check, CopyPhase, EcsError, EventKind, Guard, Outcome, Transition};
 
 /// The transition table as a Markdown decision table, one row per
 /// (phase, event, guard).
@@ -54,16 +54,18 @@ pub fn state_diagram() -> String {
 
 /// The error catalog as a Markdown table.
 pub fn error_catalog() -> String {
-    let mut out =
-        String::from("| error | HTTP | code | message | message from |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| error | HTTP | code | message | message from | raised by |\n|---|---|---|---|---|---|\n",
+    );
     for &error in EcsError::ALL {
         let _ = writeln!(
             out,
-            "| `{error:?}` | {} | `{}` | {} | {} |",
+            "| `{error:?}` | {} | `{}` | {} | {} | {} |",
             error.status(),
             error.code(),
             error.message(),
-            error.provenance()
+            error.provenance(),
+            error.layer(),
         );
     }
     out
@@ -82,6 +84,21 @@ pub fn cancel_table() -> String {
             Outcome::Reject => continue,
         };
         let _ = writeln!(out, "| {} | {} | {answer} |", t.from, guard(t.guard));
+    }
+    out
+}
+
+/// Every action with its wire parameters, as a Markdown table.
+pub fn actions(mock: bool) -> String {
+    let mut out = String::from("| action | parameters |\n|---|---|\n");
+    for action in Action::ALL.iter().filter(|action| action.is_mock() == mock) {
+        let parameters: Vec<String> = (action.parameters().iter())
+            .map(|name| match *name {
+                "Tag" => "`Tag.N.Key`, `Tag.N.Value`".to_owned(),
+                name => format!("`{name}`"),
+            })
+            .collect();
+        let _ = writeln!(out, "| `{action}` | {} |", parameters.join(", "));
     }
     out
 }

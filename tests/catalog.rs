@@ -1,10 +1,13 @@
-//! The error catalog against literal lists and against the seed document.
+//! The error catalog against literal lists and against the CancelCopyImage
+//! page it started from (`docs/reference/CancelCopyImage.md`).
 //!
 //! The lists below are written out in full: a change to a code, a status or
 //! a message in the catalog fails a test here, and so does a catalog that
-//! drifts from the seed's error table.
+//! drifts from that page's error table.
 
-use ecs_image_copy::{CopyPhase, CopyTask, EcsError, ErrorCode, Percent};
+use ecs_image_copy::{
+    Action, CopyPhase, CopyTask, EcsError, ErrorCode, Layer, Outcome, Percent, Transition,
+};
 
 /// Every catalog entry, in catalog order: error, wire code, HTTP status,
 /// message.
@@ -382,15 +385,15 @@ fn wire_code_and_message_pairs_are_unique() {
     }
 }
 
-/// One row of the seed's error table.
+/// One row of the CancelCopyImage page's error table.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct SeedRow {
+struct PageRow {
     status: u16,
     code: &'static str,
     message: &'static str,
 }
 
-/// What produces a row of the seed's table.
+/// What produces a row of the page's table.
 #[derive(Clone, Copy, Debug)]
 enum Condition {
     /// `CopyTask::cancel` in this phase; `None`: whether or not the task is
@@ -402,10 +405,10 @@ enum Condition {
     ServiceLayer(EcsError, &'static str),
 }
 
-/// The seed's nine rows, in its order, with what produces each.
-const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
+/// The page's nine rows, in its order, with what produces each.
+const PAGE_ROWS: &[(PageRow, &[Condition])] = &[
     (
-        SeedRow {
+        PageRow {
             status: 404,
             code: "InvalidRegionId.NotFound",
             message: "The specified RegionId does not exist.",
@@ -416,7 +419,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         )],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 404,
             code: "InvalidImageId.NotFound",
             message: "The specified ImageId does not exist.",
@@ -430,7 +433,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         ],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "IncorrectImageStatus",
             message: "The image is copied finished.",
@@ -438,7 +441,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         &[Condition::Task(CopyPhase::Completed, None)],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "InvalidDescription.Malformed",
             message: "The specified description is wrongly formed.",
@@ -449,7 +452,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         )],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "IncorrectImageStatus",
             message: "The specified snapshot is not coping.",
@@ -457,7 +460,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         &[Condition::Task(CopyPhase::Finalizing, None)],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "IncorrectImageStatus",
             message: "The specified image is not coping.",
@@ -468,7 +471,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         )],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "IncorrectImageStatus",
             message: "The image has completed copy.",
@@ -476,7 +479,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         &[Condition::Alias(EcsError::CopyFinished)],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "IncorrectImageStatus",
             message: "The Image copy has been failed.",
@@ -484,7 +487,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
         &[Condition::Task(CopyPhase::Failed, None)],
     ),
     (
-        SeedRow {
+        PageRow {
             status: 400,
             code: "CancelNotSupported",
             message: "The specified image copying can not be cancelled.",
@@ -496,7 +499,7 @@ const SEED_ROWS: &[(SeedRow, &[Condition])] = &[
     ),
 ];
 
-/// The rows of the "Error codes" table of the seed, as the file has them.
+/// The rows of the "Error codes" table of the page, as the file has them.
 fn parse_seed_error_table() -> Vec<(u16, String, String)> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -506,7 +509,7 @@ fn parse_seed_error_table() -> Vec<(u16, String, String)> {
     let section = text
         .split("\n## ")
         .find(|section| section.starts_with("Error codes"))
-        .expect("the seed has an \"Error codes\" section");
+        .expect("the page has an \"Error codes\" section");
     let mut lines = section.lines().filter(|line| line.starts_with('|'));
     assert_eq!(
         lines.next(),
@@ -561,7 +564,7 @@ fn task_in(phase: CopyPhase, cancellable: bool) -> CopyTask {
 #[test]
 fn the_seed_copy_is_the_nine_row_table() {
     let parsed = parse_seed_error_table();
-    let literal: Vec<(u16, String, String)> = SEED_ROWS
+    let literal: Vec<(u16, String, String)> = PAGE_ROWS
         .iter()
         .map(|(row, _)| (row.status, row.code.to_owned(), row.message.to_owned()))
         .collect();
@@ -598,7 +601,7 @@ fn every_seed_row_is_in_the_catalog_byte_for_byte() {
 
 #[test]
 fn every_seed_row_is_produced_where_it_says() {
-    for &(row, conditions) in SEED_ROWS {
+    for &(row, conditions) in PAGE_ROWS {
         assert!(!conditions.is_empty());
         let seen = |error: EcsError| {
             error.code().to_string() == row.code
@@ -751,4 +754,32 @@ fn error_codes_display_and_parse_their_wire_spelling() {
     for text in ["", "NotFound", "InvalidImageId", "Throttling."] {
         assert!(text.parse::<ErrorCode>().is_err(), "{text:?}");
     }
+}
+
+/// The layering of `src/lib.rs` holds for errors: the task layer refuses
+/// only with task rows, an API action's checks answer task and service
+/// rows, a mock control action's also mock rows; protocol and server rows
+/// come from above the model.
+#[test]
+fn each_layer_raises_only_its_own_errors_and_those_below() {
+    for row in Transition::ALL {
+        if let Outcome::Refuse(error) = row.outcome {
+            assert_eq!(error.layer(), Layer::Task, "{row:?}");
+        }
+    }
+    for &action in Action::ALL {
+        let highest = if action.is_mock() { Layer::Mock } else { Layer::Service };
+        for check in action.checks() {
+            let layer = check.error.layer();
+            assert!(layer <= highest, "{action} answers {:?} of the {layer} layer", check.error);
+        }
+    }
+    let layers = |layer| EcsError::ALL.iter().filter(move |e| e.layer() == layer);
+    assert_eq!(
+        layers(Layer::Server).collect::<Vec<_>>(),
+        [&EcsError::InternalError]
+    );
+    assert!(layers(Layer::Protocol).all(|e| !Action::ALL.iter().any(|a| {
+        a.checks().iter().any(|check| check.error == *e)
+    })));
 }

@@ -196,7 +196,8 @@ impl Mistake for ForeignImageForbidden {
     }
 }
 
-/// The seed's other wording for a completed copy.
+/// The CancelCopyImage page's other wording for a completed copy
+/// (`docs/reference/CancelCopyImage.md`).
 #[derive(Debug)]
 struct OtherCompletedMessage;
 

@@ -435,8 +435,8 @@ proptest! {
     }
 }
 
-/// Every row of the seed's error table that these actions can produce is
-/// produced by some generated sequence. (The seed's "The image has
+/// Every row of the CancelCopyImage page's error table (`docs/reference/CancelCopyImage.md`) that these actions can produce is
+/// produced by some generated sequence. (The page's "The image has
 /// completed copy." is a wording this crate reads but does not emit.)
 #[test]
 fn generated_sequences_reach_every_reachable_seed_error() {

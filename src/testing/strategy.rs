@@ -107,7 +107,7 @@ pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = Cop
         )
 }
 
-/// IDs that name no image: one of the seed's example, an empty one, and a
+/// IDs that name no image: the CancelCopyImage page's example, an empty one, and a
 /// well-formed one that was never issued.
 const STRANGERS: &[&str] = &["m-imageid1", "", "m-0000000000000000000a"];
 

@@ -110,6 +110,12 @@ macro_rules! actions {
                 match self { $(Action::$name => actions!(@reads $effect)),+ }
             }
 
+            /// Its parameters' wire names, in the order of its request's
+            /// fields; `Tag` stands for `Tag.N.Key` and `Tag.N.Value`.
+            pub const fn parameters(self) -> &'static [&'static str] {
+                match self { $(Action::$name => &[$($wire),*]),+ }
+            }
+
             /// Its checks, in order: the first that fails is the answer.
             pub const fn checks(self) -> &'static [Check] {
                 match self { $(Action::$name => $checks),+ }
