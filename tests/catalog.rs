@@ -768,10 +768,18 @@ fn each_layer_raises_only_its_own_errors_and_those_below() {
         }
     }
     for &action in Action::ALL {
-        let highest = if action.is_mock() { Layer::Mock } else { Layer::Service };
+        let highest = if action.is_mock() {
+            Layer::Mock
+        } else {
+            Layer::Service
+        };
         for check in action.checks() {
             let layer = check.error.layer();
-            assert!(layer <= highest, "{action} answers {:?} of the {layer} layer", check.error);
+            assert!(
+                layer <= highest,
+                "{action} answers {:?} of the {layer} layer",
+                check.error
+            );
         }
     }
     let layers = |layer| EcsError::ALL.iter().filter(move |e| e.layer() == layer);
@@ -779,7 +787,9 @@ fn each_layer_raises_only_its_own_errors_and_those_below() {
         layers(Layer::Server).collect::<Vec<_>>(),
         [&EcsError::InternalError]
     );
-    assert!(layers(Layer::Protocol).all(|e| !Action::ALL.iter().any(|a| {
-        a.checks().iter().any(|check| check.error == *e)
-    })));
+    assert!(layers(Layer::Protocol).all(|e| {
+        !Action::ALL
+            .iter()
+            .any(|a| a.checks().iter().any(|check| check.error == *e))
+    }));
 }

@@ -3,9 +3,12 @@
 
 use std::num::NonZeroU32;
 
+use ecs_image_copy::mock::{
+    MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress,
+};
 use ecs_image_copy::{
     Action, CancelCopyImage, Check, Config, CopyImage, CopyPhase, DescribeImages, EcsError,
-    ImageId, ImageStatus, Percent, Tag, Timestamp, TransitionError, World, WorldError,
+    ImageId, ImageStatus, Percent, Request, Tag, Timestamp, TransitionError, World, WorldError,
 };
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -905,4 +908,102 @@ fn advancing_time_drives_every_copy_to_completion_in_order() {
     // 0 → 40 → 80 → 100 (finalizing) → completed: four ticks, twice over.
     assert_eq!(ticks, 8);
     assert_eq!(f.world.advance_copies(step), 0);
+}
+
+/// The mock control actions through `World::handle`, the endpoint's path:
+/// each action's checks walked in order, each failure changing nothing.
+/// (`Cancellable=maybe` cannot be a request: the wire refuses it, see
+/// `tests/rpc.rs`.)
+#[test]
+fn mock_control_actions_answer_their_errors_in_precedence_order() {
+    let mut f = fixture();
+    let copy = copy_to_beijing(&mut f).to_string();
+    let finalizing = copy_to_beijing(&mut f);
+    f.world
+        .set_copy_progress("cn-beijing", finalizing, Percent::FULL)
+        .unwrap();
+    let before = format!("{:?}", f.world);
+    // (RegionId, ImageId) breaking the common checks of the caller's copy,
+    // in their order; the last names alice's `web`, which is no copy.
+    let own_copy_walk = [
+        (None, Some(copy.as_str())),
+        (Some("cn-beijing"), None),
+        (Some("nowhere"), Some(copy.as_str())),
+        (Some("cn-beijing"), Some("m-imageid1")),
+        (Some("cn-hangzhou"), Some(f.alice_web.as_str())),
+    ];
+    let owned = |text: Option<&str>| text.map(str::to_owned);
+    let progress = |region: Option<&str>, image: Option<&str>, progress: Option<&str>| {
+        let mut request = MockSetCopyProgress::default();
+        request.region_id = owned(region);
+        request.image_id = owned(image);
+        request.progress = owned(progress);
+        Request::from(request)
+    };
+    let mut requests = vec![
+        progress(Some("cn-beijing"), Some(&copy), None),
+        progress(Some("cn-beijing"), Some(&copy), Some("101")),
+    ];
+    for (region, image) in own_copy_walk {
+        requests.push(progress(region, image, Some("50")));
+    }
+    let finalizing = finalizing.to_string();
+    requests.push(progress(Some("cn-beijing"), Some(&finalizing), Some("50")));
+    let walked = walk(&mut f.world, &requests, &before);
+    assert_eq!(walked, errors(Action::MockSetCopyProgress.checks()));
+
+    let cancellable = |region: Option<&str>, image: Option<&str>, value: Option<bool>| {
+        let mut request = MockSetCancellable::default();
+        request.region_id = owned(region);
+        request.image_id = owned(image);
+        request.cancellable = value;
+        Request::from(request)
+    };
+    let mut requests = vec![cancellable(Some("cn-beijing"), Some(&copy), None)];
+    for (region, image) in own_copy_walk {
+        requests.push(cancellable(region, image, Some(false)));
+    }
+    let walked = walk(&mut f.world, &requests, &before);
+    let checks = errors(Action::MockSetCancellable.checks());
+    assert_eq!(walked[..1], checks[..1]);
+    assert_eq!(checks[1], EcsError::InvalidParameter, "the wire's refusal");
+    assert_eq!(walked[1..], checks[2..]);
+
+    let create = |region: Option<&str>, name: Option<&str>| {
+        let mut request = MockCreateImage::default();
+        request.region_id = owned(region);
+        request.image_name = owned(name);
+        Request::from(request)
+    };
+    let requests = [
+        create(None, Some("web")),
+        create(Some("cn-hangzhou"), Some("")),
+        create(Some("nowhere"), Some("web")),
+        create(Some("cn-hangzhou"), Some("1-digit")),
+        create(Some("cn-hangzhou"), Some("web")),
+    ];
+    let walked = walk(&mut f.world, &requests, &before);
+    let checks = errors(Action::MockCreateImage.checks());
+    assert_eq!(walked, checks[..checks.len() - 1], "all but the full table");
+
+    let mut tick = MockAdvanceCopies::default();
+    tick.step = Some("101".into());
+    let walked = walk(&mut f.world, &[tick.into()], &before);
+    assert_eq!(walked, errors(Action::MockAdvanceCopies.checks()));
+}
+
+/// The error of each request, asserting that none changed the world.
+fn walk(world: &mut World, requests: &[Request], before: &str) -> Vec<EcsError> {
+    let mut seen = Vec::new();
+    for request in requests {
+        let answer = world.handle("alice", request, NOW).map(|_| ());
+        let error = answer.expect_err("each request breaks one check");
+        seen.push(error.ecs_error());
+        assert_eq!(
+            format!("{world:?}"),
+            before,
+            "{request:?} changed the world"
+        );
+    }
+    seen
 }

@@ -134,3 +134,81 @@ fn parse_bool(value: &str) -> Result<bool, EcsError> {
         _ => Err(EcsError::InvalidParameter),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{Action, CopyImage, DescribeImages, Request};
+
+    /// Parameters as a client writes them and a server reads them back.
+    #[derive(Default)]
+    struct Pairs(Vec<(String, String)>);
+
+    impl Sink for Pairs {
+        fn put(&mut self, name: &str, value: &str) {
+            self.0.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    impl Source for Pairs {
+        fn get(&self, name: &str) -> Option<&str> {
+            let found = self.0.iter().find(|(n, _)| n == name);
+            found.map(|(_, value)| value.as_str())
+        }
+
+        fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+            self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        }
+    }
+
+    fn round_trip(request: Request) -> Result<Request, EcsError> {
+        let mut pairs = Pairs::default();
+        request.write(&mut pairs);
+        Request::read(request.action(), &pairs)
+    }
+
+    #[test]
+    fn every_kind_of_field_reads_back_what_it_writes() {
+        let mut copy = CopyImage::new("cn-hangzhou", "m-0000000000000000000a");
+        copy.destination_image_name = Some("名前 with spaces".into());
+        copy.encrypted = true;
+        copy.tags = (1..=20).map(|n| Tag::new(format!("k{n}"), "")).collect();
+        let mut describe = DescribeImages::new("cn-beijing");
+        describe.page_size = Some(0);
+        describe.page_number = Some(u32::MAX);
+        let mut cancellable = crate::service::MockSetCancellable::default();
+        cancellable.cancellable = Some(false);
+        for request in [copy.into(), describe.into(), cancellable.into()] {
+            assert_eq!(round_trip(Request::clone(&request)), Ok(request));
+        }
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_form_is_invalid_and_an_absent_one_is_default() {
+        let read = |pairs: &[(&str, &str)]| {
+            let pairs = pairs.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+            Request::read(Action::CopyImage, &Pairs(pairs.collect()))
+        };
+        for bad in [
+            &[("Encrypted", "yes")][..],
+            &[("DryRun", "")],
+            &[("Tag.0.Key", "k")],
+            &[("Tag.21.Key", "k")],
+            &[("Tag.01.Key", "k")],
+            &[("Tag.1.Value", "v")],
+            &[("Tag.1.Colour", "v")],
+        ] {
+            assert_eq!(read(bad), Err(EcsError::InvalidParameter), "{bad:?}");
+        }
+        assert_eq!(read(&[]), Ok(CopyImage::default().into()));
+        assert_eq!(
+            read(&[("Encrypted", "TRUE")]).map(|r| r.action()),
+            Ok(Action::CopyImage)
+        );
+        let describe = Request::read(
+            Action::DescribeImages,
+            &Pairs(vec![("PageSize".into(), "ten".into())]),
+        );
+        assert_eq!(describe, Err(EcsError::InvalidParameter));
+    }
+}
