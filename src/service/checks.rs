@@ -70,19 +70,7 @@ pub(crate) const COPY_IMAGE: &[Check] = &[
 ];
 
 /// CancelCopyImage's checks, in order; then the copy task's cancel table.
-pub(crate) const CANCEL_COPY_IMAGE: &[Check] = &[
-    check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
-    check(EcsError::MissingImageId, "`ImageId` is absent or empty"),
-    check(EcsError::RegionNotFound, "`RegionId` is not a region"),
-    check(
-        EcsError::ImageNotFound,
-        "the caller has no image `ImageId` in region `RegionId` (another account's image, a cancelled copy and an ID of no image all answer this)",
-    ),
-    check(
-        EcsError::ImageNotCopying,
-        "the image is not the destination of a copy",
-    ),
-];
+pub(crate) const CANCEL_COPY_IMAGE: &[Check] = &CALLERS_COPY;
 
 /// DescribeImages' checks, in order.
 pub(crate) const DESCRIBE_IMAGES: &[Check] = &[
@@ -94,16 +82,16 @@ pub(crate) const DESCRIBE_IMAGES: &[Check] = &[
     ),
 ];
 
-/// The checks of the mock control actions that act on one of the caller's
-/// copies, after their own parameter's: they see no more of the world than
-/// the caller's API calls do.
-const OWN_COPY: [Check; 5] = [
+/// The checks that find one of the caller's copies: CancelCopyImage's, and
+/// the mock control actions' after their own parameter's, which see no more
+/// of the world than the caller's API calls do.
+const CALLERS_COPY: [Check; 5] = [
     check(EcsError::MissingRegionId, "`RegionId` is absent or empty"),
     check(EcsError::MissingImageId, "`ImageId` is absent or empty"),
     check(EcsError::RegionNotFound, "`RegionId` is not a region"),
     check(
         EcsError::ImageNotFound,
-        "the caller has no image `ImageId` in region `RegionId`",
+        "the caller has no image `ImageId` in region `RegionId` (another account's image, a cancelled copy and an ID of no image all answer this)",
     ),
     check(
         EcsError::ImageNotCopying,
@@ -139,7 +127,7 @@ pub(crate) const MOCK_SET_COPY_PROGRESS: &[Check] = &join::<8>(
             "`Progress` is not a number from 0 to 100 (a `%` may follow)",
         ),
     ],
-    &OWN_COPY,
+    &CALLERS_COPY,
     &[check(
         EcsError::CopyPhaseMismatch,
         "the copy's phase cannot take the progress, or it is below the copy's (see the transition table)",
@@ -149,7 +137,7 @@ pub(crate) const MOCK_SET_COPY_PROGRESS: &[Check] = &join::<8>(
 /// `MockCompleteCopy`'s and `MockFailCopy`'s checks, in order.
 pub(crate) const MOCK_COPY_EVENT: &[Check] = &join::<6>(
     &[],
-    &OWN_COPY,
+    &CALLERS_COPY,
     &[check(
         EcsError::CopyPhaseMismatch,
         "the copy's phase cannot take the event (see the transition table)",
@@ -168,7 +156,7 @@ pub(crate) const MOCK_SET_CANCELLABLE: &[Check] = &join::<7>(
             "`Cancellable` is not `true` or `false` (in any case)",
         ),
     ],
-    &OWN_COPY,
+    &CALLERS_COPY,
     &[],
 );
 

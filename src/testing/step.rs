@@ -9,6 +9,7 @@ use crate::service::Request;
 /// Each system resolves `Issued(n)` to its own ID, so systems that issue
 /// different IDs can be compared.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
 pub enum ImageRef {
     /// The `n`-th image issued in this run.
     Issued(usize),
