@@ -2,18 +2,29 @@
 //! on a free port, driven by a real HTTP client.
 #![cfg(all(feature = "rpc", feature = "serde"))]
 
+// The example's own modules, compiled here too: cargo runs no tests of an
+// example, and these tests check its constants, types and unit tests.
+#[allow(dead_code)]
+#[path = "../examples/mock_server/server.rs"]
+mod server;
+#[allow(dead_code)]
+#[path = "../examples/mock_server/store.rs"]
+mod store;
 mod support;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
-use serde_json::Value;
-use support::Server;
+use ecs_image_copy::mock::MockFailCopy;
+use ecs_image_copy::{Command, Timestamp, World};
+use serde_json::{Value, json};
+use support::{Server, run_mock_server};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -459,4 +470,275 @@ fn racing_cancels_and_completions_have_a_serial_order() {
         .filter(|(status, _)| status == "Creating")
         .count();
     assert_eq!(running, 0, "every copy ended: {after:?}");
+}
+
+/// `FILE.journal-<generation>`, as the docs name it.
+fn journal_of(state: &Path, generation: u64) -> PathBuf {
+    PathBuf::from(format!("{}.journal-{generation}", state.display()))
+}
+
+/// Every file of `directory`, by name, with its contents.
+fn files_in(directory: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read(&path).unwrap())
+        })
+        .collect()
+}
+
+/// The name of every image `account` has in Hangzhou, by ID.
+fn hangzhou_names(server: &Server, account: &str) -> BTreeMap<String, String> {
+    let body = ok(
+        server,
+        account,
+        "Action=DescribeImages&RegionId=cn-hangzhou&PageSize=100",
+    );
+    let images = body["Images"]["Image"].as_array().unwrap();
+    images
+        .iter()
+        .map(|i| {
+            let field = |name: &str| i[name].as_str().unwrap().to_owned();
+            (field("ImageId"), field("ImageName"))
+        })
+        .collect()
+}
+
+fn help() -> String {
+    let output = run_mock_server(&["--help"]);
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn the_state_files_are_the_ones_the_docs_and_the_help_name() {
+    let state = state_file("names");
+    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
+    create(&server, "alice", "cn-hangzhou", "web");
+    let names: Vec<String> = files_in(state.parent().unwrap()).into_keys().collect();
+    assert_eq!(names, ["world.json", "world.json.journal-1"]);
+    drop(server);
+    let docs = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock-server.md"));
+    for text in [help(), docs.unwrap()] {
+        assert!(text.contains("FILE.journal-<generation>"), "{text}");
+        for (at, _) in text.match_indices("FILE.journal") {
+            let mention = &text[at..text.len().min(at + 40)];
+            assert!(mention.starts_with("FILE.journal-<"), "{mention}");
+        }
+    }
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+#[test]
+fn a_state_file_that_does_not_restore_is_refused_with_its_path_and_reason() {
+    let state = state_file("bad-snapshot");
+    let mut world = World::default();
+    let created = world.create_image(
+        "alice",
+        "cn-hangzhou",
+        "web",
+        Timestamp::from_unix_seconds(1_795_000_000),
+    );
+    created.unwrap();
+    let mut world = serde_json::to_value(&world).unwrap();
+    // Well-formed, but the image's owner is no account of the world.
+    world["images"][0]["owner"] = json!(7);
+    let reason = serde_json::from_value::<World>(world.clone())
+        .err()
+        .unwrap()
+        .to_string();
+    let snapshot = json!({"generation": 3, "world": world.clone()});
+    for contents in [snapshot, world] {
+        fs::write(&state, contents.to_string()).unwrap();
+        let log = Server::refuse_to_start(&["--quiet", "--state", state.to_str().unwrap()]);
+        assert!(log.contains(state.to_str().unwrap()), "{log}");
+        assert!(log.contains(&reason), "{reason}: {log}");
+    }
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+#[test]
+fn a_journal_torn_inside_a_character_loses_only_its_last_line() {
+    let state = state_file("torn");
+    let args = ["--manual", "--quiet", "--state", state.to_str().unwrap()];
+    let server = Server::start(&args);
+    let web = create(&server, "alice", "cn-hangzhou", "web");
+    create(&server, "alice", "cn-hangzhou", &percent_encode("镜像"));
+    server.kill();
+    let journal = journal_of(&state, 1);
+    let bytes = fs::read(&journal).unwrap();
+    let name = "镜像".as_bytes();
+    let at = bytes.windows(name.len()).position(|w| w == name).unwrap();
+    // Cut inside 像, as a kill during the last line's write might.
+    let file = fs::OpenOptions::new().write(true).open(&journal).unwrap();
+    file.set_len(at as u64 + 4).unwrap();
+    drop(file);
+    let server = Server::start(&args);
+    let journal = journal.to_str().unwrap();
+    assert!(
+        server.startup_log.iter().any(|line| line.contains(journal)),
+        "{:?}",
+        server.startup_log
+    );
+    let expected = BTreeMap::from([(web, "web".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+/// A server's state after three images, killed: a snapshot and a journal of
+/// three lines. Returns the journal's path and the first image's ID.
+fn three_images_journalled(state: &Path) -> (PathBuf, String) {
+    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
+    let web = create(&server, "alice", "cn-hangzhou", "web");
+    create(&server, "alice", "cn-hangzhou", "db");
+    create(&server, "alice", "cn-hangzhou", "app");
+    server.kill();
+    (journal_of(state, 1), web)
+}
+
+/// Replaces line `number` (1-based) of `file`.
+fn replace_line(file: &Path, number: usize, line: &str) {
+    let text = fs::read_to_string(file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > number, "{text}");
+    lines[number - 1] = line;
+    fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_bad_line_before_the_last_refuses_start_and_changes_no_file() {
+    let state = state_file("garbage");
+    let (journal, _) = three_images_journalled(&state);
+    replace_line(&journal, 2, "garbage");
+    let directory = state.parent().unwrap();
+    let before = files_in(directory);
+    let log = Server::refuse_to_start(&["--quiet", "--state", state.to_str().unwrap()]);
+    assert!(
+        log.contains(&format!("{}: line 2", journal.display())),
+        "{log}"
+    );
+    assert_eq!(files_in(directory), before);
+    let _ = fs::remove_dir_all(directory);
+}
+
+#[test]
+fn a_torn_line_before_a_newer_journal_refuses_start_and_changes_no_file() {
+    let state = state_file("torn-then-newer");
+    let (journal, _) = three_images_journalled(&state);
+    let text = fs::read_to_string(&journal).unwrap();
+    let last = text.lines().last().unwrap();
+    // The last line moved to the next generation, its tail left behind, as
+    // no kill leaves it: the server moves on only after a whole line.
+    fs::write(&journal, &text[..text.len() - 5]).unwrap();
+    fs::write(journal_of(&state, 2), format!("{last}\n")).unwrap();
+    let directory = state.parent().unwrap();
+    let before = files_in(directory);
+    let log = Server::refuse_to_start(&["--quiet", "--state", state.to_str().unwrap()]);
+    assert!(
+        log.contains(&format!("{}: line 3", journal.display())),
+        "{log}"
+    );
+    assert_eq!(files_in(directory), before);
+    let _ = fs::remove_dir_all(directory);
+}
+
+#[test]
+fn a_journalled_command_that_fails_to_replay_refuses_start_and_changes_no_file() {
+    let state = state_file("replay-fails");
+    let (journal, web) = three_images_journalled(&state);
+    // Well-formed, but the image is no copy: it never succeeded.
+    let mut request = MockFailCopy::default();
+    request.region_id = Some("cn-hangzhou".to_owned());
+    request.image_id = Some(web);
+    let fail = Command::new("alice", request, Timestamp::from_unix_seconds(0));
+    replace_line(&journal, 2, &serde_json::to_string(&fail).unwrap());
+    let directory = state.parent().unwrap();
+    let before = files_in(directory);
+    let log = Server::refuse_to_start(&["--quiet", "--state", state.to_str().unwrap()]);
+    assert!(
+        log.contains(&format!("{}: line 2: replaying", journal.display()))
+            && log.contains("MockFailCopy"),
+        "{log}"
+    );
+    assert_eq!(files_in(directory), before);
+    let _ = fs::remove_dir_all(directory);
+}
+
+/// A journal on `/dev/full`, where every write fails (even as root, whom
+/// permissions do not stop). It cannot be there at start, where it would
+/// be replayed: a fresh server journals into generation 1, and opens
+/// generation 2 at the compaction after `COMPACT_AFTER` commands.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_journal_that_cannot_be_written_fails_the_request_and_stops_the_server() {
+    let state = state_file("unwritable");
+    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
+    let next_journal = journal_of(&state, 2);
+    std::os::unix::fs::symlink("/dev/full", &next_journal).unwrap();
+    let agent = agent();
+    let advance = format!(
+        "{}?Version=2014-05-26&Format=JSON&AccessKeyId=alice&Action=MockAdvanceCopies",
+        server.url()
+    );
+    let call = || {
+        let mut response = agent.get(&advance).call().unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), body)
+    };
+    for _ in 0..store::COMPACT_AFTER {
+        let (status, body) = call();
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = call();
+    assert_eq!(status, 500, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["Code"], "InternalError");
+    assert_eq!(
+        body["Message"],
+        "The request processing has failed due to some unknown error."
+    );
+    // Nothing is served after: refused, or not answered at all.
+    if let Ok(response) = agent.get(&advance).call() {
+        assert_eq!(response.status().as_u16(), 500);
+    }
+    let (exit, log) = server.exit();
+    assert!(!exit.success(), "{exit}: {log}");
+    assert!(log.contains(next_journal.to_str().unwrap()), "{log}");
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+#[test]
+fn an_access_key_argument_is_an_id_a_secret_and_an_account_that_defaults_to_the_id() {
+    let key = |id: &str, secret: &str, account: &str| {
+        Ok(server::AccessKeyArg {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+            account: account.to_owned(),
+        })
+    };
+    assert_eq!("ak:s3cret".parse(), key("ak", "s3cret", "ak"));
+    assert_eq!("ak:s3cret:alice".parse(), key("ak", "s3cret", "alice"));
+    assert_eq!("ak:s3cret:a:b".parse(), key("ak", "s3cret", "a:b"));
+    for bad in ["", "ak", "ak:", ":s3cret"] {
+        assert!(bad.parse::<server::AccessKeyArg>().is_err(), "{bad}");
+    }
+    let refused = run_mock_server(&["--auth", "--key", "ak"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(
+        message.contains("expected ID:SECRET[:ACCOUNT]"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_default_step_is_one_constant_of_the_server() {
+    assert_eq!(server::Options::default().step, server::DEFAULT_STEP);
+    let help = help();
+    let step = help.lines().find(|line| line.contains("--step")).unwrap();
+    let default = format!("[default: {}]", server::DEFAULT_STEP.get());
+    assert!(step.contains(&default), "{step}");
 }

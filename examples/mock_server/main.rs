@@ -6,9 +6,11 @@
 mod server;
 mod store;
 
+use std::error::Error;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -31,9 +33,10 @@ struct Args {
     #[arg(long)]
     auth: bool,
     /// An access key, ID:SECRET[:ACCOUNT] (the account defaults to the ID).
-    #[arg(long = "key", value_parser = parse_key)]
-    keys: Vec<(String, String, String)>,
-    /// Persist the world in FILE (and FILE.journal) and restore it at start.
+    #[arg(long = "key", value_name = "ID:SECRET[:ACCOUNT]")]
+    keys: Vec<server::AccessKeyArg>,
+    /// Persist the world in FILE (a snapshot) and FILE.journal-<generation>
+    /// (the changes since), and restore it at start.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// Do not serve the Mock* control actions.
@@ -43,27 +46,30 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     tick_ms: u64,
     /// Percent a running copy gains per step.
-    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(
+        long,
+        default_value_t = server::DEFAULT_STEP.get(),
+        value_parser = clap::value_parser!(u8).range(1..=100)
+    )]
     step: u8,
     /// Do not log one line per request.
     #[arg(long)]
     quiet: bool,
 }
 
-fn parse_key(text: &str) -> Result<(String, String, String), String> {
-    let mut parts = text.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(id), Some(secret), account) if !id.is_empty() && !secret.is_empty() => Ok((
-            id.to_owned(),
-            secret.to_owned(),
-            account.unwrap_or(id).to_owned(),
-        )),
-        _ => Err("expected ID:SECRET[:ACCOUNT]".to_owned()),
+/// Errors in their own words: `main` returning one would print its `Debug`.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 #[tokio::main(flavor = "multi_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn run() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     if args.auth && args.keys.is_empty() {
         return Err("--auth needs at least one --key ID:SECRET[:ACCOUNT]".into());

@@ -6,12 +6,13 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES};
-use ecs_image_copy::{Answer, Command, Config, Percent, Timestamp, World};
+use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -20,8 +21,47 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::store::Store;
+
+/// How far a running copy advances per automatic step, unless told: 0, 15,
+/// ..., 90, 100 (finalizing), completed: eight steps.
+pub const DEFAULT_STEP: Percent = match Percent::new(15) {
+    Some(step) => step,
+    None => Percent::FULL,
+};
+
+/// The `HostId` of error bodies for a request without a `Host` header, the
+/// endpoint's and the server's own alike.
+const HOST_ID: &str = "ecs.aliyuncs.com";
+
+/// An access key the server accepts, given as `ID:SECRET[:ACCOUNT]`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AccessKeyArg {
+    pub id: String,
+    pub secret: String,
+    /// The account the key acts as: the ID, unless given.
+    pub account: String,
+}
+
+impl FromStr for AccessKeyArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<AccessKeyArg, String> {
+        let mut parts = text.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(id), Some(secret), account) if !id.is_empty() && !secret.is_empty() => {
+                Ok(AccessKeyArg {
+                    id: id.to_owned(),
+                    secret: secret.to_owned(),
+                    account: account.unwrap_or(id).to_owned(),
+                })
+            }
+            _ => Err("expected ID:SECRET[:ACCOUNT]".to_owned()),
+        }
+    }
+}
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -30,11 +70,12 @@ pub struct Options {
     pub manual: bool,
     /// Copies at once per region, for a new world.
     pub copy_limit: Option<NonZeroU32>,
-    /// Access keys (ID, secret, account); any key turns authentication on.
-    pub keys: Vec<(String, String, String)>,
+    /// Access keys; any key turns authentication on.
+    pub keys: Vec<AccessKeyArg>,
     /// Serve the Mock* control actions.
     pub mock_actions: bool,
-    /// Where the world is persisted: a snapshot and `<state>.journal`.
+    /// Where the world is persisted: a snapshot at this path, and beside it
+    /// `<state>.journal-<generation>`, the changes since.
     pub state: Option<PathBuf>,
     /// How often running copies advance.
     pub tick: Duration,
@@ -53,8 +94,7 @@ impl Default for Options {
             mock_actions: true,
             state: None,
             tick: Duration::from_secs(1),
-            // 0, 15, ..., 90, 100 (finalizing), completed: eight ticks.
-            step: Percent::new(15).unwrap_or(Percent::FULL),
+            step: DEFAULT_STEP,
             log: true,
         }
     }
@@ -65,11 +105,20 @@ impl Default for Options {
 struct Core {
     endpoint: Endpoint,
     store: Option<Store>,
+    /// Why the journal could not be written, once it could not. The world
+    /// then holds a change that no file does: from then on nothing is
+    /// acknowledged, nothing is journalled (a later write that worked would
+    /// leave a gap), and nothing is saved.
+    journal_failure: Option<io::Error>,
 }
 
-type Shared = Arc<Mutex<Core>>;
+struct Shared {
+    core: Mutex<Core>,
+    /// Wakes the serve loop when the journal fails.
+    journal_failed: Notify,
+}
 
-fn lock(core: &Shared) -> MutexGuard<'_, Core> {
+fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
     // A panic while holding the lock cannot leave the endpoint half-changed
     // (its calls are atomic), so a poisoned lock is still good to use.
     core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -84,46 +133,57 @@ fn now() -> Timestamp {
 
 /// A server ready to serve: its world loaded (and its journal replayed).
 pub struct Server {
-    core: Shared,
+    shared: Arc<Shared>,
     options: Options,
 }
 
 /// Loads the world the options name, before anything listens, so that a
 /// client that can connect gets answers.
 pub fn open(options: Options) -> io::Result<Server> {
-    let core = Arc::new(Mutex::new(start(&options)?));
-    Ok(Server { core, options })
+    let shared = Arc::new(Shared {
+        core: Mutex::new(start(&options)?),
+        journal_failed: Notify::new(),
+    });
+    Ok(Server { shared, options })
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight and writes a final snapshot.
+/// requests in flight and writes a final snapshot. A journal that fails
+/// stops it the same way, without the snapshot, and is its error.
 pub async fn serve(
     server: Server,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let Server { core, options } = server;
+    let Server { shared, options } = server;
     let log = options.log.then(Log::start);
-    let ticker = (!options.manual).then(|| tokio::spawn(tick(core.clone(), options.clone())));
+    let ticker = (!options.manual).then(|| tokio::spawn(tick(shared.clone(), options.clone())));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
             () = &mut shutdown => break,
+            () = shared.journal_failed.notified() => break,
         };
         let _ = stream.set_nodelay(true);
-        let core = core.clone();
+        let shared = shared.clone();
         let log = log.clone();
-        let service = service_fn(move |request| answer(core.clone(), request, peer, log.clone()));
+        let service = service_fn(move |request| answer(shared.clone(), request, peer, log.clone()));
         let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
         tokio::spawn(graceful.watch(connection));
     }
+    // Refused at once rather than queued for a server that will not serve.
+    drop(listener);
     if let Some(ticker) = ticker {
         ticker.abort();
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
-    let mut core = lock(&core);
+    let mut core = lock(&shared.core);
+    if let Some(failure) = core.journal_failure.take() {
+        let why = format!("stopped, as a change could not be saved: {failure}");
+        return Err(io::Error::new(failure.kind(), why));
+    }
     match core.store.take() {
         Some(store) => store.close(core.endpoint.world()),
         None => Ok(()),
@@ -148,47 +208,62 @@ fn start(options: &Options) -> io::Result<Core> {
         .unwrap_or_default();
     let mut endpoint_config = EndpointConfig::default()
         .with_mock_actions(options.mock_actions)
-        .with_request_id_seed(seed.as_nanos() as u64);
-    for (id, secret, account) in &options.keys {
-        endpoint_config = endpoint_config.with_key(id, secret, account);
+        .with_request_id_seed(seed.as_nanos() as u64)
+        .with_host_id(HOST_ID);
+    for key in &options.keys {
+        endpoint_config = endpoint_config.with_key(&key.id, &key.secret, &key.account);
     }
     Ok(Core {
         endpoint: Endpoint::new(world, endpoint_config),
         store,
+        journal_failure: None,
     })
 }
 
-/// Journals `command`, applied under the same lock; a journal that cannot
-/// be written ends the server, since its answers would no longer survive.
-fn journal(core: &mut Core, command: &Command) {
-    let Core { endpoint, store } = core;
-    let Some(store) = store else { return };
-    if let Err(error) = store.append(command, endpoint.world()) {
-        eprintln!("state: cannot write the journal ({error}); stopping");
-        std::process::exit(1);
+/// Journals `command`, applied under the same lock, and tells whether the
+/// change may be acknowledged. The first failure stops the server: the
+/// change is in memory only, so no answer may rest on it.
+fn journal(core: &mut Core, command: &Command, failed: &Notify) -> bool {
+    let Core {
+        endpoint,
+        store,
+        journal_failure,
+    } = core;
+    if journal_failure.is_some() {
+        return false;
+    }
+    let Some(store) = store else { return true };
+    match store.append(command, endpoint.world()) {
+        Ok(()) => true,
+        Err(error) => {
+            *journal_failure = Some(error);
+            failed.notify_one();
+            false
+        }
     }
 }
 
 /// Advances running copies every tick, as a real backend would.
-async fn tick(core: Shared, options: Options) {
+async fn tick(shared: Arc<Shared>, options: Options) {
     let mut interval = tokio::time::interval(options.tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        let mut core = lock(&core);
+        let mut core = lock(&shared.core);
         let mut advance = MockAdvanceCopies::default();
         advance.step = Some(options.step.get().to_string());
         // A tick is the backend's, no account's.
         let command = Command::new("", advance, now());
         let moved = command.apply(core.endpoint.world_mut());
         if matches!(moved, Ok(Answer::Advanced(moved)) if moved > 0) {
-            journal(&mut core, &command);
+            // Nobody awaits the answer: a failure only stops the server.
+            journal(&mut core, &command, &shared.journal_failed);
         }
     }
 }
 
 async fn answer(
-    core: Shared,
+    shared: Arc<Shared>,
     request: Request<Incoming>,
     peer: SocketAddr,
     log: Option<Log>,
@@ -208,14 +283,7 @@ async fn answer(
         headers: &headers,
         body: &body,
     };
-    let response = {
-        let mut core = lock(&core);
-        let response = core.endpoint.handle(&request, now());
-        if let Some(command) = &response.applied {
-            journal(&mut core, command);
-        }
-        response
-    };
+    let response = respond(&shared, &request);
     if let Some(log) = log {
         log.line(&response, peer, started.elapsed());
     }
@@ -233,6 +301,25 @@ async fn answer(
         hyper::header::HeaderValue::from_static(content_type),
     );
     Ok(reply)
+}
+
+/// The endpoint's answer once its change is journalled, else an
+/// `InternalError`.
+fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
+    let mut core = lock(&shared.core);
+    // Once the journal has failed the endpoint still answers, for the
+    // format and RequestId of the refusal; what it changes is never saved,
+    // and its answer is never sent.
+    let mut response = core.endpoint.handle(request, now());
+    let acknowledged = match &response.applied {
+        Some(command) => journal(&mut core, command, &shared.journal_failed),
+        None => core.journal_failure.is_none(),
+    };
+    if !acknowledged {
+        core.endpoint
+            .fail(request, &mut response, EcsError::InternalError);
+    }
+    response
 }
 
 /// The body, or its first `MAX_REQUEST_BYTES + 1` bytes, which is enough
@@ -286,5 +373,42 @@ impl Log {
         );
         // The logger thread lives as long as the process.
         let _ = self.0.send(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_is_written_as_the_endpoint_writes_its_errors() {
+        let config = EndpointConfig::default().with_host_id(HOST_ID);
+        let mut endpoint = Endpoint::new(World::default(), config);
+        let found = EcsError::ActionNotFound;
+        let internal = EcsError::InternalError;
+        for format in ["JSON", "XML"] {
+            for host in [None, Some(r#"mock<&>"'"#)] {
+                let query = format!("Action=Nope&Version=2014-05-26&Format={format}");
+                let headers: Vec<(&str, &[u8])> =
+                    host.iter().map(|h| ("host", h.as_bytes())).collect();
+                let request = HttpRequest {
+                    method: "GET",
+                    path: "/",
+                    query: query.as_bytes(),
+                    headers: &headers,
+                    body: b"",
+                };
+                let refused = endpoint.handle(&request, now());
+                let mut failed = refused.clone();
+                endpoint.fail(&request, &mut failed, internal);
+                let expected = String::from_utf8_lossy(&refused.body)
+                    .replace(found.code().as_ref(), internal.code().as_ref())
+                    .replace(found.message(), internal.message());
+                assert_eq!(String::from_utf8_lossy(&failed.body), expected);
+                assert_eq!(failed.status, 500);
+                assert_eq!(failed.content_type, refused.content_type);
+                assert_eq!(failed.summary.code, Some(internal.code()));
+            }
+        }
     }
 }

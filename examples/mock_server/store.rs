@@ -12,7 +12,12 @@
 //! and only then deletes the older journals. Whenever the process dies, the
 //! snapshot on disk and the journals from its generation on hold every
 //! answered change exactly once.
+//!
+//! Only a journal's last line may be torn (a kill during its write); any
+//! other bad line is corruption, and the store refuses to open rather than
+//! serve a world that differs from the one it answered from.
 
+use std::fmt::Display;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -23,7 +28,7 @@ use ecs_image_copy::{Command, World};
 /// Commands journalled before a snapshot, at the least. A snapshot costs in
 /// proportion to the world, so the journal may grow as large as the world:
 /// compaction then costs O(1) per command, amortised.
-const COMPACT_AFTER: usize = 10_000;
+pub const COMPACT_AFTER: usize = 10_000;
 
 #[derive(serde::Serialize)]
 struct SnapshotOut<'w> {
@@ -35,6 +40,12 @@ struct SnapshotOut<'w> {
 struct SnapshotIn {
     generation: u64,
     world: World,
+}
+
+/// Which form a state file is in: only a snapshot has a `generation`.
+#[derive(serde::Deserialize)]
+struct Form {
+    generation: Option<u64>,
 }
 
 /// The state files of one server.
@@ -49,20 +60,26 @@ pub struct Store {
 impl Store {
     /// Opens the state at `path`: the world it holds (or `fresh()`), with
     /// its journals replayed on top, and compacts it.
+    ///
+    /// Nothing is written or deleted until every journal has replayed, so
+    /// that a refusal leaves the files as they were, for a human to judge.
     pub fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Store, World)> {
         let (generation, mut world) = match fs::read(path) {
-            Ok(bytes) => read_snapshot(&bytes)?,
+            Ok(bytes) => read_snapshot(path, &bytes)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => (0, fresh()),
-            Err(e) => return Err(e),
+            Err(e) => return Err(about(path, e)),
         };
         let mut last = generation;
-        for (journal_generation, journal) in journals(path)? {
-            if journal_generation < generation {
-                fs::remove_file(journal)?;
-            } else {
-                replay(&journal, &mut world)?;
-                last = last.max(journal_generation);
-            }
+        // Older journals are in the snapshot already; the compaction below
+        // deletes them.
+        let mut newer = journals(path)?
+            .into_iter()
+            .filter(|(g, _)| *g >= generation)
+            .peekable();
+        while let Some((journal_generation, journal)) = newer.next() {
+            let newest = newer.peek().is_none();
+            replay(&journal, newest, &mut world)?;
+            last = journal_generation;
         }
         let journal = open_journal(path, last)?;
         let mut store = Store {
@@ -82,9 +99,12 @@ impl Store {
     pub fn append(&mut self, command: &Command, world: &World) -> io::Result<()> {
         let mut line = serde_json::to_vec(command).map_err(io::Error::other)?;
         line.push(b'\n');
-        // One write of the whole line: a kill can tear it only at the end,
-        // which replay recognises and drops, as its answer was never sent.
-        self.journal.write_all(&line)?;
+        // One write of the whole line, its newline last: a kill can only
+        // leave a line without its newline, which replay recognises as torn
+        // and drops, as its answer was never sent.
+        self.journal
+            .write_all(&line)
+            .map_err(|e| about(&journal_path(&self.snapshot, self.generation), e))?;
         self.entries += 1;
         let idle = self.writing.as_ref().is_none_or(JoinHandle::is_finished);
         if idle && self.entries >= COMPACT_AFTER.max(world.image_count()) {
@@ -128,27 +148,32 @@ impl Store {
 }
 
 /// A snapshot, or a bare serialized `World` (generation 0), so that a
-/// server can start from a world built with the library.
-fn read_snapshot(bytes: &[u8]) -> io::Result<(u64, World)> {
-    match serde_json::from_slice::<SnapshotIn>(bytes) {
-        Ok(snapshot) => Ok((snapshot.generation, snapshot.world)),
-        Err(_) => serde_json::from_slice(bytes)
-            .map(|world| (0, world))
-            .map_err(io::Error::other),
-    }
+/// server can start from a world built with the library. The form is told
+/// first, so that an error is the one of the form the file is in.
+fn read_snapshot(path: &Path, bytes: &[u8]) -> io::Result<(u64, World)> {
+    let read = match serde_json::from_slice::<Form>(bytes) {
+        Ok(Form {
+            generation: Some(_),
+        }) => serde_json::from_slice::<SnapshotIn>(bytes)
+            .map(|snapshot| (snapshot.generation, snapshot.world)),
+        Ok(Form { generation: None }) => serde_json::from_slice(bytes).map(|world| (0, world)),
+        Err(error) => Err(error),
+    };
+    read.map_err(|e| invalid(path, e))
 }
 
 /// Writes the snapshot beside `path`, renames it over `path`, then deletes
 /// the journals it includes.
 fn write_snapshot(path: &Path, bytes: &[u8], generation: u64) -> io::Result<()> {
     let temporary = path.with_extension("tmp");
-    let mut file = File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    fs::rename(&temporary, path)?;
+    let write = |mut file: File| file.write_all(bytes).and_then(|()| file.sync_all());
+    File::create(&temporary)
+        .and_then(write)
+        .map_err(|e| about(&temporary, e))?;
+    fs::rename(&temporary, path).map_err(|e| about(path, e))?;
     for (journal_generation, journal) in journals(path)? {
         if journal_generation < generation {
-            fs::remove_file(journal)?;
+            fs::remove_file(&journal).map_err(|e| about(&journal, e))?;
         }
     }
     Ok(())
@@ -162,7 +187,11 @@ fn journal_path(path: &Path, generation: u64) -> PathBuf {
 
 fn open_journal(path: &Path, generation: u64) -> io::Result<File> {
     let journal = journal_path(path, generation);
-    OpenOptions::new().create(true).append(true).open(journal)
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&journal)
+        .map_err(|e| about(&journal, e))
 }
 
 /// The journals beside `path`, by generation.
@@ -176,8 +205,8 @@ fn journals(path: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
         path.file_name().unwrap_or_default().to_string_lossy()
     );
     let mut found = Vec::new();
-    for entry in fs::read_dir(directory)? {
-        let entry = entry?;
+    for entry in fs::read_dir(directory).map_err(|e| about(directory, e))? {
+        let entry = entry.map_err(|e| about(directory, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(generation) = name.strip_prefix(&prefix).and_then(|g| g.parse().ok()) {
             found.push((generation, entry.path()));
@@ -187,16 +216,63 @@ fn journals(path: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     Ok(found)
 }
 
-/// Applies a journal's commands to `world`.
-fn replay(journal: &Path, world: &mut World) -> io::Result<()> {
-    for line in BufReader::new(File::open(journal)?).lines() {
-        let Ok(command) = serde_json::from_str::<Command>(&line?) else {
-            eprintln!("state: dropped a torn last line of {}", journal.display());
+/// Applies a journal's commands to `world`, line by line, as bytes: a
+/// torn line may end inside a character. Only the `newest` journal may end
+/// with one: the server moves to the next journal only after a whole line.
+///
+/// A command that parses but fails to apply is corruption too: a journal
+/// holds only commands that succeeded, on the world the snapshot and the
+/// lines before rebuild, and the model is deterministic. So the files do
+/// not belong together (edited, mixed from two servers, or written by
+/// another version of the model), and serving on would answer from a world
+/// that differs from the one already answered from.
+fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<()> {
+    let mut reader = BufReader::new(File::open(journal).map_err(|e| about(journal, e))?);
+    let mut line = Vec::new();
+    for number in 1_u64.. {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line);
+        if read.map_err(|e| about(journal, e))? == 0 {
             break;
-        };
-        if let Err(error) = command.apply(world) {
-            eprintln!("state: replaying {command:?} failed: {error}");
+        }
+        let corrupt = |reason: String| invalid(journal, format!("line {number}{reason}"));
+        match serde_json::from_slice::<Command>(&line) {
+            Ok(command) => {
+                if let Err(error) = command.apply(world) {
+                    return Err(corrupt(format!(": replaying {command:?} failed: {error}")));
+                }
+            }
+            // Without its newline, a line can only be the last.
+            Err(_) if newest && !line.ends_with(b"\n") => {
+                eprintln!("state: dropped a torn last line of {}", journal.display());
+                break;
+            }
+            Err(error) => return Err(corrupt(json_reason(&error))),
         }
     }
     Ok(())
+}
+
+/// `serde_json`'s reason, placed by column only: a record is one line, and
+/// its line in the file is told beside it.
+fn json_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&position) {
+        Some(reason) => format!(", column {}: {reason}", error.column()),
+        None => format!(": {text}"),
+    }
+}
+
+/// `error` with the file it concerns, which `io::Error`'s text never names.
+fn about(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
+/// A file whose contents are wrong, and why.
+fn invalid(path: &Path, reason: impl Display) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: {reason}", path.display()),
+    )
 }

@@ -213,6 +213,24 @@ impl Endpoint {
         }
     }
 
+    /// Turns `response`, this endpoint's answer to `request`, into the
+    /// refusal `error`, in the same format and with the same `RequestId`:
+    /// for a server that could not keep what the endpoint answered, such as
+    /// one whose journal failed, so that nothing unsaved is acknowledged.
+    pub fn fail(&self, request: &HttpRequest<'_>, response: &mut HttpResponse, error: EcsError) {
+        let format = match response.content_type == Format::Json.content_type() {
+            true => Format::Json,
+            false => Format::Xml,
+        };
+        let failure = Failure::from(error);
+        let request_id = &response.summary.request_id;
+        let body = self.error_body(request.headers, request_id, &failure);
+        response.body = body.write(format, "Error");
+        response.status = error.status();
+        response.applied = None;
+        response.summary.code = Some(error.code());
+    }
+
     fn error_body<'n>(
         &self,
         headers: &[(&str, &[u8])],

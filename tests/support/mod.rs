@@ -3,34 +3,69 @@
 // Each test file uses a part of this module.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio};
+use std::thread::JoinHandle;
 
 /// A running mock server, killed when dropped.
 pub struct Server {
     child: Child,
     pub address: String,
+    /// What it logged before it listened.
+    pub startup_log: Vec<String>,
+    /// What it logs after, read all along so that a full pipe never blocks
+    /// the server.
+    log: Option<JoinHandle<Vec<String>>>,
 }
 
 impl Server {
     pub fn start(args: &[&str]) -> Server {
-        let binary = example_binary();
-        let mut child = Command::new(&binary)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let address = first
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("{first}"))
-            .to_owned();
-        // Drain the log, so that a full pipe never blocks the server.
-        std::thread::spawn(move || lines.for_each(drop));
-        Server { child, address }
+        let (mut child, mut lines) = spawn(args);
+        let mut startup_log = Vec::new();
+        while let Some(line) = lines.next() {
+            let line = line.unwrap();
+            if let Some(address) = line.strip_prefix("listening on ") {
+                let address = address.to_owned();
+                let log = std::thread::spawn(move || lines.map_while(Result::ok).collect());
+                return Server {
+                    child,
+                    address,
+                    startup_log,
+                    log: Some(log),
+                };
+            }
+            startup_log.push(line);
+        }
+        let status = child.wait().unwrap();
+        panic!("the server exited ({status}) before it listened: {startup_log:#?}");
+    }
+
+    /// The log of a server that must refuse to start: it exits, failed,
+    /// before it listens.
+    pub fn refuse_to_start(args: &[&str]) -> String {
+        let (mut child, lines) = spawn(args);
+        let mut log = Vec::new();
+        for line in lines {
+            let line = line.unwrap();
+            if line.starts_with("listening on ") {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server started: {log:#?}");
+            }
+            log.push(line);
+        }
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{status}: {log:#?}");
+        log.join("\n")
+    }
+
+    /// Waits for the server to exit by itself: how it exited, and what it
+    /// logged after it listened.
+    pub fn exit(mut self) -> (ExitStatus, String) {
+        let status = self.child.wait().unwrap();
+        let log = self.log.take().map(|log| log.join().unwrap());
+        (status, log.unwrap_or_default().join("\n"))
     }
 
     pub fn url(&self) -> String {
@@ -49,6 +84,24 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The mock server on a free port, its log piped.
+fn spawn(args: &[&str]) -> (Child, Lines<BufReader<ChildStderr>>) {
+    let binary = example_binary();
+    let mut child = Command::new(&binary)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+    let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    (child, lines)
+}
+
+/// The mock server run with `args` alone, to its end: `--help`, say.
+pub fn run_mock_server(args: &[&str]) -> Output {
+    Command::new(example_binary()).args(args).output().unwrap()
 }
 
 /// `target/<profile>/examples/mock_server`, which `cargo test` builds.
