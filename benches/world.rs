@@ -635,7 +635,9 @@ fn world_1m(c: &mut Criterion) {
                 let now = population::at(2_000_000);
                 let id = state.population.world.copy_image(caller, request, now);
                 let id = id.expect("an available source");
-                state.created.push((target.owner as usize, *destination, id));
+                state
+                    .created
+                    .push((target.owner as usize, *destination, id));
             },
             BatchSize::NumIterations(BATCH),
         )

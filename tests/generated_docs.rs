@@ -40,7 +40,17 @@ fn blocks() -> Vec<(&'static str, &'static str, String)> {
             render::checks(Action::DescribeImages.checks()),
         ),
         ("docs/errors.md", "error-catalog", render::error_catalog()),
+        ("docs/mock-server.md", "api-actions", render::actions(false)),
+        ("docs/mock-server.md", "mock-actions", render::actions(true)),
+        ("docs/mock-server.md", "mock-checks", mock_checks()),
     ]
+}
+
+/// Each mock control action's checks, under its name.
+fn mock_checks() -> String {
+    let mock = Action::ALL.iter().filter(|action| action.is_mock());
+    let lists = mock.map(|action| format!("`{action}`:\n\n{}", render::checks(action.checks())));
+    lists.collect::<Vec<_>>().join("\n")
 }
 
 /// Replaces the text between `<!-- BEGIN GENERATED: name -->` and

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use ecs_image_copy::mock::MockFailCopy;
 use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
-use ecs_image_copy::mock::MockFailCopy;
 use ecs_image_copy::{Command, Timestamp, World};
 use serde_json::{Value, json};
 use support::{Server, run_mock_server};
