@@ -83,8 +83,11 @@ mod task;
 pub mod testing;
 
 pub use crate::service::{
-    Action, Answer, CancelCopyImage, Check, Command, Config, CopyImage, DescribeImages, ImageId,
-    ImageIdError, ImagePage, ImageView, Request, Tag, Timestamp, World, WorldError,
+    Action, Answer, CancelCopyImage, Check, Command, Config, CopyImage, DeleteImage,
+    DeleteSnapshot, DescribeImageSharePermission, DescribeImages, DescribeRegions, ImageId,
+    ImageIdError, ImagePage, ImageView, ListTagResources, ModifyImageAttribute,
+    ModifyImageSharePermission, RegionView, Request, SharePage, SnapshotId, Tag, TagPage,
+    TagResources, Timestamp, UntagResources, World, WorldError,
 };
 pub use crate::task::{
     CopyEvent, CopyPhase, CopyTask, EcsError, ErrorCode, EventError, EventKind, Guard, ImageStatus,

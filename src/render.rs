@@ -94,7 +94,7 @@ pub fn actions(mock: bool) -> String {
     for action in Action::ALL.iter().filter(|action| action.is_mock() == mock) {
         let parameters: Vec<String> = (action.parameters().iter())
             .map(|name| match *name {
-                "Tag" => "`Tag.N.Key`, `Tag.N.Value`".to_owned(),
+                "Tag.N" => "`Tag.N.Key`, `Tag.N.Value`".to_owned(),
                 name => format!("`{name}`"),
             })
             .collect();

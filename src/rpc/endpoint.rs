@@ -9,7 +9,8 @@ use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
 use crate::service::{
-    Action, Answer, Command, ImageId, ImagePage, ImageView, Request, Timestamp, World,
+    Action, Answer, Command, ImageId, ImagePage, ImageView, RegionView, Request, SharePage,
+    TagPage, Timestamp, World,
 };
 use crate::task::{CopyTask, EcsError, ErrorCode};
 
@@ -156,8 +157,12 @@ struct Served<'w> {
 }
 
 impl Endpoint {
-    /// An endpoint serving `world`.
-    pub fn new(world: World, config: EndpointConfig) -> Endpoint {
+    /// An endpoint serving `world`. With access keys, the keys' accounts
+    /// are the service's accounts: an image can be shared with them only.
+    pub fn new(mut world: World, config: EndpointConfig) -> Endpoint {
+        if !config.keys.is_empty() {
+            world.close_accounts(config.keys.iter().map(|(_, key)| key.account.clone()));
+        }
         Endpoint {
             world,
             auth: Authenticator::new(config.keys.into_iter().collect()),
@@ -315,6 +320,10 @@ impl Endpoint {
             Answer::Images(page) => page_fields(&request, page),
             Answer::Copy { image, task } => task_fields(image, task),
             Answer::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
+            Answer::Done => Vec::new(),
+            Answer::Shares(page) => share_fields(&request, page),
+            Answer::Tags(page) => tag_fields(page),
+            Answer::Regions(regions) => region_fields(regions),
         };
         let changed = !request.action().is_read_only();
         Ok(Served {
@@ -374,7 +383,81 @@ fn image_node<'w>(view: &ImageView<'w>) -> Node<'w> {
             "Tags",
             Node::Object(vec![("Tag", Node::List(tags.collect()))]),
         ),
+        ("DiskDeviceMappings", list("DiskDeviceMapping", vec![disk_node(view)])),
     ])
+}
+
+/// The system disk's mapping, as the Go SDK's model reads it: `Size` is
+/// a string there.
+fn disk_node<'w>(view: &ImageView<'w>) -> Node<'w> {
+    Node::Object(vec![
+        ("SnapshotId", text(view.snapshot().to_string())),
+        ("Size", text(view.size_gib().to_string())),
+        ("Device", Node::Text(Cow::Borrowed("/dev/xvda"))),
+        ("Type", Node::Text(Cow::Borrowed("system"))),
+        ("Format", Node::Text(Cow::Borrowed(""))),
+        ("Progress", text(view.progress().to_string())),
+    ])
+}
+
+/// `{ "<item>": [...] }`, the wire's shape of a list.
+fn list<'w>(item: &'static str, entries: Vec<Node<'w>>) -> Node<'w> {
+    Node::Object(vec![(item, Node::List(entries))])
+}
+
+fn borrowed(text: &str) -> Node<'_> {
+    Node::Text(Cow::Borrowed(text))
+}
+
+fn share_fields<'w>(request: &Request, page: SharePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+    let region = match request {
+        Request::DescribeImageSharePermission(request) => request.region_id.as_deref(),
+        _ => None,
+    };
+    let accounts = page.accounts.iter().map(|&(account, since)| {
+        Node::Object(vec![
+            ("AliyunId", borrowed(account)),
+            ("SharedTime", text(rfc3339(since))),
+        ])
+    });
+    vec![
+        ("RegionId", text(region.unwrap_or_default().to_owned())),
+        ("ImageId", text(page.image.to_string())),
+        ("TotalCount", Node::Number(page.total_count as u64)),
+        ("PageNumber", Node::Number(u64::from(page.page_number))),
+        ("PageSize", Node::Number(u64::from(page.page_size))),
+        ("ShareGroups", list("ShareGroup", Vec::new())),
+        ("Accounts", list("Account", accounts.collect())),
+    ]
+}
+
+fn tag_fields(page: TagPage<'_>) -> Vec<(&'static str, Node<'_>)> {
+    let tags = page.tags.iter().map(|&(id, key, value)| {
+        Node::Object(vec![
+            ("ResourceId", text(id.to_string())),
+            ("ResourceType", borrowed("image")),
+            ("TagKey", borrowed(key)),
+            ("TagValue", borrowed(value)),
+        ])
+    });
+    let mut fields = Vec::new();
+    if let Some(token) = page.next_token {
+        fields.push(("NextToken", text(token)));
+    }
+    fields.push(("TagResources", list("TagResource", tags.collect())));
+    fields
+}
+
+fn region_fields(regions: Vec<RegionView<'_>>) -> Vec<(&'static str, Node<'_>)> {
+    let regions = regions.into_iter().map(|region| {
+        Node::Object(vec![
+            ("RegionId", borrowed(region.id)),
+            ("LocalName", borrowed(region.local_name)),
+            ("RegionEndpoint", text(region.endpoint)),
+            ("Status", borrowed(region.status)),
+        ])
+    });
+    vec![("Regions", list("Region", regions.collect()))]
 }
 
 /// `2026-11-27T10:00:00Z`; times past the year 9999 are written as its end.
@@ -406,14 +489,16 @@ fn format_from_accept(headers: &[(&str, &[u8])]) -> Format {
     }
 }
 
-/// The value given as a parameter or as a header; both, if they differ,
-/// make the request ambiguous.
+/// The value given as a parameter or as a header, the parameter's spelling
+/// first; both, if they differ in more than case, make the request
+/// ambiguous. (The Node `@alicloud/pop-core` client sends `describeImages`
+/// in `x-acs-action` beside `Action=DescribeImages`.)
 fn one_of<'v>(
     param: Option<&'v str>,
     header: Option<&'v str>,
 ) -> Result<Option<&'v str>, EcsError> {
     match (param, header) {
-        (Some(p), Some(h)) if p != h => Err(EcsError::InvalidParameter),
+        (Some(p), Some(h)) if !p.eq_ignore_ascii_case(h) => Err(EcsError::InvalidParameter),
         (p, h) => Ok(p.or(h).filter(|v| !v.is_empty())),
     }
 }

@@ -1,8 +1,14 @@
-//! The shape of a world: its regions, their copy limits, its ID seed.
+//! The shape of a world: its regions, their copy limits (per account), its
+//! accounts when they are a closed list, its ID seed.
 
 use std::num::NonZeroU32;
 
-/// The regions of a [`World`](crate::World), their copy limits, and the seed of its IDs.
+/// The regions of a [`World`](crate::World), their copy limits, the
+/// accounts it knows when they are a closed list, and the seed of its IDs.
+///
+/// A region's copy limit is per account: each account runs that many
+/// copies into the region at once, and queues the rest, whatever other
+/// accounts do.
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -18,6 +24,8 @@ use std::num::NonZeroU32;
 pub struct Config {
     pub(super) regions: Vec<(String, NonZeroU32)>,
     id_seed: u64,
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    accounts: Option<Vec<String>>,
 }
 
 impl Default for Config {
@@ -45,7 +53,8 @@ impl Config {
         "eu-west-1",
     ];
 
-    /// How many copies a destination region runs at once unless configured.
+    /// How many copies an account runs at once into a destination region
+    /// unless configured.
     pub const DEFAULT_COPY_LIMIT: NonZeroU32 = match NonZeroU32::new(5) {
         Some(limit) => limit,
         None => NonZeroU32::MIN,
@@ -59,6 +68,7 @@ impl Config {
         let mut config = Config {
             regions: Vec::new(),
             id_seed: 0,
+            accounts: None,
         };
         for region in regions {
             let region = region.into();
@@ -69,7 +79,7 @@ impl Config {
         config
     }
 
-    /// Every region runs at most `limit` copies at once.
+    /// Every account runs at most `limit` copies at once into each region.
     pub fn with_copy_limit(mut self, limit: NonZeroU32) -> Config {
         for (_, region_limit) in &mut self.regions {
             *region_limit = limit;
@@ -77,8 +87,8 @@ impl Config {
         self
     }
 
-    /// `region` runs at most `limit` copies at once; no effect on a region
-    /// the config does not have.
+    /// Every account runs at most `limit` copies at once into `region`; no
+    /// effect on a region the config does not have.
     pub fn with_region_copy_limit(mut self, region: &str, limit: NonZeroU32) -> Config {
         if let Some((_, region_limit)) = self.regions.iter_mut().find(|(id, _)| id == region) {
             *region_limit = limit;
@@ -91,6 +101,21 @@ impl Config {
     pub fn with_id_seed(mut self, seed: u64) -> Config {
         self.id_seed = seed;
         self
+    }
+
+    /// The service has exactly these accounts: sharing an image with any
+    /// other answers `InvalidAccount.NotFound`. Without a list (the
+    /// default), any name is an account, as the mock server without
+    /// authentication takes any `AccessKeyId` as one.
+    pub fn with_accounts<A: Into<String>>(mut self, accounts: impl IntoIterator<Item = A>) -> Config {
+        self.accounts = Some(accounts.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether `name` is an account of the service.
+    pub fn has_account(&self, name: &str) -> bool {
+        let listed = self.accounts.as_ref();
+        listed.is_none_or(|accounts| accounts.iter().any(|account| account == name))
     }
 
     /// The seed of new image IDs.

@@ -1,4 +1,5 @@
-//! Image IDs: `m-` and 20 lowercase letters and digits, never reused.
+//! Image and snapshot IDs: `m-` or `s-` and 20 lowercase letters and
+//! digits, never reused.
 
 use core::fmt;
 use core::str::FromStr;
@@ -28,7 +29,55 @@ pub struct ImageId(u64);
 const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 const NUMBER_CHARS: usize = 13;
 const CHECK_CHARS: usize = 7;
-const PREFIX: &str = "m-";
+const ID_CHARS: usize = 2 + CHECK_CHARS + NUMBER_CHARS;
+
+/// How one kind of ID is written: its prefix, and the salt of its check
+/// characters, so that an image's ID and its snapshot's never look alike.
+#[derive(Clone, Copy)]
+struct Scheme {
+    prefix: &'static str,
+    salt: u64,
+}
+
+const IMAGE: Scheme = Scheme {
+    prefix: "m-",
+    salt: 0x6d2d_6563_735f_6964,
+};
+
+const SNAPSHOT: Scheme = Scheme {
+    prefix: "s-",
+    salt: 0x732d_6563_735f_6964,
+};
+
+impl Scheme {
+    fn check(self, number: u64) -> u64 {
+        mix(number ^ self.salt) % 36u64.pow(CHECK_CHARS as u32)
+    }
+
+    /// The whole ID in one buffer and one write: IDs are written into
+    /// every response, and each `write_str` is a call through `f`.
+    fn write(self, number: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = [0u8; ID_CHARS];
+        let (prefix, digits) = text.split_at_mut(self.prefix.len());
+        prefix.copy_from_slice(self.prefix.as_bytes());
+        let (check, digits) = digits.split_at_mut(CHECK_CHARS);
+        write_base36(check, self.check(number));
+        write_base36(digits, number);
+        // Base-36 digits are ASCII, so this never fails.
+        f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
+
+    /// The number `text` writes, if it is an ID of this scheme.
+    fn parse(self, text: &str) -> Option<u64> {
+        let body = text.strip_prefix(self.prefix)?.as_bytes();
+        if body.len() != CHECK_CHARS + NUMBER_CHARS {
+            return None;
+        }
+        let (check, digits) = body.split_at(CHECK_CHARS);
+        let number = parse_base36(digits)?;
+        (parse_base36(check)? == self.check(number)).then_some(number)
+    }
+}
 
 impl ImageId {
     /// The ID whose number is `number`.
@@ -41,8 +90,42 @@ impl ImageId {
         self.0
     }
 
-    fn check(self) -> u64 {
-        mix(self.0 ^ 0x6d2d_6563_735f_6964) % 36u64.pow(CHECK_CHARS as u32)
+    /// The ID of the image's system disk snapshot: the same number, so an
+    /// image's snapshot costs no memory while the image exists, and is
+    /// never any other image's.
+    pub const fn snapshot(self) -> SnapshotId {
+        SnapshotId(self.0)
+    }
+}
+
+/// The ID of a snapshot, such as `s-0g6dy1ooz9jy7bwd9pqd`: written as an
+/// [`ImageId`] is, after `s-`.
+///
+/// Every image has a system disk snapshot, which DescribeImages lists in
+/// `DiskDeviceMappings`; DeleteImage leaves it, and DeleteSnapshot deletes
+/// it once no image uses it.
+///
+/// ```
+/// use ecs_image_copy::{ImageId, SnapshotId};
+///
+/// let snapshot = ImageId::from_number(42).snapshot();
+/// assert!(snapshot.to_string().starts_with("s-"));
+/// assert_eq!(snapshot.to_string().parse::<SnapshotId>(), Ok(snapshot));
+/// assert_eq!(snapshot.image(), ImageId::from_number(42));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(into = "String", try_from = "String")
+)]
+pub struct SnapshotId(u64);
+
+impl SnapshotId {
+    /// The image whose system disk this is a snapshot of (which may since
+    /// have been deleted).
+    pub const fn image(self) -> ImageId {
+        ImageId(self.0)
     }
 }
 
@@ -121,23 +204,23 @@ fn write_base36(digits: &mut [u8], mut value: u64) {
 
 impl fmt::Display for ImageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The whole ID in one buffer and one write: IDs are written into
-        // every response, and each `write_str` is a call through `f`.
-        let mut text = [0u8; PREFIX.len() + CHECK_CHARS + NUMBER_CHARS];
-        let (prefix, digits) = text.split_at_mut(PREFIX.len());
-        prefix.copy_from_slice(PREFIX.as_bytes());
-        let (check, number) = digits.split_at_mut(CHECK_CHARS);
-        write_base36(check, self.check());
-        write_base36(number, self.0);
-        // Base-36 digits are ASCII, so this never fails.
-        f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+        IMAGE.write(self.0, f)
     }
 }
 
-/// Text that is not an image ID this crate could have issued.
+impl fmt::Display for SnapshotId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        SNAPSHOT.write(self.0, f)
+    }
+}
+
+/// Text that is not an image or snapshot ID this crate could have issued.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
-#[error("`{0}` is not an image ID of the form m-xxxxxxxxxxxxxxxxxxxx")]
-pub struct ImageIdError(String);
+#[error("`{text}` is not an ID of the form {prefix}xxxxxxxxxxxxxxxxxxxx")]
+pub struct ImageIdError {
+    text: String,
+    prefix: &'static str,
+}
 
 /// Each byte's value as a base-36 digit; [`NO_DIGIT`] for any other byte.
 const DIGIT_VALUES: [u8; 256] = {
@@ -174,32 +257,47 @@ impl FromStr for ImageId {
     type Err = ImageIdError;
 
     fn from_str(text: &str) -> Result<ImageId, ImageIdError> {
-        let parse = || {
-            let body = text.strip_prefix(PREFIX)?.as_bytes();
-            if body.len() != CHECK_CHARS + NUMBER_CHARS {
-                return None;
+        IMAGE.parse(text).map(ImageId).ok_or_else(|| IMAGE.error(text))
+    }
+}
+
+impl FromStr for SnapshotId {
+    type Err = ImageIdError;
+
+    fn from_str(text: &str) -> Result<SnapshotId, ImageIdError> {
+        SNAPSHOT.parse(text).map(SnapshotId).ok_or_else(|| SNAPSHOT.error(text))
+    }
+}
+
+impl Scheme {
+    fn error(self, text: &str) -> ImageIdError {
+        ImageIdError {
+            text: text.to_owned(),
+            prefix: self.prefix,
+        }
+    }
+}
+
+/// IDs travel as text, in snapshots and journals.
+macro_rules! text_conversions {
+    ($($id:ident),+) => {$(
+        impl From<$id> for String {
+            fn from(id: $id) -> String {
+                id.to_string()
             }
-            let (check, number) = body.split_at(CHECK_CHARS);
-            let id = ImageId(parse_base36(number)?);
-            (parse_base36(check)? == id.check()).then_some(id)
-        };
-        parse().ok_or_else(|| ImageIdError(text.to_owned()))
-    }
+        }
+
+        impl TryFrom<String> for $id {
+            type Error = ImageIdError;
+
+            fn try_from(text: String) -> Result<$id, ImageIdError> {
+                text.parse()
+            }
+        }
+    )+};
 }
 
-impl From<ImageId> for String {
-    fn from(id: ImageId) -> String {
-        id.to_string()
-    }
-}
-
-impl TryFrom<String> for ImageId {
-    type Error = ImageIdError;
-
-    fn try_from(text: String) -> Result<ImageId, ImageIdError> {
-        text.parse()
-    }
-}
+text_conversions!(ImageId, SnapshotId);
 
 #[cfg(test)]
 mod tests {
@@ -229,6 +327,23 @@ mod tests {
             assert_eq!(unmix(mix(x)), x);
             assert_eq!(mix(unmix(x)), x);
         }
+    }
+
+    #[test]
+    fn image_and_snapshot_ids_of_one_number_never_read_as_each_other() {
+        for key in keys() {
+            let image = key_id(3, key);
+            let snapshot = image.snapshot().to_string();
+            assert_eq!(snapshot.parse(), Ok(image.snapshot()));
+            assert!(snapshot.parse::<ImageId>().is_err(), "{snapshot}");
+            let swapped = format!("m-{}", &snapshot[2..]);
+            assert!(swapped.parse::<ImageId>().is_err(), "{swapped}");
+        }
+        let error = "m-imageid1".parse::<SnapshotId>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`m-imageid1` is not an ID of the form s-xxxxxxxxxxxxxxxxxxxx"
+        );
     }
 
     #[test]

@@ -13,10 +13,14 @@ mod world;
 pub use self::checks::Check;
 pub use self::command::Command;
 pub use self::config::Config;
-pub use self::id::{ImageId, ImageIdError};
+pub use self::id::{ImageId, ImageIdError, SnapshotId};
 pub use self::request::{
-    Action, CancelCopyImage, CopyImage, DescribeImages, MockAdvanceCopies, MockCompleteCopy,
-    MockCreateImage, MockFailCopy, MockSetCancellable, MockSetCopyProgress, Request, Tag,
+    Action, CancelCopyImage, CopyImage, DeleteImage, DeleteSnapshot, DescribeImageSharePermission,
+    DescribeImages, DescribeRegions, ListTagResources, MockAdvanceCopies, MockCompleteCopy,
+    MockCreateImage, MockFailCopy, MockSetCancellable, MockSetCopyProgress, ModifyImageAttribute,
+    ModifyImageSharePermission, Request, Tag, TagResources, UntagResources,
 };
 pub use self::time::Timestamp;
-pub use self::world::{Answer, ImagePage, ImageView, World, WorldError};
+pub use self::world::{
+    Answer, ImagePage, ImageView, RegionView, SharePage, TagPage, World, WorldError,
+};

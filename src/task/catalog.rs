@@ -75,6 +75,26 @@ error_codes! {
     IllegalTimestamp = "IllegalTimestamp";
     /// Of the mock control actions.
     InvalidOperationCopyPhase = "InvalidOperation.CopyPhase";
+    OperationDeniedImageCopying = "OperationDenied.ImageCopying";
+    ImageUseShared = "ImageUseShared";
+    InvalidStatusImageIsCreating = "InvalidStatus.ImageIsCreating";
+    ImageStatusNotAvailable = "ImageStatus.NotAvailable";
+    QuotaExceedShareImageUser = "QuotaExceed.ShareImageUser";
+    OperationDeniedInvalidImageStatus = "OperationDenied.InvalidImageStatus";
+    InvalidAccountNotFound = "InvalidAccount.NotFound";
+    /// The service's spelling.
+    InvalidAccountForbbiden = "InvalidAccount.Forbbiden";
+    NumberExceedResourceIds = "NumberExceed.ResourceIds";
+    NumberExceedTags = "NumberExceed.Tags";
+    DuplicateTagKey = "Duplicate.TagKey";
+    InvalidTagKeyMalformed = "InvalidTagKey.Malformed";
+    OperationDeniedQuotaExceed = "OperationDenied.QuotaExceed";
+    BothEmptyTagsAndResources = "BothEmpty.TagsAndResources";
+    InvalidNextToken = "Invalid.NextToken";
+    InvalidResourceIdNotFound = "InvalidResourceId.NotFound";
+    InvalidResourceTypeNotFound = "InvalidResourceType.NotFound";
+    SnapshotCreatedImage = "SnapshotCreatedImage";
+    InvalidSnapshotIdNotFound = "InvalidSnapshotId.NotFound";
 }
 
 /// The layer of the crate that raises an error: the lowest one, when
@@ -116,6 +136,11 @@ pub enum Provenance {
     /// The CopyImage page.
     #[strum(serialize = "CopyImage page")]
     CopyImagePage,
+    /// The page of the action that raises it (DeleteImage,
+    /// ModifyImageAttribute, ModifyImageSharePermission, TagResources,
+    /// DeleteSnapshot), as `image-lifecycle.md` quotes it.
+    #[strum(serialize = "its action's page")]
+    ActionPage,
     /// ECS's common errors, message seen in Alibaba's docs or SDKs.
     #[strum(serialize = "common errors")]
     CommonErrors,
@@ -299,6 +324,91 @@ catalog! {
     /// A mock control action that the copy's phase cannot take.
     CopyPhaseMismatch: Mock 400 InvalidOperationCopyPhase
         "The copy is not in a phase that allows this operation.", Decided;
+
+    /// DeleteImage of a copy that is queued, copying or finalizing: cancel
+    /// it with CancelCopyImage.
+    ImageCopying: Service 403 OperationDeniedImageCopying
+        "The image is being copied. Please use the CancelCopyImage API.", ActionPage;
+    /// CopyImage of a source that is itself a copy in progress.
+    SourceCopying: Service 403 OperationDeniedImageCopying
+        "The image is currently being copied. Please try again later.", CopyImagePage;
+    /// DeleteImage of an image shared with other accounts.
+    ImageShared: Service 403 ImageUseShared
+        "The specified image has been shared to others.", ActionPage;
+    /// ModifyImageAttribute deprecating an image shared with other accounts.
+    DeprecateShared: Service 403 ImageUseShared
+        "The specified image has been shared to others, please remove shared accounts first.", ActionPage;
+    /// ModifyImageAttribute of a copy in progress.
+    ImageIsCreating: Service 403 InvalidStatusImageIsCreating
+        "The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again.", ActionPage;
+    /// ModifyImageAttribute setting the `Status` of a failed copy.
+    ImageStatusNotAvailable: Service 403 ImageStatusNotAvailable
+        "The specified image status is not available.", ActionPage;
+    /// ModifyImageAttribute's `ImageName` breaks the naming rules.
+    NewImageNameMalformed: Service 400 InvalidImageNameMalformed
+        "The specified Image name is wrongly formed.", Decided;
+    /// ModifyImageAttribute's `ImageName` is another image's of the caller
+    /// in the region.
+    NewImageNameDuplicated: Service 400 InvalidImageNameDuplicated
+        "The specified Image name has already bean used.", ActionPage;
+    /// ModifyImageSharePermission past 50 accounts.
+    ShareQuotaExceeded: Service 403 QuotaExceedShareImageUser
+        "The shared Image user Quota exceeds.", ActionPage;
+    /// ModifyImageSharePermission adding accounts to a Deprecated image.
+    ShareDeprecated: Service 403 OperationDeniedInvalidImageStatus
+        "The specified image cannot be shared when it is deprecated.", ActionPage;
+    /// ModifyImageSharePermission adding an account the service does not have.
+    AccountNotFound: Service 404 InvalidAccountNotFound
+        "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.", ActionPage;
+    /// ModifyImageSharePermission adding the caller itself.
+    ShareWithSelf: Service 404 InvalidAccountForbbiden
+        "The specified Account does not yourself.", ActionPage;
+    /// Over 50 `ResourceId.N`.
+    TooManyResourceIds: Service 400 NumberExceedResourceIds
+        "The ResourceIds parameter's number is exceed , Valid : 50", ActionPage;
+    /// Over 20 `Tag.N` or `TagKey.N`.
+    TooManyTags: Service 400 NumberExceedTags
+        "The Tags parameter's number is exceed , Valid : 20", ActionPage;
+    /// A tag key given twice.
+    DuplicateTagKey: Service 400 DuplicateTagKey
+        "The Tag.N.Key contain duplicate key.", ActionPage;
+    /// A tag key that is empty, over 128 characters, or starts with
+    /// `aliyun`, `acs:`, `http://` or `https://`.
+    TagKeyMalformed: Service 400 InvalidTagKeyMalformed
+        "The specified Tag.n.Key is not valid.", ActionPage;
+    /// TagResources past 20 tags on an image.
+    TagQuotaExceeded: Service 400 OperationDeniedQuotaExceed
+        "The quota of tags on resource is beyond permitted range.", ActionPage;
+    /// ListTagResources with neither `ResourceId.N` nor `Tag.N`.
+    TagsAndResourcesEmpty: Service 403 BothEmptyTagsAndResources
+        "The specified Tags and ResourcesIds are not allow to both empty.", ActionPage;
+    /// ListTagResources with a `NextToken` it did not issue.
+    NextTokenInvalid: Service 403 InvalidNextToken
+        "The specified NextToken is not valid.", ActionPage;
+    /// A `ResourceId.N` that is not one of the caller's images in the region.
+    ResourceNotFound: Service 404 InvalidResourceIdNotFound
+        "The specified ResourceIds are not found in our records.", ActionPage;
+    /// A `ResourceType` other than `image`.
+    ResourceTypeNotFound: Service 404 InvalidResourceTypeNotFound
+        "The specified ResourceType is not found.", Decided;
+    /// The request has no `ResourceType`.
+    MissingResourceType: Service 400 MissingParameter
+        "The input parameter \"ResourceType\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The request has no `ResourceId.N`.
+    MissingResourceId: Service 400 MissingParameter
+        "The input parameter \"ResourceId.N\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// TagResources has no `Tag.N`.
+    MissingTag: Service 400 MissingParameter
+        "The input parameter \"Tag.N\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// The request has no `SnapshotId`.
+    MissingSnapshotId: Service 400 MissingParameter
+        "The input parameter \"SnapshotId\" that is mandatory for processing this request is not supplied.", CommonErrors;
+    /// DeleteSnapshot of a snapshot an image uses.
+    SnapshotInUse: Service 403 SnapshotCreatedImage
+        "The snapshot has been used to create user defined image(s).", ActionPage;
+    /// No snapshot with that ID is the caller's.
+    SnapshotNotFound: Service 404 InvalidSnapshotIdNotFound
+        "The specified snapshot is not found", ActionPage;
 }
 
 const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
@@ -326,6 +436,21 @@ const WIRE_ALIASES: &[(ErrorCode, &str, EcsError)] = &[
         ErrorCode::InvalidDescriptionMalformed,
         "The specified destination description is wrongly formed.",
         EcsError::DescriptionMalformed,
+    ),
+    (
+        ErrorCode::OperationDeniedImageCopying,
+        "The Image is coping.",
+        EcsError::ImageCopying,
+    ),
+    (
+        ErrorCode::OperationDeniedImageCopying,
+        "The specified image is being copied.",
+        EcsError::ImageCopying,
+    ),
+    (
+        ErrorCode::OperationDeniedImageCopying,
+        "The Image are coping.",
+        EcsError::SourceCopying,
     ),
 ];
 

@@ -131,7 +131,17 @@ fn region_of<I>(request: &Request<I>) -> Option<&str> {
         Request::MockCompleteCopy(r) => &r.region_id,
         Request::MockFailCopy(r) => &r.region_id,
         Request::MockSetCancellable(r) => &r.region_id,
-        Request::CopyImage(_) | Request::MockAdvanceCopies(_) => return None,
+        Request::DeleteImage(r) => &r.region_id,
+        Request::ModifyImageAttribute(r) => &r.region_id,
+        Request::ModifyImageSharePermission(r) => &r.region_id,
+        Request::DescribeImageSharePermission(r) => &r.region_id,
+        Request::TagResources(r) => &r.region_id,
+        Request::UntagResources(r) => &r.region_id,
+        Request::ListTagResources(r) => &r.region_id,
+        Request::CopyImage(_)
+        | Request::MockAdvanceCopies(_)
+        | Request::DescribeRegions(_)
+        | Request::DeleteSnapshot(_) => return None,
     };
     region.as_deref()
 }

@@ -62,6 +62,20 @@ fn reply(answer: Result<Answer<'_>, WorldError>) -> Reply<String> {
             cancellable: task.is_cancellable(),
         },
         Ok(Answer::Advanced(moved)) => Reply::Moved(moved),
+        Ok(Answer::Done) => Reply::Done,
+        Ok(Answer::Shares(page)) => Reply::Shares {
+            total: page.total_count,
+            accounts: page.accounts.iter().map(|(a, _)| (*a).to_owned()).collect(),
+        },
+        Ok(Answer::Tags(page)) => Reply::Tags {
+            tags: (page.tags.iter())
+                .map(|(id, key, value)| (id.to_string(), (*key).to_owned(), (*value).to_owned()))
+                .collect(),
+            more: page.next_token.is_some(),
+        },
+        Ok(Answer::Regions(regions)) => {
+            Reply::Regions(regions.iter().map(|r| r.id.to_owned()).collect())
+        }
         Err(error) => Reply::error(error.ecs_error()),
     }
 }
@@ -126,6 +140,11 @@ impl Sink for Query {
     }
 }
 
+/// The entries of a JSON list, none when it is absent.
+fn items(list: &Value) -> impl Iterator<Item = &Value> {
+    list.as_array().into_iter().flatten()
+}
+
 /// What the JSON answer to `step`, with HTTP `status`, says.
 pub fn parse_reply(step: &Step<String>, status: u16, body: &[u8]) -> Reply<String> {
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
@@ -146,7 +165,6 @@ pub fn parse_reply(step: &Step<String>, status: u16, body: &[u8]) -> Reply<Strin
     let count = |value: &Value| value.as_u64().unwrap_or_default() as usize;
     match step.request.action() {
         Action::CopyImage | Action::MockCreateImage => Reply::Image(text(&body["ImageId"])),
-        Action::CancelCopyImage => Reply::Done,
         Action::DescribeImages => {
             let listed = body["Images"]["Image"]
                 .as_array()
@@ -165,6 +183,33 @@ pub fn parse_reply(step: &Step<String>, status: u16, body: &[u8]) -> Reply<Strin
             }
         }
         Action::MockAdvanceCopies => Reply::Moved(count(&body["Moved"])),
+        Action::DescribeImageSharePermission => Reply::Shares {
+            total: count(&body["TotalCount"]),
+            accounts: items(&body["Accounts"]["Account"])
+                .map(|account| text(&account["AliyunId"]))
+                .collect(),
+        },
+        Action::ListTagResources => Reply::Tags {
+            tags: items(&body["TagResources"]["TagResource"])
+                .map(|tag| {
+                    let field = |name| text(&tag[name]);
+                    (field("ResourceId"), field("TagKey"), field("TagValue"))
+                })
+                .collect(),
+            more: body["NextToken"].as_str().is_some_and(|token| !token.is_empty()),
+        },
+        Action::DescribeRegions => Reply::Regions(
+            items(&body["Regions"]["Region"])
+                .map(|region| text(&region["RegionId"]))
+                .collect(),
+        ),
+        Action::CancelCopyImage
+        | Action::DeleteImage
+        | Action::DeleteSnapshot
+        | Action::ModifyImageAttribute
+        | Action::ModifyImageSharePermission
+        | Action::TagResources
+        | Action::UntagResources => Reply::Done,
         _ => Reply::Task {
             status: text(&body["Status"]),
             progress: text(&body["Progress"]),

@@ -67,7 +67,8 @@ impl Step {
 pub enum Reply<I = ImageRef> {
     /// CopyImage or CreateImage succeeded with this image.
     Image(I),
-    /// CancelCopyImage succeeded.
+    /// CancelCopyImage succeeded, or another action that answers only its
+    /// `RequestId`.
     Done,
     /// DescribeImages: `TotalCount` and the page's images, in order.
     Images {
@@ -87,6 +88,24 @@ pub enum Reply<I = ImageRef> {
     },
     /// `MockAdvanceCopies` moved this many copies.
     Moved(usize),
+    /// DescribeImageSharePermission: `TotalCount` and the page's accounts
+    /// (`AliyunId`), in order.
+    Shares {
+        /// `TotalCount`.
+        total: usize,
+        /// The accounts of the page.
+        accounts: Vec<String>,
+    },
+    /// ListTagResources: the page's `(ResourceId, TagKey, TagValue)`, and
+    /// whether a `NextToken` came with it (tokens differ between systems).
+    Tags {
+        /// The page's tags.
+        tags: Vec<(I, String, String)>,
+        /// Whether there is a next page.
+        more: bool,
+    },
+    /// DescribeRegions: the `RegionId`s, in order.
+    Regions(Vec<String>),
     /// The call failed.
     Error {
         /// The HTTP status.
@@ -136,6 +155,14 @@ impl<I> Reply<I> {
                 cancellable,
             },
             Reply::Moved(moved) => Reply::Moved(moved),
+            Reply::Shares { total, accounts } => Reply::Shares { total, accounts },
+            Reply::Tags { tags, more } => Reply::Tags {
+                tags: (tags.into_iter())
+                    .map(|(image, key, value)| (rename(image), key, value))
+                    .collect(),
+                more,
+            },
+            Reply::Regions(regions) => Reply::Regions(regions),
             Reply::Error {
                 status,
                 code,

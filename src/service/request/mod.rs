@@ -29,9 +29,6 @@ use crate::service::Check;
 #[cfg(feature = "rpc")]
 use crate::task::EcsError;
 
-/// Most tags a request may carry (`Tag.1` to `Tag.20`), and an image have.
-const MAX_TAGS: usize = 20;
-
 /// A tag on an image: `Tag.N.Key` and `Tag.N.Value`.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -60,6 +57,9 @@ macro_rules! rename_field {
     };
     ($value:expr, $rename:ident, image) => {
         $value.map(&mut $rename)
+    };
+    ($value:expr, $rename:ident, images) => {
+        $value.into_iter().map(&mut $rename).collect()
     };
 }
 
@@ -111,7 +111,8 @@ macro_rules! actions {
             }
 
             /// Its parameters' wire names, in the order of its request's
-            /// fields; `Tag` stands for `Tag.N.Key` and `Tag.N.Value`.
+            /// fields: `ResourceId.N` for `ResourceId.1`, `ResourceId.2`,
+            /// ..., and `Tag.N` for `Tag.N.Key` and `Tag.N.Value`.
             pub const fn parameters(self) -> &'static [&'static str] {
                 match self { $(Action::$name => &[$($wire),*]),+ }
             }
@@ -258,7 +259,7 @@ actions! {
         /// Accepted and remembered for idempotency; not otherwise modelled.
         resource_group_id: Option<String> = "ResourceGroupId",
         /// Up to 20 tags for the copy, `Tag.N.Key` and `Tag.N.Value`.
-        tags: Vec<Tag> = "Tag",
+        tags: Vec<Tag> = "Tag.N",
     }
 
     /// CancelCopyImage: cancel a copy. `RegionId` and `ImageId` name the
@@ -290,6 +291,131 @@ actions! {
         page_number: Option<u32> = "PageNumber",
         /// Images per page, 1 to 100 (default 10).
         page_size: Option<u32> = "PageSize",
+        /// Only images with every one of these tags; an empty value
+        /// matches any value of its key.
+        tags: Vec<Tag> = "Tag.N",
+    }
+
+    /// DeleteImage: delete one of the caller's images. Its snapshot stays,
+    /// for DeleteSnapshot.
+    DeleteImage: api writes, checks checks::DELETE_IMAGE {
+        /// The image's region (required).
+        region_id: Option<String> = "RegionId",
+        /// The image (required).
+        image_id: Option<I> = "ImageId" as image,
+        /// Delete even if instances were made from it; the model has no
+        /// instances, so it changes nothing.
+        force: bool = "Force",
+        /// Check the request and answer `DryRunOperation` instead.
+        dry_run: bool = "DryRun",
+    }
+
+    /// ModifyImageAttribute: rename, describe, deprecate or restore one of
+    /// the caller's images.
+    ModifyImageAttribute: api writes, checks checks::MODIFY_IMAGE_ATTRIBUTE {
+        /// The image's region (required).
+        region_id: Option<String> = "RegionId",
+        /// The image (required).
+        image_id: Option<I> = "ImageId" as image,
+        /// A new name, by CopyImage's naming rules.
+        image_name: Option<String> = "ImageName",
+        /// A new description, by CopyImage's description rules.
+        description: Option<String> = "Description",
+        /// `Deprecated` or `Available`.
+        status: Option<String> = "Status",
+        /// Check the request and answer `DryRunOperation` instead.
+        dry_run: bool = "DryRun",
+    }
+
+    /// ModifyImageSharePermission: share one of the caller's images with
+    /// other accounts, or stop sharing it.
+    ModifyImageSharePermission: api writes, checks checks::MODIFY_IMAGE_SHARE_PERMISSION {
+        /// The image's region (required).
+        region_id: Option<String> = "RegionId",
+        /// The image (required).
+        image_id: Option<I> = "ImageId" as image,
+        /// Accounts to share with, at most 10.
+        add_account: Vec<String> = "AddAccount.N",
+        /// Accounts to stop sharing with, at most 10.
+        remove_account: Vec<String> = "RemoveAccount.N",
+        /// Publishing images is not modelled: only `false` is accepted.
+        is_public: Option<bool> = "IsPublic",
+        /// Check the request and answer `DryRunOperation` instead.
+        dry_run: bool = "DryRun",
+    }
+
+    /// DescribeImageSharePermission: the accounts one of the caller's
+    /// images is shared with.
+    DescribeImageSharePermission: api reads, checks checks::DESCRIBE_IMAGE_SHARE_PERMISSION {
+        /// The image's region (required).
+        region_id: Option<String> = "RegionId",
+        /// The image (required).
+        image_id: Option<I> = "ImageId" as image,
+        /// The page, from 1 (default 1).
+        page_number: Option<u32> = "PageNumber",
+        /// Accounts per page, 1 to 100 (default 10).
+        page_size: Option<u32> = "PageSize",
+    }
+
+    /// TagResources: tag the caller's images (`ResourceType=image`).
+    TagResources: api writes, checks checks::TAG_RESOURCES {
+        /// The images' region (required).
+        region_id: Option<String> = "RegionId",
+        /// `image` (required).
+        resource_type: Option<String> = "ResourceType",
+        /// The images, 1 to 50.
+        resource_id: Vec<I> = "ResourceId.N" as images,
+        /// The tags, 1 to 20; a key already on an image takes the new value.
+        tags: Vec<Tag> = "Tag.N",
+    }
+
+    /// UntagResources: remove tags from the caller's images.
+    UntagResources: api writes, checks checks::UNTAG_RESOURCES {
+        /// The images' region (required).
+        region_id: Option<String> = "RegionId",
+        /// `image` (required).
+        resource_type: Option<String> = "ResourceType",
+        /// The images, 1 to 50.
+        resource_id: Vec<I> = "ResourceId.N" as images,
+        /// The keys to remove, at most 20.
+        tag_key: Vec<String> = "TagKey.N",
+        /// Remove every tag, when no `TagKey.N` is given.
+        all: bool = "All",
+    }
+
+    /// ListTagResources: the tags of the caller's images, 50 a page.
+    ListTagResources: api reads, checks checks::LIST_TAG_RESOURCES {
+        /// The images' region (required).
+        region_id: Option<String> = "RegionId",
+        /// `image` (required).
+        resource_type: Option<String> = "ResourceType",
+        /// Only these images, at most 50.
+        resource_id: Vec<I> = "ResourceId.N" as images,
+        /// Only images with all of these tags (an empty value: any value).
+        tags: Vec<Tag> = "Tag.N",
+        /// The page after the one that answered this token.
+        next_token: Option<String> = "NextToken",
+    }
+
+    /// DescribeRegions: the regions of the service.
+    DescribeRegions: api reads, checks checks::DESCRIBE_REGIONS {
+        /// `zh-CN` (the default), `en-US` or `ja`: the language of
+        /// `LocalName`.
+        accept_language: Option<String> = "AcceptLanguage",
+        /// Accepted; every region offers images.
+        instance_charge_type: Option<String> = "InstanceChargeType",
+        /// Accepted; every region offers images.
+        resource_type: Option<String> = "ResourceType",
+    }
+
+    /// DeleteSnapshot: delete one of the caller's snapshots that no image
+    /// uses. A snapshot ID names its region, so there is no `RegionId`.
+    DeleteSnapshot: api writes, checks checks::DELETE_SNAPSHOT {
+        /// The snapshot (required).
+        snapshot_id: Option<String> = "SnapshotId",
+        /// Delete even if disks were made from it; the model has no disks,
+        /// so it changes nothing.
+        force: bool = "Force",
     }
 
     /// `MockCreateImage`: an `Available` image of the caller, as if made

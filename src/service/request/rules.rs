@@ -2,6 +2,9 @@
 
 use super::Tag;
 
+/// Most tags an image has, and a request may carry.
+pub(crate) const MAX_TAGS: usize = 20;
+
 /// Present and not empty.
 pub(crate) fn given(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
@@ -45,9 +48,28 @@ pub(crate) fn tags(tags: &[Tag]) -> bool {
             && !reserved_prefix(&tag.key)
             && length_within(&tag.value, 0, 128)
     });
-    let unique = tags
-        .iter()
-        .enumerate()
-        .all(|(i, tag)| tags[..i].iter().all(|earlier| earlier.key != tag.key));
-    tags.len() <= super::MAX_TAGS && each_valid && unique
+    let unique = !repeats(tags.iter().map(|tag| tag.key.as_str()));
+    tags.len() <= MAX_TAGS && each_valid && unique
+}
+
+fn link(text: &str) -> bool {
+    starts_with_ignoring_case(text, "http://") || starts_with_ignoring_case(text, "https://")
+}
+
+/// A key TagResources takes: 1 to 128 characters, not starting with
+/// `aliyun`, `acs:`, `http://` or `https://`.
+pub(crate) fn tag_key(key: &str) -> bool {
+    length_within(key, 1, 128) && !reserved_prefix(key) && !link(key)
+}
+
+/// A value TagResources takes: at most 128 characters, not starting with
+/// `http://` or `https://`; empty is a value.
+pub(crate) fn tag_value(value: &str) -> bool {
+    length_within(value, 0, 128) && !link(value)
+}
+
+/// Whether some key comes twice.
+pub(crate) fn repeats<'k>(keys: impl Iterator<Item = &'k str>) -> bool {
+    let keys: Vec<&str> = keys.collect();
+    (keys.iter().enumerate()).any(|(i, key)| keys[..i].contains(key))
 }

@@ -2,7 +2,7 @@
 //! that reads and writes them, for the endpoint's parser and for clients
 //! such as the testkit's.
 
-use super::{MAX_TAGS, Tag};
+use super::Tag;
 use crate::task::EcsError;
 
 /// A request's parameters as text, by wire name, for reading a request.
@@ -80,21 +80,19 @@ impl Kind for Option<u32> {
     }
 }
 
-/// Tags as `<name>.N.Key` and `<name>.N.Value`, `N` from 1 to 20 in order.
-/// A malformed tag parameter, an `N` outside 1 to 20, or a value without a
-/// key is `InvalidParameter`.
+/// Most entries a numbered list (`Tag.N`, `ResourceId.N`, ...) reads: more
+/// than any action takes, so that the actions answer their own limits.
+const MAX_LISTED: usize = 100;
+
+/// Tags as `<name>.N.Key` and `<name>.N.Value`, in `N` order. A malformed
+/// tag parameter, an `N` outside 1 to 100, or a value without a key is
+/// `InvalidParameter`; the actions limit how many they take.
 impl Kind for Vec<Tag> {
     fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
-        let mut slots: [(Option<&str>, Option<&str>); MAX_TAGS] = [(None, None); MAX_TAGS];
-        for (parameter, value) in source.pairs() {
-            let Some(rest) = parameter
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix('.'))
-            else {
-                continue;
-            };
-            let (number, field) = rest.split_once('.').ok_or(EcsError::InvalidParameter)?;
-            let slot = &mut slots[tag_index(number).ok_or(EcsError::InvalidParameter)?];
+        let mut slots: [(Option<&str>, Option<&str>); MAX_LISTED] = [(None, None); MAX_LISTED];
+        for (number, value) in numbered(source, name) {
+            let (number, field) = number.split_once('.').ok_or(EcsError::InvalidParameter)?;
+            let slot = &mut slots[index(number)?];
             match field {
                 "Key" => slot.0 = Some(value),
                 "Value" => slot.1 = Some(value),
@@ -113,18 +111,57 @@ impl Kind for Vec<Tag> {
     }
 
     fn write(&self, sink: &mut impl Sink, name: &str) {
+        let base = list_base(name);
         for (n, tag) in self.iter().enumerate() {
-            sink.put(&format!("{name}.{}.Key", n + 1), &tag.key);
-            sink.put(&format!("{name}.{}.Value", n + 1), &tag.value);
+            sink.put(&format!("{base}.{}.Key", n + 1), &tag.key);
+            sink.put(&format!("{base}.{}.Value", n + 1), &tag.value);
         }
     }
 }
 
-/// `N` of `Tag.N` as an index from 0, for `N` from 1 to 20 written plainly.
-fn tag_index(number: &str) -> Option<usize> {
+/// A list of texts as `<name>.N`, in `N` order; an `N` given twice, or
+/// outside 1 to 100, is `InvalidParameter`.
+impl Kind for Vec<String> {
+    fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        let mut slots: [Option<&str>; MAX_LISTED] = [None; MAX_LISTED];
+        for (number, value) in numbered(source, name) {
+            slots[index(number)?] = Some(value);
+        }
+        Ok(slots.into_iter().flatten().map(str::to_owned).collect())
+    }
+
+    fn write(&self, sink: &mut impl Sink, name: &str) {
+        let base = list_base(name);
+        for (n, value) in self.iter().enumerate() {
+            sink.put(&format!("{base}.{}", n + 1), value);
+        }
+    }
+}
+
+/// The parameters of the list `<base>.N`, as `(rest, value)` for each
+/// `<base>.<rest>`.
+fn numbered<'s>(source: &'s impl Source, name: &str) -> impl Iterator<Item = (&'s str, &'s str)> {
+    let prefix = format!("{}.", list_base(name));
+    let listed = source.pairs().map(move |(parameter, value)| {
+        Some((parameter.strip_prefix(prefix.as_str())?, value))
+    });
+    listed.flatten()
+}
+
+/// `Tag` of `Tag.N`.
+fn list_base(name: &str) -> &str {
+    name.strip_suffix(".N").unwrap_or(name)
+}
+
+/// `N` of `Name.N` as an index from 0, for `N` from 1 to 100 written
+/// plainly.
+fn index(number: &str) -> Result<usize, EcsError> {
     let plain = !number.starts_with('0') && number.bytes().all(|b| b.is_ascii_digit());
-    let n: usize = number.parse().ok().filter(|_| plain)?;
-    (1..=MAX_TAGS).contains(&n).then(|| n - 1)
+    let n: usize = number.parse().ok().filter(|_| plain).unwrap_or(0);
+    match (1..=MAX_LISTED).contains(&n) {
+        true => Ok(n - 1),
+        false => Err(EcsError::InvalidParameter),
+    }
 }
 
 fn parse_bool(value: &str) -> Result<bool, EcsError> {
@@ -193,7 +230,7 @@ mod tests {
             &[("Encrypted", "yes")][..],
             &[("DryRun", "")],
             &[("Tag.0.Key", "k")],
-            &[("Tag.21.Key", "k")],
+            &[("Tag.101.Key", "k")],
             &[("Tag.01.Key", "k")],
             &[("Tag.1.Value", "v")],
             &[("Tag.1.Colour", "v")],

@@ -131,8 +131,9 @@ impl World {
             }
         };
         let mut changed = 0;
-        for region in RegionHandle::all(&self.config) {
-            let running = self.slots[region].running.clone();
+        // Each account's slots are its own, so the order they tick in does
+        // not matter.
+        for (_, region, running) in self.running() {
             for id in running {
                 let before = self.images.get(id).and_then(|image| image.copy);
                 let after = self.update_task_at(region, id, tick);
@@ -164,6 +165,7 @@ impl World {
     ) -> Result<CopyTask, WorldError> {
         let found = self.images.get_mut(image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
+        let owner = found.owner;
         let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
         let was = copy.task.phase();
         let task = event(copy.task)?;
@@ -171,7 +173,7 @@ impl World {
         if task.phase().is_terminal() {
             // A copy that was already over held no slot: `release_slot`
             // frees one only for a copy that was queued or running.
-            self.release_slot(region, image, was);
+            self.release_slot(owner, region, image, was);
         }
         Ok(task)
     }

@@ -16,7 +16,7 @@ impl World {
         let (id, image) = self.caller_image(caller, region, request.image_id.as_deref())?;
         let copy = image.copy.ok_or(EcsError::ImageNotCopying)?;
         copy.task.cancel()?;
-        self.remove_image(id);
+        self.remove_image(id, super::Snapshot::Drop);
         Ok(())
     }
 }

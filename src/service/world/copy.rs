@@ -80,6 +80,9 @@ impl World {
         let (source, found) = self
             .visible(caller, source_region, image)
             .ok_or(EcsError::ImageNotFound)?;
+        if found.is_copy_in_progress() {
+            return Err(EcsError::SourceCopying);
+        }
         if self.view(source, found).status() != ImageStatus::Available {
             return Err(EcsError::ImageNotAvailable);
         }
@@ -159,7 +162,7 @@ impl World {
             let tokens = self.tokens.entry(owner).or_default();
             tokens.insert(token.into(), replay);
         }
-        self.fill_slots(destination);
+        self.fill_slots(owner, destination);
         Ok(id)
     }
 }
@@ -199,6 +202,7 @@ fn copy_details(request: &CopyImage) -> Option<Box<Details>> {
             .collect(),
         encrypted: request.encrypted,
         kms_key_id: kms_key_id.into(),
+        ..Details::default()
     };
     details.boxed()
 }

@@ -1,10 +1,12 @@
-//! DescribeImages: what the caller sees of their images.
+//! DescribeImages: what the caller sees of their images, and of the images
+//! shared with them.
 
 use super::World;
-use super::handles::RegionHandle;
+use super::handles::{AccountHandle, RegionHandle};
 use super::image::Image;
 use crate::service::request::given;
-use crate::service::{DescribeImages, ImageId, Timestamp};
+use super::tags::matches;
+use crate::service::{DescribeImages, ImageId, SnapshotId, Tag, Timestamp};
 use crate::task::{CopyTask, EcsError, ImageStatus, Percent};
 
 /// One page of DescribeImages' answer.
@@ -21,13 +23,16 @@ pub struct ImagePage<'w> {
     pub images: Vec<ImageView<'w>>,
 }
 
-/// One image as DescribeImages shows it.
+/// One image as DescribeImages shows it, to its owner or to an account it
+/// is shared with.
 #[derive(Clone, Copy, Debug)]
 pub struct ImageView<'w> {
     id: ImageId,
     region: &'w str,
     owner: &'w str,
     image: &'w Image,
+    /// Seen by an account the image is shared with, not by its owner.
+    shared: bool,
 }
 
 impl<'w> ImageView<'w> {
@@ -58,6 +63,9 @@ impl<'w> ImageView<'w> {
 
     /// `Status`.
     pub fn status(&self) -> ImageStatus {
+        if self.image.is_deprecated() {
+            return ImageStatus::Deprecated;
+        }
         match self.image.copy {
             // A cancelled copy is deleted from the world, so it has a status.
             Some(copy) => copy.task.status().unwrap_or(ImageStatus::UnAvailable),
@@ -82,9 +90,10 @@ impl<'w> ImageView<'w> {
         self.image.created
     }
 
-    /// `ImageOwnerAlias`: always `self`, as only the caller's images show.
+    /// `ImageOwnerAlias`: `self` to the image's owner, `others` to an
+    /// account it is shared with.
     pub fn owner_alias(&self) -> &'static str {
-        "self"
+        if self.shared { "others" } else { "self" }
     }
 
     /// `Size` in GiB.
@@ -92,10 +101,18 @@ impl<'w> ImageView<'w> {
         self.image.size_gib
     }
 
-    /// `Tags`, as (`TagKey`, `TagValue`) pairs in the order given.
+    /// `Tags`, as (`TagKey`, `TagValue`) pairs in the order set: the
+    /// owner's own, so none to an account the image is shared with.
     pub fn tags(&self) -> impl Iterator<Item = (&'w str, &'w str)> + 'w {
-        let tags = self.image.details.as_ref().map_or(&[][..], |d| &d.tags[..]);
+        let tags = self.image.details().map_or(&[][..], |d| &d.tags[..]);
+        let tags = if self.shared { &[][..] } else { tags };
         tags.iter().map(|(key, value)| (&**key, &**value))
+    }
+
+    /// The system disk's snapshot, which `DiskDeviceMappings` lists: a
+    /// copy's own, in its destination region, from CopyImage on.
+    pub fn snapshot(&self) -> SnapshotId {
+        self.id.snapshot()
     }
 
     /// Whether the copy is encrypted (`false` for an image that is no copy).
@@ -118,8 +135,17 @@ impl<'w> ImageView<'w> {
 struct Filter<'a> {
     statuses: [bool; ImageStatus::ALL.len()],
     name: Option<&'a str>,
+    tags: &'a [Tag],
+    owners: Owners,
     page_number: u32,
     page_size: u32,
+}
+
+/// Whose images `ImageOwnerAlias` asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Owners {
+    own: bool,
+    shared: bool,
 }
 
 impl<'a> Filter<'a> {
@@ -136,21 +162,35 @@ impl<'a> Filter<'a> {
         let page_number = request.page_number.unwrap_or(1);
         let page_size = request.page_size.unwrap_or(10);
         let paging_valid = page_number >= 1 && (1..=100).contains(&page_size);
-        let alias_valid = given(request.image_owner_alias.as_deref())
-            .is_none_or(|alias| ["self", "system", "others", "marketplace"].contains(&alias));
-        if !paging_valid || !alias_valid {
+        let owners = match given(request.image_owner_alias.as_deref()) {
+            None => Some(Owners { own: true, shared: true }),
+            Some("self") => Some(Owners { own: true, shared: false }),
+            Some("others") => Some(Owners { own: false, shared: true }),
+            // The model has neither public nor marketplace images.
+            Some("system" | "marketplace") => Some(Owners { own: false, shared: false }),
+            Some(_) => None,
+        };
+        let (Some(owners), true) = (owners, paging_valid) else {
             return Err(EcsError::InvalidParameter);
-        }
+        };
         Ok(Filter {
             statuses,
             name: given(request.image_name.as_deref()),
+            tags: &request.tags,
+            owners,
             page_number,
             page_size,
         })
     }
 
     fn admits(&self, view: &ImageView<'_>) -> bool {
-        self.statuses[view.status() as usize] && self.name.is_none_or(|name| view.name() == name)
+        let owner = if view.shared { self.owners.shared } else { self.owners.own };
+        // A grantee sees no tags, so no tag of theirs matches.
+        let tagged = (self.tags.iter()).all(|tag| !view.shared && matches(view.image, tag));
+        owner
+            && tagged
+            && self.statuses[view.status() as usize]
+            && self.name.is_none_or(|name| view.name() == name)
     }
 }
 
@@ -161,6 +201,15 @@ impl World {
             region: image.region.name(&self.config),
             owner: &self.accounts[image.owner],
             image,
+            shared: false,
+        }
+    }
+
+    /// The image as an account it is shared with sees it.
+    fn shared_view<'w>(&'w self, id: ImageId, image: &'w Image) -> ImageView<'w> {
+        ImageView {
+            shared: true,
+            ..self.view(id, image)
         }
     }
 
@@ -186,8 +235,7 @@ impl World {
         if ids.len() > DescribeImages::MAX_IDS {
             return Err(EcsError::InvalidParameter);
         }
-        let alias = request.image_owner_alias.as_deref();
-        let mut matches = self.candidates(caller, region, &ids, alias);
+        let mut matches = self.candidates(caller, region, &ids);
         matches.retain(|view| filter.admits(view));
         let total_count = matches.len();
         let skip = (filter.page_number as usize - 1).saturating_mul(filter.page_size as usize);
@@ -204,39 +252,48 @@ impl World {
         })
     }
 
-    /// The caller's images in the region, newest first: those named in
-    /// `ids` if any, else all of them.
-    fn candidates(
-        &self,
-        caller: &str,
-        region: RegionHandle,
-        ids: &[&str],
-        owner_alias: Option<&str>,
-    ) -> Vec<ImageView<'_>> {
-        let own = given(owner_alias).is_none_or(|alias| alias == "self");
-        let Some(owner) = self.accounts.find(caller).filter(|_| own) else {
+    /// The caller's images in the region, and those shared with them,
+    /// newest first: those named in `ids` if any, else all of them.
+    fn candidates(&self, caller: &str, region: RegionHandle, ids: &[&str]) -> Vec<ImageView<'_>> {
+        let Some(caller) = self.accounts.find(caller) else {
             return Vec::new();
         };
         if ids.is_empty() {
-            let Some(shelf) = self.shelves.get(&(owner, region)) else {
-                return Vec::new();
-            };
-            // The listing is in creation order: backwards is newest first.
-            // It still holds some removed images' IDs, which are skipped.
-            let listed = shelf.listing.all().iter().rev().filter_map(|&id| {
-                let image = self.images.get(id)?;
-                let own = image.owner == owner && image.region == region;
-                own.then(|| self.view(id, image))
-            });
-            return listed.collect();
+            return self.listed(caller, region);
         }
-        let mut found: Vec<(u64, ImageView<'_>)> = ids
-            .iter()
-            .filter_map(|id| self.visible(caller, region, id))
-            .map(|(id, image)| (image.seq, self.view(id, image)))
-            .collect();
-        found.sort_by_key(|(seq, _)| core::cmp::Reverse(*seq));
-        found.dedup_by_key(|(seq, _)| *seq);
-        found.into_iter().map(|(_, view)| view).collect()
+        let mut found: Vec<ImageView<'_>> = ids
+                .iter()
+                .filter_map(|id| id.parse().ok())
+                .filter_map(|id: ImageId| Some((id, self.images.get(id)?)))
+                .filter(|(_, image)| image.region == region)
+                .filter_map(|(id, image)| match image.owner == caller {
+                    true => Some(self.view(id, image)),
+                    false => image.is_shared_with(caller).then(|| self.shared_view(id, image)),
+                })
+                .collect();
+        found.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
+        found.dedup_by_key(|view| view.image.seq);
+        found
+    }
+
+    /// Every image of `caller` in `region`, and every one shared with them,
+    /// newest first.
+    fn listed(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
+        let own = self.shelves.get(&(caller, region));
+        // The listing is in creation order: backwards is newest first. It
+        // still holds some removed images' IDs, which are skipped.
+        let own = (own.map_or(&[][..], |shelf| shelf.listing.all()).iter().rev())
+            .filter_map(|&id| Some((id, self.images.get(id)?)))
+            .filter(|(_, image)| image.owner == caller && image.region == region)
+            .map(|(id, image)| self.view(id, image));
+        let mut listed: Vec<ImageView<'_>> = own.collect();
+        if let Some(granted) = self.grants.get(&(caller, region)) {
+            let shared = (granted.iter())
+                .filter_map(|&id| Some((id, self.images.get(id)?)))
+                .map(|(id, image)| self.shared_view(id, image));
+            listed.extend(shared);
+            listed.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
+        }
+        listed
     }
 }

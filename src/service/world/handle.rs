@@ -31,6 +31,16 @@ pub enum Answer<'w> {
     },
     /// MockAdvanceCopies moved this many copies.
     Advanced(usize),
+    /// An action that answers nothing but its `RequestId` succeeded:
+    /// DeleteImage, DeleteSnapshot, ModifyImageAttribute,
+    /// ModifyImageSharePermission, TagResources, UntagResources.
+    Done,
+    /// DescribeImageSharePermission's page.
+    Shares(super::SharePage<'w>),
+    /// ListTagResources' page.
+    Tags(super::TagPage<'w>),
+    /// DescribeRegions' regions.
+    Regions(Vec<super::RegionView<'w>>),
 }
 
 impl World {
@@ -92,6 +102,23 @@ impl World {
             Request::MockAdvanceCopies(request) => {
                 Answer::Advanced(self.advance_copies(advance_step(request)?))
             }
+            Request::DeleteImage(request) => done(self.delete_image(caller, request))?,
+            Request::ModifyImageAttribute(request) => {
+                done(self.modify_image_attribute(caller, request))?
+            }
+            Request::ModifyImageSharePermission(request) => {
+                done(self.modify_image_share_permission(caller, request, now))?
+            }
+            Request::DescribeImageSharePermission(request) => {
+                Answer::Shares(self.describe_image_share_permission(caller, request)?)
+            }
+            Request::TagResources(request) => done(self.tag_resources(caller, request))?,
+            Request::UntagResources(request) => done(self.untag_resources(caller, request))?,
+            Request::ListTagResources(request) => {
+                Answer::Tags(self.list_tag_resources(caller, request)?)
+            }
+            Request::DescribeRegions(request) => Answer::Regions(self.describe_regions(request)),
+            Request::DeleteSnapshot(request) => done(self.delete_snapshot(caller, request))?,
         })
     }
 
@@ -151,6 +178,11 @@ impl World {
         let task = self.update_task_at(region, image, event)?;
         Ok(Answer::Copy { image, task })
     }
+}
+
+/// The answer of an action that answers nothing but success.
+fn done(result: Result<(), EcsError>) -> Result<Answer<'static>, EcsError> {
+    result.map(|()| Answer::Done)
 }
 
 /// `MockAdvanceCopies`' step: [`MockAdvanceCopies::DEFAULT_STEP`] when absent.

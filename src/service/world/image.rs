@@ -19,19 +19,79 @@ pub(super) struct Image {
     pub(super) copy: Option<CopyOf>,
 }
 
-/// An image's optional attributes.
+/// An image's optional attributes: most images have none, so they cost a
+/// pointer.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub(super) struct Details {
     pub(super) description: Box<str>,
-    pub(super) tags: Box<[(Box<str>, Box<str>)]>,
+    pub(super) tags: Vec<(Box<str>, Box<str>)>,
     pub(super) encrypted: bool,
     pub(super) kms_key_id: Box<str>,
+    /// Set by ModifyImageAttribute: shown as `Deprecated`, copied and
+    /// shared no more.
+    pub(super) deprecated: bool,
+    /// The accounts the image is shared with, and since when, in the order
+    /// they were added.
+    pub(super) shares: Vec<(AccountHandle, Timestamp)>,
 }
 
 impl Details {
     /// `None` for an image without any: most images, built for nothing.
     pub(super) fn boxed(self) -> Option<Box<Details>> {
         (self != Details::default()).then(|| Box::new(self))
+    }
+}
+
+impl Image {
+    /// Whether the image is a copy that is queued, copying or finalizing.
+    pub(super) fn is_copy_in_progress(&self) -> bool {
+        let phase = self.copy.map(|copy| copy.task.phase());
+        phase.is_some_and(|phase| !phase.is_terminal())
+    }
+
+    /// Whether the image is a copy that failed.
+    pub(super) fn is_failed_copy(&self) -> bool {
+        let phase = self.copy.map(|copy| copy.task.phase());
+        phase == Some(crate::task::CopyPhase::Failed)
+    }
+
+    /// The image's attributes, to change: made when the first one is set,
+    /// dropped when the last one is cleared (see [`Image::tidy`]).
+    pub(super) fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_default()
+    }
+
+    /// Drops details that hold nothing, so that the image costs a pointer.
+    pub(super) fn tidy(&mut self) {
+        if let Some(details) = self.details.take() {
+            self.details = details.boxed_again();
+        }
+    }
+
+    pub(super) fn details(&self) -> Option<&Details> {
+        self.details.as_deref()
+    }
+
+    /// Whether ModifyImageAttribute deprecated it.
+    pub(super) fn is_deprecated(&self) -> bool {
+        self.details().is_some_and(|details| details.deprecated)
+    }
+
+    /// Whether it is shared with any account.
+    pub(super) fn is_shared(&self) -> bool {
+        self.details().is_some_and(|details| !details.shares.is_empty())
+    }
+
+    /// Whether it is shared with `account`.
+    pub(super) fn is_shared_with(&self, account: AccountHandle) -> bool {
+        let shares = self.details().map_or(&[][..], |details| &details.shares);
+        shares.iter().any(|&(shared, _)| shared == account)
+    }
+}
+
+impl Details {
+    fn boxed_again(self: Box<Details>) -> Option<Box<Details>> {
+        (*self != Details::default()).then_some(self)
     }
 }
 

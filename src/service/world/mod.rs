@@ -5,16 +5,21 @@
 mod backend;
 mod cancel;
 mod copy;
+mod delete;
 mod describe;
 mod handle;
 mod handles;
 mod hash;
 mod image;
 mod lists;
+mod modify;
+mod regions;
+mod share;
 mod slots;
 #[cfg(feature = "serde")]
 mod snapshot;
 mod table;
+mod tags;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +28,9 @@ use std::collections::{HashMap, HashSet};
 pub use self::backend::WorldError;
 pub use self::describe::{ImagePage, ImageView};
 pub use self::handle::Answer;
+pub use self::regions::RegionView;
+pub use self::share::SharePage;
+pub use self::tags::TagPage;
 
 use self::handles::{AccountHandle, Accounts, RegionHandle};
 use self::hash::{Fixed, Issued};
@@ -31,11 +39,11 @@ use self::lists::Listing;
 use self::slots::Slots;
 use self::table::ImageTable;
 use crate::service::request::given;
-use crate::service::{Config, ImageId};
+use crate::service::{Config, ImageId, SnapshotId};
 use crate::task::EcsError;
 
-/// The whole modelled service: every region's images, by account, and the
-/// copies queued and running in each region.
+/// The whole modelled service: every region's images, by account, and each
+/// account's copies queued and running into each region.
 ///
 /// It is pure: time comes in as a [`Timestamp`](crate::Timestamp), and a
 /// new ID is a function of the world and the [`Config`]'s seed, so the same
@@ -93,8 +101,6 @@ use crate::task::EcsError;
 #[derive(Clone, Debug)]
 pub struct World {
     config: Config,
-    /// Each region's copy slots, by [`RegionHandle`].
-    slots: Vec<Slots>,
     accounts: Accounts,
     images: ImageTable,
     /// Each account's images in each region: their names, and the listing
@@ -102,6 +108,11 @@ pub struct World {
     shelves: HashMap<(AccountHandle, RegionHandle), Shelf, Issued>,
     /// Successful CopyImage calls by account and ClientToken.
     tokens: HashMap<AccountHandle, HashMap<Box<str>, Replay, Fixed>, Issued>,
+    /// The images shared with each account in each region, by grantee.
+    grants: HashMap<(AccountHandle, RegionHandle), Vec<ImageId>, Issued>,
+    /// The snapshots of deleted images, which DeleteImage leaves. An
+    /// image's own snapshot is not stored: its ID is the image's number.
+    orphans: HashMap<SnapshotId, Orphan, Issued>,
     /// The creation number of the next image: listings, queues and
     /// DescribeImages order images by it.
     next_seq: u64,
@@ -114,6 +125,24 @@ struct Shelf {
     names: HashSet<Box<str>, Fixed>,
     /// Every image, by creation order.
     listing: Listing,
+    /// The account's copies into the region that run or wait.
+    slots: Slots,
+}
+
+/// A snapshot whose image was deleted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Orphan {
+    owner: AccountHandle,
+    region: RegionHandle,
+}
+
+/// What becomes of a removed image's snapshot.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Snapshot {
+    /// DeleteImage: the snapshot stays, for DeleteSnapshot.
+    Keep,
+    /// CancelCopyImage: the copy's partial snapshot goes with it.
+    Drop,
 }
 
 impl Default for World {
@@ -127,11 +156,12 @@ impl World {
     /// An empty world with the regions and limits of `config`.
     pub fn new(config: Config) -> World {
         World {
-            slots: vec![Slots::default(); config.regions.len()],
             accounts: Accounts::default(),
             images: ImageTable::new(config.id_seed()),
             shelves: HashMap::default(),
             tokens: HashMap::default(),
+            grants: HashMap::default(),
+            orphans: HashMap::default(),
             next_seq: 0,
             config,
         }
@@ -140,6 +170,13 @@ impl World {
     /// The configuration the world was made with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Makes `accounts` the service's only accounts (see
+    /// [`Config::with_accounts`]): an endpoint with access keys has the
+    /// keys' accounts, whatever world it serves.
+    pub(crate) fn close_accounts(&mut self, accounts: impl IntoIterator<Item = String>) {
+        self.config = self.config.clone().with_accounts(accounts);
     }
 
     /// How many images there are, copies included.
@@ -201,16 +238,27 @@ impl World {
         }
         shelf.listing.push(id);
         if is_copy {
-            self.slots[region].queued.push(id);
+            self.queue_copy(owner, region, id);
         }
         Ok(id)
     }
 
-    /// Deletes an image and frees its copy slot, if it held one.
-    fn remove_image(&mut self, id: ImageId) {
+    /// Deletes an image, frees its copy slot if it held one, stops sharing
+    /// it, and keeps or drops its snapshot.
+    fn remove_image(&mut self, id: ImageId, snapshot: Snapshot) {
         let Some(image) = self.images.remove(id) else {
             return;
         };
+        if snapshot == Snapshot::Keep {
+            let orphan = Orphan {
+                owner: image.owner,
+                region: image.region,
+            };
+            self.orphans.insert(id.snapshot(), orphan);
+        }
+        for (grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
+            self.revoke(*grantee, image.region, id);
+        }
         // Every image has a shelf: `insert_image` made it.
         let shelf = self
             .shelves
@@ -225,7 +273,7 @@ impl World {
             shelf.listing.sweep(|id| images.get(id).is_some());
         }
         if let Some(copy) = image.copy {
-            self.release_slot(image.region, id, copy.task.phase());
+            self.release_slot(image.owner, image.region, id, copy.task.phase());
         }
     }
 }

@@ -1,16 +1,16 @@
-//! A region's copy slots: the copies running, at most the region's limit,
-//! and the copies queued for a slot, first in first out.
-
-use std::ops::{Index, IndexMut};
+//! Copy slots: an account runs at most its destination region's copy
+//! limit at once there, and queues the rest, first in first out. Slots
+//! belong to an (account, destination region) pair, as ECS counts them, so
+//! no account's copies wait for, or learn of, another's.
 
 use super::World;
-use super::handles::RegionHandle;
+use super::handles::{AccountHandle, RegionHandle};
 use super::lists::Queue;
 use super::table::ImageTable;
 use crate::service::ImageId;
 use crate::task::CopyPhase;
 
-/// A region's running and queued copies.
+/// One account's running and queued copies into one region.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Slots {
     /// The copies holding a slot (copying or finalizing), in the order they
@@ -21,14 +21,28 @@ pub(super) struct Slots {
 }
 
 impl World {
-    /// Takes a copy that was in phase `was` out of its region's queue or
-    /// slots, and refills the slots. A copy in any other phase held neither.
-    pub(super) fn release_slot(&mut self, region: RegionHandle, id: ImageId, was: CopyPhase) {
-        let slots = &mut self.slots[region];
+    /// The slots of `owner`'s copies into `region`. A copy's shelf exists
+    /// from its insertion on, so a copy's slots always do.
+    fn slots_mut(&mut self, owner: AccountHandle, region: RegionHandle) -> &mut Slots {
+        let shelf = self.shelves.get_mut(&(owner, region));
+        &mut shelf.expect("a copy's shelf exists").slots
+    }
+
+    /// Takes a copy that was in phase `was` out of its queue or slot, and
+    /// refills the slots. A copy in any other phase held neither.
+    pub(super) fn release_slot(
+        &mut self,
+        owner: AccountHandle,
+        region: RegionHandle,
+        id: ImageId,
+        was: CopyPhase,
+    ) {
+        let images = &self.images;
+        let shelf = self.shelves.get_mut(&(owner, region));
+        let slots = &mut shelf.expect("a copy's shelf exists").slots;
         match was {
             CopyPhase::Queued => {
                 if slots.queued.remove() {
-                    let images = &self.images;
                     slots.queued.sweep(|id| is_queued(images, id));
                 }
             }
@@ -39,22 +53,23 @@ impl World {
             }
             CopyPhase::Completed | CopyPhase::Failed | CopyPhase::Cancelled => return,
         }
-        self.fill_slots(region);
+        self.fill_slots(owner, region);
     }
 
-    /// Starts the oldest queued copies while the region has free slots.
-    pub(super) fn fill_slots(&mut self, region: RegionHandle) {
+    /// Starts `owner`'s oldest queued copies into `region` while it has free
+    /// slots there.
+    pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
         let limit = region.copy_limit(&self.config);
-        let slots = &mut self.slots[region];
+        let World {
+            shelves, images, ..
+        } = self;
+        let shelf = shelves.get_mut(&(owner, region));
+        let slots = &mut shelf.expect("a copy's shelf exists").slots;
         while slots.running.len() < limit {
-            let images = &self.images;
             let Some(id) = slots.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
             };
-            let copy = self
-                .images
-                .get_mut(id)
-                .and_then(|image| image.copy.as_mut());
+            let copy = images.get_mut(id).and_then(|image| image.copy.as_mut());
             // The queue holds queued copies only (a copy that leaves the
             // phase otherwise is removed), so the start succeeds.
             if let Some(copy) = copy
@@ -65,19 +80,17 @@ impl World {
             }
         }
     }
-}
 
-impl Index<RegionHandle> for Vec<Slots> {
-    type Output = Slots;
-
-    fn index(&self, region: RegionHandle) -> &Slots {
-        &self[region.index()]
+    /// Queues a new copy of `owner` into `region`.
+    pub(super) fn queue_copy(&mut self, owner: AccountHandle, region: RegionHandle, id: ImageId) {
+        self.slots_mut(owner, region).queued.push(id);
     }
-}
 
-impl IndexMut<RegionHandle> for Vec<Slots> {
-    fn index_mut(&mut self, region: RegionHandle) -> &mut Slots {
-        &mut self[region.index()]
+    /// Every account's running copies, by the slots they hold.
+    pub(super) fn running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
+        let busy = self.shelves.iter().filter(|(_, shelf)| !shelf.slots.running.is_empty());
+        let running = busy.map(|(&(owner, region), shelf)| (owner, region, shelf.slots.running.clone()));
+        running.collect()
     }
 }
 

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::World;
+use super::{Orphan, World};
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::{CopyOf, Details, Image, Replay};
 use super::table::{Rebuild, Vacancies};
-use crate::service::{Config, ImageId, Timestamp};
+use crate::service::{Config, ImageId, SnapshotId, Timestamp};
 use crate::task::{CopyPhase, CopyTask};
 
 #[derive(Serialize, Deserialize)]
@@ -31,6 +31,9 @@ struct Snapshot<'a> {
     /// The table's slots never to be reused (their generations ran out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     retired: Vec<u32>,
+    /// The snapshots of deleted images: `(snapshot, owner, region)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    orphans: Vec<(SnapshotId, u32, u32)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +55,11 @@ struct ImageRecord<'a> {
     encrypted: bool,
     #[serde(borrow, default, skip_serializing_if = "str::is_empty")]
     kms_key_id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    deprecated: bool,
+    /// `(account, since)`, in the order shared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    shares: Vec<(u32, Timestamp)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     copy: Option<(ImageId, CopyTask)>,
 }
@@ -106,6 +114,7 @@ impl Serialize for World {
             tokens,
             vacant: free,
             retired,
+            orphans: self.orphan_records(),
         }
         .serialize(serializer)
     }
@@ -131,6 +140,11 @@ impl<'a> ImageRecord<'a> {
             }),
             encrypted: details.is_some_and(|d| d.encrypted),
             kms_key_id: text(|d| &d.kms_key_id),
+            deprecated: image.is_deprecated(),
+            shares: details.map_or_else(Vec::new, |d| {
+                let share = |&(account, since): &(AccountHandle, Timestamp)| (account.number(), since);
+                d.shares.iter().map(share).collect()
+            }),
             copy: image.copy.map(|copy| (copy.source, copy.task)),
         }
     }
@@ -160,10 +174,14 @@ enum Inconsistent {
     DuplicateName(ImageId),
     #[error("image {0} is a cancelled copy, which is deleted")]
     CancelledCopy(ImageId),
-    #[error("region {0} runs more copies than its limit, or queues one with a slot free")]
-    Slots(String),
+    #[error("account {0} runs more copies into region {1} than its limit, or queues one with a slot free")]
+    Slots(String, String),
     #[error("a client token names an account that does not exist")]
     BadToken,
+    #[error("image {0} is shared with an account that does not exist")]
+    BadShare(ImageId),
+    #[error("snapshot {0} of a deleted image names an unknown account or region, an image that exists, or comes twice")]
+    BadOrphan(SnapshotId),
     #[error("region {0} is configured twice")]
     DuplicateRegion(String),
 }
@@ -216,13 +234,26 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         table.put(id, image);
     }
     world.images = table.finish();
-    for region in RegionHandle::all(&world.config) {
-        let slots = &world.slots[region];
+    for (orphan, owner, region) in snapshot.orphans {
+        let owner = AccountHandle::restore(owner, &world.accounts);
+        let region = RegionHandle::restore(region, &world.config);
+        let (Some(owner), Some(region)) = (owner, region) else {
+            return Err(Inconsistent::BadOrphan(orphan));
+        };
+        let image_lives = world.images.get(orphan.image()).is_some();
+        if image_lives || world.orphans.insert(orphan, Orphan { owner, region }).is_some() {
+            return Err(Inconsistent::BadOrphan(orphan));
+        }
+    }
+    for (&(owner, region), shelf) in &world.shelves {
+        let slots = &shelf.slots;
         let limit = region.copy_limit(&world.config);
         let full = slots.running.len() == limit;
         let queues = !slots.queued.is_empty();
         if slots.running.len() > limit || (queues && !full) {
-            return Err(Inconsistent::Slots(region.name(&world.config).to_owned()));
+            let account = world.accounts[owner].to_owned();
+            let region = region.name(&world.config).to_owned();
+            return Err(Inconsistent::Slots(account, region));
         }
     }
     for record in snapshot.tokens {
@@ -270,6 +301,15 @@ fn check_image(
             .collect(),
         encrypted: record.encrypted,
         kms_key_id: Box::from(&*record.kms_key_id),
+        deprecated: record.deprecated,
+        shares: record
+            .shares
+            .iter()
+            .map(|&(account, since)| {
+                let account = AccountHandle::restore(account, &world.accounts);
+                Ok((account.ok_or(Inconsistent::BadShare(id))?, since))
+            })
+            .collect::<Result<_, Inconsistent>>()?,
     };
     Ok(Image {
         seq: record.seq,
@@ -288,12 +328,26 @@ fn check_image(
 fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
     shelf.or_default().listing.push(id);
+    for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
+        world.grants.entry((grantee, image.region)).or_default().push(id);
+    }
     if let Some(copy) = image.copy {
-        let slots = &mut world.slots[image.region];
+        let shelf = world.shelves.entry((image.owner, image.region));
+        let slots = &mut shelf.or_default().slots;
         match copy.task.phase() {
             CopyPhase::Queued => slots.queued.push(id),
             CopyPhase::Copying | CopyPhase::Finalizing => slots.running.push(id),
             _ => {}
         }
+    }
+}
+
+impl World {
+    fn orphan_records(&self) -> Vec<(SnapshotId, u32, u32)> {
+        let mut orphans: Vec<_> = (self.orphans.iter())
+            .map(|(&id, orphan)| (id, orphan.owner.number(), orphan.region.number()))
+            .collect();
+        orphans.sort_unstable();
+        orphans
     }
 }
