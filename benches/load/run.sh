@@ -34,4 +34,5 @@ for log in "" --quiet; do
     -s benches/load/cancel.lua http://127.0.0.1:18181/
   kill -INT "$server"; wait "$server" || true
   mv "$work/world.orig" "$work/world.json"
+  rm -f "$work"/world.json.journal-*
 done

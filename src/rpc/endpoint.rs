@@ -198,21 +198,22 @@ impl Endpoint {
         let (status, body, applied, root) =
             match self.serve(request, now, &mut format, &mut summary) {
                 Ok((action, served)) => {
-                    let mut fields = vec![("RequestId", text(request_id))];
+                    let mut fields = Vec::with_capacity(1 + served.fields.len());
+                    fields.push(("RequestId", text(request_id)));
                     fields.extend(served.fields);
-                    let root = format!("{action}Response");
+                    let root = action.response();
                     (200, Node::Object(fields), served.applied, root)
                 }
                 Err(failure) => {
                     summary.code = Some(failure.error.code());
                     let body = self.error_body(request.headers, &request_id, &failure);
-                    (failure.error.status(), body, None, "Error".to_owned())
+                    (failure.error.status(), body, None, "Error")
                 }
             };
         HttpResponse {
             status,
             content_type: format.content_type(),
-            body: body.write(format, &root),
+            body: body.write(format, root),
             applied,
             summary,
         }

@@ -263,12 +263,14 @@ pub fn step(
             };
             Step::new(account, set)
         });
-    let advance = (account(accounts), 1..=60u8).prop_map(|(account, step)| {
+    // A tick moves every account's copies, whoever asks: the first account.
+    let ticker = accounts.first().copied().unwrap_or_default();
+    let advance = (1..=60u8).prop_map(move |step| {
         let tick = MockAdvanceCopies {
             step: Some(step.to_string()),
             ..MockAdvanceCopies::default()
         };
-        Step::new(account, tick)
+        Step::new(ticker, tick)
     });
     prop_oneof![
         3 => create,

@@ -117,6 +117,11 @@ macro_rules! actions {
                 match self { $(Action::$name => &[$($wire),*]),+ }
             }
 
+            /// The root element of its answer: `<Action>Response`.
+            pub const fn response(self) -> &'static str {
+                match self { $(Action::$name => concat!(stringify!($name), "Response")),+ }
+            }
+
             /// Its checks, in order: the first that fails is the answer.
             pub const fn checks(self) -> &'static [Check] {
                 match self { $(Action::$name => $checks),+ }
