@@ -43,7 +43,28 @@ fn blocks() -> Vec<(&'static str, &'static str, String)> {
         ("docs/mock-server.md", "api-actions", render::actions(false)),
         ("docs/mock-server.md", "mock-actions", render::actions(true)),
         ("docs/mock-server.md", "mock-checks", mock_checks()),
+        ("docs/semantics.md", "lifecycle-checks", lifecycle_checks()),
     ]
+}
+
+/// The checks of the actions around a copy, under each one's name.
+fn lifecycle_checks() -> String {
+    let around = [
+        Action::DeleteImage,
+        Action::ModifyImageAttribute,
+        Action::ModifyImageSharePermission,
+        Action::DescribeImageSharePermission,
+        Action::TagResources,
+        Action::UntagResources,
+        Action::ListTagResources,
+        Action::DescribeRegions,
+        Action::DeleteSnapshot,
+    ];
+    let lists = around.iter().map(|action| match action.checks() {
+        [] => format!("### {action}\n\nNo check: every parameter is optional.\n"),
+        checks => format!("### {action}\n\n{}", render::checks(checks)),
+    });
+    lists.collect::<Vec<_>>().join("\n")
 }
 
 /// Each mock control action's checks, under its name.

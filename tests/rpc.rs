@@ -5,7 +5,7 @@ use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
 use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters};
-use ecs_image_copy::{Action, Command, Timestamp, World};
+use ecs_image_copy::{Action, Command, ImageId, Timestamp, World};
 use serde_json::{Value, json};
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -194,6 +194,14 @@ fn describe_images_answers_the_documented_shape() {
                 "ImageOwnerAlias": "self",
                 "Size": 40,
                 "Tags": {"Tag": [{"TagKey": "team", "TagValue": "web"}, {"TagKey": "tier", "TagValue": ""}]},
+                "DiskDeviceMappings": {"DiskDeviceMapping": [{
+                    "SnapshotId": copy.parse::<ImageId>().unwrap().snapshot().to_string(),
+                    "Size": "40",
+                    "Device": "/dev/xvda",
+                    "Type": "system",
+                    "Format": "",
+                    "Progress": "32%",
+                }]},
             }]},
         })
     );
@@ -381,7 +389,7 @@ fn malformed_parameters_are_invalid_and_change_nothing() {
         copy("=value"),                      // no name
         copy("Encrypted=maybe"),
         copy("DryRun=1"),
-        copy("Tag.21.Key=k"),
+        copy("Tag.101.Key=k"),
         copy("Tag.0.Key=k"),
         copy("Tag.01.Key=k"),
         copy("Tag.x.Key=k"),

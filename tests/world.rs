@@ -84,6 +84,8 @@ fn phase(world: &World, id: ImageId) -> Option<CopyPhase> {
 fn copy_image_answers_its_errors_in_precedence_order() {
     let mut f = fixture();
     let running = copy_to_beijing(&mut f).to_string();
+    let failed = copy_to_beijing(&mut f);
+    f.world.fail_copy("cn-beijing", failed).unwrap();
     let (alice_web, bob_web) = (f.alice_web.clone(), f.bob_web.clone());
     let mut earlier = CopyImage::new("cn-hangzhou", &alice_web);
     earlier.client_token = Some("token-1".into());
@@ -179,6 +181,13 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     r.region_id = Some("cn-beijing".into());
     check(&r, 404, "InvalidImageId.NotFound", not_found);
     r.image_id = Some(running.to_string());
+    check(
+        &r,
+        403,
+        "OperationDenied.ImageCopying",
+        "The image is currently being copied. Please try again later.",
+    );
+    r.image_id = Some(failed.to_string());
     check(&r, 400, "IncorrectImageStatus", "The image not available.");
     r.region_id = Some("cn-hangzhou".into());
     r.image_id = Some(alice_web.to_string());
@@ -199,7 +208,8 @@ fn copy_image_answers_its_errors_in_precedence_order() {
     );
     let mut expected = errors(Action::CopyImage.checks());
     // A full image table (2^32 images) cannot be built here; the unit tests
-    // of `src/world.rs` walk that last check with a table of two slots.
+    // of `src/service/world/tests.rs` walk that last check with a table of
+    // two slots.
     assert_eq!(expected.pop(), Some(EcsError::ImageQuotaExceeded));
     expected.push(EcsError::DryRunOperation);
     assert_eq!(

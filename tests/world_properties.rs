@@ -303,8 +303,9 @@ struct Invariants {
 
 impl Invariants {
     fn check(&mut self, world: &World, driver: &Driver) -> Result<(), TestCaseError> {
-        let mut running = HashMap::<&str, usize>::new();
-        let mut queued = HashMap::<&str, Vec<usize>>::new();
+        // Slots and queues belong to an (account, destination region) pair.
+        let mut running = HashMap::<(&str, &str), usize>::new();
+        let mut queued = HashMap::<(&str, &str), Vec<usize>>::new();
         for (order, &id) in driver.issued.iter().enumerate() {
             let Some(view) = world.image(id) else {
                 continue;
@@ -315,21 +316,23 @@ impl Invariants {
             );
             match phase(world, id) {
                 Some(CopyPhase::Copying | CopyPhase::Finalizing) => {
-                    *running.entry(view.region()).or_default() += 1
+                    *running.entry((view.owner(), view.region())).or_default() += 1
                 }
-                Some(CopyPhase::Queued) => queued.entry(view.region()).or_default().push(order),
+                Some(CopyPhase::Queued) => (queued.entry((view.owner(), view.region())))
+                    .or_default()
+                    .push(order),
                 _ => {}
             }
         }
-        for (region, count) in &running {
-            prop_assert!(*count <= LIMIT, "{region} runs {count} copies");
+        for (slots, count) in &running {
+            prop_assert!(*count <= LIMIT, "{slots:?} runs {count} copies");
         }
-        for region in queued.keys() {
+        for slots in queued.keys() {
             prop_assert_eq!(
-                running.get(region).copied().unwrap_or(0),
+                running.get(slots).copied().unwrap_or(0),
                 LIMIT,
-                "{} queues with a free slot",
-                region
+                "{:?} queues with a free slot",
+                slots
             );
         }
         // FIFO: a copy that left the queue by starting was older than every
@@ -341,7 +344,8 @@ impl Invariants {
                     Some(CopyPhase::Copying | CopyPhase::Finalizing)
                 );
             if let (true, Some(view)) = (started, world.image(id)) {
-                let waiting = queued.get(view.region()).map_or(&[][..], |w| &w[..]);
+                let slots = (view.owner(), view.region());
+                let waiting = queued.get(&slots).map_or(&[][..], |w| &w[..]);
                 prop_assert!(
                     waiting.iter().all(|&w| w > order),
                     "{id} started before an older copy"

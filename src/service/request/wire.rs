@@ -141,11 +141,11 @@ impl Kind for Vec<String> {
 /// The parameters of the list `<base>.N`, as `(rest, value)` for each
 /// `<base>.<rest>`.
 fn numbered<'s>(source: &'s impl Source, name: &str) -> impl Iterator<Item = (&'s str, &'s str)> {
-    let prefix = format!("{}.", list_base(name));
-    let listed = source.pairs().map(move |(parameter, value)| {
-        Some((parameter.strip_prefix(prefix.as_str())?, value))
-    });
-    listed.flatten()
+    let base = list_base(name);
+    source.pairs().filter_map(move |(parameter, value)| {
+        let rest = parameter.strip_prefix(base)?.strip_prefix('.')?;
+        Some((rest, value))
+    })
 }
 
 /// `Tag` of `Tag.N`.

@@ -36,11 +36,6 @@ impl RegionHandle {
         position.map(|index| RegionHandle(index as u32))
     }
 
-    /// Every region of `config`, in order.
-    pub(super) fn all(config: &Config) -> impl Iterator<Item = RegionHandle> + use<> {
-        (0..config.regions.len() as u32).map(RegionHandle)
-    }
-
     /// The handle a snapshot recorded, if `config` has that region.
     #[cfg(feature = "serde")]
     pub(super) fn restore(index: u32, config: &Config) -> Option<RegionHandle> {

@@ -1,0 +1,163 @@
+//! ModifyImageSharePermission and DescribeImageSharePermission: the
+//! accounts an image is shared with, who then see it in DescribeImages
+//! with `ImageOwnerAlias` `others`.
+
+use super::World;
+use super::handles::{AccountHandle, RegionHandle};
+use crate::service::request::given;
+use crate::service::{
+    DescribeImageSharePermission, ImageId, ModifyImageSharePermission, Timestamp,
+};
+use crate::task::EcsError;
+
+/// Most accounts one call adds or removes (`AddAccount.1` to `.10`).
+const MAX_ACCOUNTS_PER_CALL: usize = 10;
+
+/// Most accounts an image is shared with.
+const MAX_SHARES: usize = 50;
+
+/// One page of DescribeImageSharePermission's answer.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SharePage<'w> {
+    /// The image.
+    pub image: ImageId,
+    /// How many accounts the image is shared with.
+    pub total_count: usize,
+    /// The page this is, from 1.
+    pub page_number: u32,
+    /// The page size asked for.
+    pub page_size: u32,
+    /// The accounts of this page (`AliyunId`) and since when each has the
+    /// image (`SharedTime`), in the order they were added.
+    pub accounts: Vec<(&'w str, Timestamp)>,
+}
+
+impl World {
+    /// ModifyImageSharePermission as `caller` at `now`: `RemoveAccount.N`
+    /// stop seeing the image, then `AddAccount.N` start; or the first error
+    /// in the documented order. Both lists empty is a success that changes
+    /// nothing; removing an account the image is not shared with too.
+    pub fn modify_image_share_permission(
+        &mut self,
+        caller: &str,
+        request: &ModifyImageSharePermission,
+        now: Timestamp,
+    ) -> Result<(), EcsError> {
+        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
+        let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        let (add, remove) = (&request.add_account, &request.remove_account);
+        let too_many = add.len().max(remove.len()) > MAX_ACCOUNTS_PER_CALL;
+        let empty = add.iter().chain(remove).any(String::is_empty);
+        if too_many || empty || request.is_public == Some(true) {
+            return Err(EcsError::InvalidParameter);
+        }
+        let (id, found) = self
+            .visible(caller, region, image)
+            .ok_or(EcsError::ImageNotFound)?;
+        if add.iter().any(|account| account == caller) {
+            return Err(EcsError::ShareWithSelf);
+        }
+        if !add.iter().all(|account| self.config.has_account(account)) {
+            return Err(EcsError::AccountNotFound);
+        }
+        if !add.is_empty() && found.is_deprecated() {
+            return Err(EcsError::ShareDeprecated);
+        }
+        if self.shares_after(id, add, remove) > MAX_SHARES {
+            return Err(EcsError::ShareQuotaExceeded);
+        }
+        if request.dry_run {
+            return Err(EcsError::DryRunOperation);
+        }
+        for account in remove {
+            if let Some(account) = self.accounts.find(account) {
+                self.unshare(id, region, account);
+            }
+        }
+        for account in add {
+            let account = self.accounts.intern(account);
+            self.share(id, region, account, now);
+        }
+        Ok(())
+    }
+
+    /// How many accounts `id` would be shared with once `remove` and then
+    /// `add` are applied.
+    fn shares_after(&self, id: ImageId, add: &[String], remove: &[String]) -> usize {
+        let image = self.images.get(id).expect("a visible image exists");
+        let mut names: Vec<&str> = (image.details().map_or(&[][..], |d| &d.shares[..]))
+            .iter()
+            .map(|&(account, _)| &self.accounts[account])
+            .filter(|name| !remove.iter().any(|removed| removed == name))
+            .collect();
+        for account in add {
+            if !names.contains(&account.as_str()) {
+                names.push(account);
+            }
+        }
+        names.len()
+    }
+
+    fn share(&mut self, id: ImageId, region: RegionHandle, account: AccountHandle, now: Timestamp) {
+        let image = self.images.get_mut(id).expect("a visible image exists");
+        if image.is_shared_with(account) {
+            return;
+        }
+        image.details_mut().shares.push((account, now));
+        self.grants.entry((account, region)).or_default().push(id);
+    }
+
+    fn unshare(&mut self, id: ImageId, region: RegionHandle, account: AccountHandle) {
+        let image = self.images.get_mut(id).expect("a visible image exists");
+        if !image.is_shared_with(account) {
+            return;
+        }
+        image.details_mut().shares.retain(|&(shared, _)| shared != account);
+        image.tidy();
+        self.revoke(account, region, id);
+    }
+
+    /// Takes `id` out of what `account` was granted in `region`.
+    pub(super) fn revoke(&mut self, account: AccountHandle, region: RegionHandle, id: ImageId) {
+        if let Some(granted) = self.grants.get_mut(&(account, region)) {
+            granted.retain(|&granted| granted != id);
+            if granted.is_empty() {
+                self.grants.remove(&(account, region));
+            }
+        }
+    }
+
+    /// DescribeImageSharePermission as `caller`: a page of the accounts one
+    /// of their images is shared with.
+    pub fn describe_image_share_permission(
+        &self,
+        caller: &str,
+        request: &DescribeImageSharePermission,
+    ) -> Result<SharePage<'_>, EcsError> {
+        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
+        let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
+        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        let page_number = request.page_number.unwrap_or(1);
+        let page_size = request.page_size.unwrap_or(10);
+        if page_number == 0 || !(1..=100).contains(&page_size) {
+            return Err(EcsError::InvalidParameter);
+        }
+        let (id, found) = self
+            .visible(caller, region, image)
+            .ok_or(EcsError::ImageNotFound)?;
+        let shares = found.details().map_or(&[][..], |details| &details.shares[..]);
+        let skip = (page_number as usize - 1).saturating_mul(page_size as usize);
+        let accounts = (shares.iter().skip(skip).take(page_size as usize))
+            .map(|&(account, since)| (&self.accounts[account], since))
+            .collect();
+        Ok(SharePage {
+            image: id,
+            total_count: shares.len(),
+            page_number,
+            page_size,
+            accounts,
+        })
+    }
+}
