@@ -495,25 +495,61 @@ const CODES: &[(ErrorCode, &str)] = &[
         ErrorCode::InvalidOperationCopyPhase,
         "InvalidOperation.CopyPhase",
     ),
-    (ErrorCode::OperationDeniedImageCopying, "OperationDenied.ImageCopying"),
+    (
+        ErrorCode::OperationDeniedImageCopying,
+        "OperationDenied.ImageCopying",
+    ),
     (ErrorCode::ImageUseShared, "ImageUseShared"),
-    (ErrorCode::InvalidStatusImageIsCreating, "InvalidStatus.ImageIsCreating"),
-    (ErrorCode::ImageStatusNotAvailable, "ImageStatus.NotAvailable"),
-    (ErrorCode::QuotaExceedShareImageUser, "QuotaExceed.ShareImageUser"),
-    (ErrorCode::OperationDeniedInvalidImageStatus, "OperationDenied.InvalidImageStatus"),
+    (
+        ErrorCode::InvalidStatusImageIsCreating,
+        "InvalidStatus.ImageIsCreating",
+    ),
+    (
+        ErrorCode::ImageStatusNotAvailable,
+        "ImageStatus.NotAvailable",
+    ),
+    (
+        ErrorCode::QuotaExceedShareImageUser,
+        "QuotaExceed.ShareImageUser",
+    ),
+    (
+        ErrorCode::OperationDeniedInvalidImageStatus,
+        "OperationDenied.InvalidImageStatus",
+    ),
     (ErrorCode::InvalidAccountNotFound, "InvalidAccount.NotFound"),
-    (ErrorCode::InvalidAccountForbbiden, "InvalidAccount.Forbbiden"),
-    (ErrorCode::NumberExceedResourceIds, "NumberExceed.ResourceIds"),
+    (
+        ErrorCode::InvalidAccountForbbiden,
+        "InvalidAccount.Forbbiden",
+    ),
+    (
+        ErrorCode::NumberExceedResourceIds,
+        "NumberExceed.ResourceIds",
+    ),
     (ErrorCode::NumberExceedTags, "NumberExceed.Tags"),
     (ErrorCode::DuplicateTagKey, "Duplicate.TagKey"),
     (ErrorCode::InvalidTagKeyMalformed, "InvalidTagKey.Malformed"),
-    (ErrorCode::OperationDeniedQuotaExceed, "OperationDenied.QuotaExceed"),
-    (ErrorCode::BothEmptyTagsAndResources, "BothEmpty.TagsAndResources"),
+    (
+        ErrorCode::OperationDeniedQuotaExceed,
+        "OperationDenied.QuotaExceed",
+    ),
+    (
+        ErrorCode::BothEmptyTagsAndResources,
+        "BothEmpty.TagsAndResources",
+    ),
     (ErrorCode::InvalidNextToken, "Invalid.NextToken"),
-    (ErrorCode::InvalidResourceIdNotFound, "InvalidResourceId.NotFound"),
-    (ErrorCode::InvalidResourceTypeNotFound, "InvalidResourceType.NotFound"),
+    (
+        ErrorCode::InvalidResourceIdNotFound,
+        "InvalidResourceId.NotFound",
+    ),
+    (
+        ErrorCode::InvalidResourceTypeNotFound,
+        "InvalidResourceType.NotFound",
+    ),
     (ErrorCode::SnapshotCreatedImage, "SnapshotCreatedImage"),
-    (ErrorCode::InvalidSnapshotIdNotFound, "InvalidSnapshotId.NotFound"),
+    (
+        ErrorCode::InvalidSnapshotIdNotFound,
+        "InvalidSnapshotId.NotFound",
+    ),
 ];
 
 #[test]

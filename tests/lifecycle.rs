@@ -32,7 +32,11 @@ fn fixture() -> Fixture {
         let id = world.create_image(owner, "cn-hangzhou", name, NOW);
         id.expect("a valid image").to_string()
     };
-    let (web, db, bobs) = (create("alice", "web"), create("alice", "db"), create("bob", "web"));
+    let (web, db, bobs) = (
+        create("alice", "web"),
+        create("alice", "db"),
+        create("bob", "web"),
+    );
     Fixture {
         world,
         web,
@@ -59,7 +63,11 @@ impl Fixture {
             let answer = self.world.handle(caller, &request, NOW).map(|_| ());
             let error = answer.expect_err(&format!("{request:?} breaks one check"));
             seen.push(error.ecs_error());
-            assert_eq!(format!("{:?}", self.world), before, "{request:?} changed the world");
+            assert_eq!(
+                format!("{:?}", self.world),
+                before,
+                "{request:?} changed the world"
+            );
         }
         seen
     }
@@ -68,7 +76,10 @@ impl Fixture {
         let mut describe = DescribeImages::new(region);
         describe.image_id = Some(id.to_owned());
         describe.status = Some(ALL_STATUSES.into());
-        let page = self.world.describe_images(caller, &describe).expect("valid");
+        let page = self
+            .world
+            .describe_images(caller, &describe)
+            .expect("valid");
         (page.images.iter())
             .map(|view| {
                 let status = view.status().to_string();
@@ -96,26 +107,126 @@ fn owned(text: &str) -> Option<String> {
 #[test]
 fn the_new_errors_are_worded_as_the_pages_word_them() {
     let rows = [
-        (EcsError::ImageCopying, 403, "OperationDenied.ImageCopying", "The image is being copied. Please use the CancelCopyImage API."),
-        (EcsError::SourceCopying, 403, "OperationDenied.ImageCopying", "The image is currently being copied. Please try again later."),
-        (EcsError::ImageShared, 403, "ImageUseShared", "The specified image has been shared to others."),
-        (EcsError::ImageIsCreating, 403, "InvalidStatus.ImageIsCreating", "The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again."),
-        (EcsError::ImageStatusNotAvailable, 403, "ImageStatus.NotAvailable", "The specified image status is not available."),
-        (EcsError::NewImageNameDuplicated, 400, "InvalidImageName.Duplicated", "The specified Image name has already bean used."),
-        (EcsError::ShareQuotaExceeded, 403, "QuotaExceed.ShareImageUser", "The shared Image user Quota exceeds."),
-        (EcsError::ShareDeprecated, 403, "OperationDenied.InvalidImageStatus", "The specified image cannot be shared when it is deprecated."),
-        (EcsError::AccountNotFound, 404, "InvalidAccount.NotFound", "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist."),
-        (EcsError::ShareWithSelf, 404, "InvalidAccount.Forbbiden", "The specified Account does not yourself."),
-        (EcsError::TooManyResourceIds, 400, "NumberExceed.ResourceIds", "The ResourceIds parameter's number is exceed , Valid : 50"),
-        (EcsError::TooManyTags, 400, "NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : 20"),
-        (EcsError::DuplicateTagKey, 400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key."),
-        (EcsError::TagKeyMalformed, 400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid."),
-        (EcsError::TagQuotaExceeded, 400, "OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range."),
-        (EcsError::TagsAndResourcesEmpty, 403, "BothEmpty.TagsAndResources", "The specified Tags and ResourcesIds are not allow to both empty."),
-        (EcsError::NextTokenInvalid, 403, "Invalid.NextToken", "The specified NextToken is not valid."),
-        (EcsError::ResourceNotFound, 404, "InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records."),
-        (EcsError::SnapshotInUse, 403, "SnapshotCreatedImage", "The snapshot has been used to create user defined image(s)."),
-        (EcsError::SnapshotNotFound, 404, "InvalidSnapshotId.NotFound", "The specified snapshot is not found"),
+        (
+            EcsError::ImageCopying,
+            403,
+            "OperationDenied.ImageCopying",
+            "The image is being copied. Please use the CancelCopyImage API.",
+        ),
+        (
+            EcsError::SourceCopying,
+            403,
+            "OperationDenied.ImageCopying",
+            "The image is currently being copied. Please try again later.",
+        ),
+        (
+            EcsError::ImageShared,
+            403,
+            "ImageUseShared",
+            "The specified image has been shared to others.",
+        ),
+        (
+            EcsError::ImageIsCreating,
+            403,
+            "InvalidStatus.ImageIsCreating",
+            "The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again.",
+        ),
+        (
+            EcsError::ImageStatusNotAvailable,
+            403,
+            "ImageStatus.NotAvailable",
+            "The specified image status is not available.",
+        ),
+        (
+            EcsError::NewImageNameDuplicated,
+            400,
+            "InvalidImageName.Duplicated",
+            "The specified Image name has already bean used.",
+        ),
+        (
+            EcsError::ShareQuotaExceeded,
+            403,
+            "QuotaExceed.ShareImageUser",
+            "The shared Image user Quota exceeds.",
+        ),
+        (
+            EcsError::ShareDeprecated,
+            403,
+            "OperationDenied.InvalidImageStatus",
+            "The specified image cannot be shared when it is deprecated.",
+        ),
+        (
+            EcsError::AccountNotFound,
+            404,
+            "InvalidAccount.NotFound",
+            "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.",
+        ),
+        (
+            EcsError::ShareWithSelf,
+            404,
+            "InvalidAccount.Forbbiden",
+            "The specified Account does not yourself.",
+        ),
+        (
+            EcsError::TooManyResourceIds,
+            400,
+            "NumberExceed.ResourceIds",
+            "The ResourceIds parameter's number is exceed , Valid : 50",
+        ),
+        (
+            EcsError::TooManyTags,
+            400,
+            "NumberExceed.Tags",
+            "The Tags parameter's number is exceed , Valid : 20",
+        ),
+        (
+            EcsError::DuplicateTagKey,
+            400,
+            "Duplicate.TagKey",
+            "The Tag.N.Key contain duplicate key.",
+        ),
+        (
+            EcsError::TagKeyMalformed,
+            400,
+            "InvalidTagKey.Malformed",
+            "The specified Tag.n.Key is not valid.",
+        ),
+        (
+            EcsError::TagQuotaExceeded,
+            400,
+            "OperationDenied.QuotaExceed",
+            "The quota of tags on resource is beyond permitted range.",
+        ),
+        (
+            EcsError::TagsAndResourcesEmpty,
+            403,
+            "BothEmpty.TagsAndResources",
+            "The specified Tags and ResourcesIds are not allow to both empty.",
+        ),
+        (
+            EcsError::NextTokenInvalid,
+            403,
+            "Invalid.NextToken",
+            "The specified NextToken is not valid.",
+        ),
+        (
+            EcsError::ResourceNotFound,
+            404,
+            "InvalidResourceId.NotFound",
+            "The specified ResourceIds are not found in our records.",
+        ),
+        (
+            EcsError::SnapshotInUse,
+            403,
+            "SnapshotCreatedImage",
+            "The snapshot has been used to create user defined image(s).",
+        ),
+        (
+            EcsError::SnapshotNotFound,
+            404,
+            "InvalidSnapshotId.NotFound",
+            "The specified snapshot is not found",
+        ),
     ];
     for (error, status, code, message) in rows {
         assert_wire(error, status, code, message);
@@ -123,11 +234,17 @@ fn the_new_errors_are_worded_as_the_pages_word_them() {
     }
     let aliases = [
         ("The Image is coping.", EcsError::ImageCopying),
-        ("The specified image is being copied.", EcsError::ImageCopying),
+        (
+            "The specified image is being copied.",
+            EcsError::ImageCopying,
+        ),
         ("The Image are coping.", EcsError::SourceCopying),
     ];
     for (message, error) in aliases {
-        assert_eq!(EcsError::from_wire("OperationDenied.ImageCopying", message), Some(error));
+        assert_eq!(
+            EcsError::from_wire("OperationDenied.ImageCopying", message),
+            Some(error)
+        );
     }
 }
 
@@ -138,7 +255,9 @@ fn delete_image_answers_its_errors_in_order_and_keeps_the_snapshot() {
     let mut shared = ModifyImageSharePermission::default();
     (shared.region_id, shared.image_id) = (owned("cn-hangzhou"), Some(f.db.clone()));
     shared.add_account = vec!["bob".into()];
-    f.world.modify_image_share_permission("alice", &shared, NOW).unwrap();
+    f.world
+        .modify_image_share_permission("alice", &shared, NOW)
+        .unwrap();
     let delete = |region: Option<&str>, image: Option<&str>| {
         let mut request = DeleteImage::default();
         request.region_id = region.map(str::to_owned);
@@ -160,7 +279,10 @@ fn delete_image_answers_its_errors_in_order_and_keeps_the_snapshot() {
     // A dry run passes, and changes nothing.
     let mut dry = DeleteImage::default();
     (dry.region_id, dry.image_id, dry.dry_run) = (owned("cn-hangzhou"), Some(f.web.clone()), true);
-    assert_eq!(f.walk("alice", vec![dry.into()]), [EcsError::DryRunOperation]);
+    assert_eq!(
+        f.walk("alice", vec![dry.into()]),
+        [EcsError::DryRunOperation]
+    );
     // The copy in progress goes on when its source is deleted.
     let mut delete_web = DeleteImage::default();
     (delete_web.region_id, delete_web.image_id) = (owned("cn-hangzhou"), Some(f.web.clone()));
@@ -175,18 +297,39 @@ fn delete_image_answers_its_errors_in_order_and_keeps_the_snapshot() {
         request
     };
     let copy: ImageId = copying.parse().unwrap();
-    let in_use = f.world.delete_snapshot("alice", &snapshot(copy.snapshot().to_string()));
+    let in_use = f
+        .world
+        .delete_snapshot("alice", &snapshot(copy.snapshot().to_string()));
     assert_eq!(in_use, Err(EcsError::SnapshotInUse));
-    let not_hers = f.world.delete_snapshot("bob", &snapshot(web.snapshot().to_string()));
+    let not_hers = f
+        .world
+        .delete_snapshot("bob", &snapshot(web.snapshot().to_string()));
     assert_eq!(not_hers, Err(EcsError::SnapshotNotFound));
-    assert_eq!(f.world.delete_snapshot("alice", &snapshot(String::new())), Err(EcsError::MissingSnapshotId));
-    assert_eq!(f.world.delete_snapshot("alice", &snapshot("s-nothing".into())), Err(EcsError::SnapshotNotFound));
-    assert_eq!(f.world.delete_snapshot("alice", &snapshot(web.snapshot().to_string())), Ok(()));
-    let again = f.world.delete_snapshot("alice", &snapshot(web.snapshot().to_string()));
+    assert_eq!(
+        f.world.delete_snapshot("alice", &snapshot(String::new())),
+        Err(EcsError::MissingSnapshotId)
+    );
+    assert_eq!(
+        f.world
+            .delete_snapshot("alice", &snapshot("s-nothing".into())),
+        Err(EcsError::SnapshotNotFound)
+    );
+    assert_eq!(
+        f.world
+            .delete_snapshot("alice", &snapshot(web.snapshot().to_string())),
+        Ok(())
+    );
+    let again = f
+        .world
+        .delete_snapshot("alice", &snapshot(web.snapshot().to_string()));
     assert_eq!(again, Err(EcsError::SnapshotNotFound));
     assert_eq!(
         errors(Action::DeleteSnapshot),
-        [EcsError::MissingSnapshotId, EcsError::SnapshotNotFound, EcsError::SnapshotInUse]
+        [
+            EcsError::MissingSnapshotId,
+            EcsError::SnapshotNotFound,
+            EcsError::SnapshotInUse
+        ]
     );
 }
 
@@ -195,8 +338,12 @@ fn completed_and_failed_copies_are_deleted_and_cancelled_copies_take_their_snaps
     let mut f = fixture();
     let done = f.copy(&f.web.clone());
     let failed = f.copy(&f.db.clone());
-    f.world.complete_copy("cn-beijing", done.parse().unwrap()).unwrap();
-    f.world.fail_copy("cn-beijing", failed.parse().unwrap()).unwrap();
+    f.world
+        .complete_copy("cn-beijing", done.parse().unwrap())
+        .unwrap();
+    f.world
+        .fail_copy("cn-beijing", failed.parse().unwrap())
+        .unwrap();
     for id in [&done, &failed] {
         let mut delete = DeleteImage::default();
         (delete.region_id, delete.image_id) = (owned("cn-beijing"), Some(id.clone()));
@@ -209,7 +356,10 @@ fn completed_and_failed_copies_are_deleted_and_cancelled_copies_take_their_snaps
     let snapshot: ImageId = cancelled.parse().unwrap();
     let mut delete = DeleteSnapshot::default();
     delete.snapshot_id = Some(snapshot.snapshot().to_string());
-    assert_eq!(f.world.delete_snapshot("alice", &delete), Err(EcsError::SnapshotNotFound));
+    assert_eq!(
+        f.world.delete_snapshot("alice", &delete),
+        Err(EcsError::SnapshotNotFound)
+    );
 }
 
 #[test]
@@ -217,21 +367,26 @@ fn modify_image_attribute_answers_its_errors_in_order_and_renames() {
     let mut f = fixture();
     let copying = f.copy(&f.web.clone());
     let failed = f.copy(&f.db.clone());
-    f.world.fail_copy("cn-beijing", failed.parse().unwrap()).unwrap();
-    let modify = |region: Option<&str>, image: Option<&str>, name: Option<&str>, status: Option<&str>| {
-        let mut request = ModifyImageAttribute::default();
-        request.region_id = region.map(str::to_owned);
-        request.image_id = image.map(str::to_owned);
-        request.image_name = name.map(str::to_owned);
-        request.status = status.map(str::to_owned);
-        request
-    };
+    f.world
+        .fail_copy("cn-beijing", failed.parse().unwrap())
+        .unwrap();
+    let modify =
+        |region: Option<&str>, image: Option<&str>, name: Option<&str>, status: Option<&str>| {
+            let mut request = ModifyImageAttribute::default();
+            request.region_id = region.map(str::to_owned);
+            request.image_id = image.map(str::to_owned);
+            request.image_name = name.map(str::to_owned);
+            request.status = status.map(str::to_owned);
+            request
+        };
     let mut bad_description = modify(Some("cn-hangzhou"), Some(&f.web), None, None);
     bad_description.description = Some("http://x".into());
     let mut shared = ModifyImageSharePermission::default();
     (shared.region_id, shared.image_id) = (owned("cn-hangzhou"), Some(f.db.clone()));
     shared.add_account = vec!["bob".into()];
-    f.world.modify_image_share_permission("alice", &shared, NOW).unwrap();
+    f.world
+        .modify_image_share_permission("alice", &shared, NOW)
+        .unwrap();
     let walked = f.walk(
         "alice",
         vec![
@@ -249,17 +404,36 @@ fn modify_image_attribute_answers_its_errors_in_order_and_renames() {
         ],
     );
     assert_eq!(walked, errors(Action::ModifyImageAttribute));
-    assert_wire(walked[3], 400, "InvalidImageName.Malformed", "The specified Image name is wrongly formed.");
+    assert_wire(
+        walked[3],
+        400,
+        "InvalidImageName.Malformed",
+        "The specified Image name is wrongly formed.",
+    );
     // Renaming frees the old name and takes the new one; deprecating shows
     // and stops copies.
-    let rename = modify(Some("cn-hangzhou"), Some(&f.web), Some("site"), Some("Deprecated"));
+    let rename = modify(
+        Some("cn-hangzhou"),
+        Some(&f.web),
+        Some("site"),
+        Some("Deprecated"),
+    );
     f.world.modify_image_attribute("alice", &rename).unwrap();
-    assert_eq!(f.describe("alice", "cn-hangzhou", &f.web)[0].1, "Deprecated");
+    assert_eq!(
+        f.describe("alice", "cn-hangzhou", &f.web)[0].1,
+        "Deprecated"
+    );
     let mut copy = CopyImage::new("cn-hangzhou", &f.web);
     copy.destination_region_id = Some("cn-beijing".into());
-    assert_eq!(f.world.copy_image("alice", &copy, NOW), Err(EcsError::ImageNotAvailable));
+    assert_eq!(
+        f.world.copy_image("alice", &copy, NOW),
+        Err(EcsError::ImageNotAvailable)
+    );
     let taken = modify(Some("cn-hangzhou"), Some(&f.db), Some("site"), None);
-    assert_eq!(f.world.modify_image_attribute("alice", &taken), Err(EcsError::NewImageNameDuplicated));
+    assert_eq!(
+        f.world.modify_image_attribute("alice", &taken),
+        Err(EcsError::NewImageNameDuplicated)
+    );
     let freed = modify(Some("cn-hangzhou"), Some(&f.db), Some("web"), None);
     assert_eq!(f.world.modify_image_attribute("alice", &freed), Ok(()));
     let back = modify(Some("cn-hangzhou"), Some(&f.web), None, Some("Available"));
@@ -289,19 +463,30 @@ fn sharing_answers_its_errors_in_order_and_shows_the_image_to_the_grantee_only()
     let mut deprecated = ModifyImageAttribute::default();
     (deprecated.region_id, deprecated.image_id) = (owned("cn-hangzhou"), Some(f.db.clone()));
     deprecated.status = owned("Deprecated");
-    f.world.modify_image_attribute("alice", &deprecated).unwrap();
+    f.world
+        .modify_image_attribute("alice", &deprecated)
+        .unwrap();
     let mut full = share(&f.web, &[], &[]);
     for batch in 0..5 {
         let names: Vec<String> = (0..10).map(|n| format!("g{batch}{n}")).collect();
         full.add_account = names;
-        f.world.modify_image_share_permission("alice", &full, NOW).unwrap();
+        f.world
+            .modify_image_share_permission("alice", &full, NOW)
+            .unwrap();
     }
     let closed = {
         let config = Config::new(["cn-hangzhou"]).with_accounts(["alice", "bob"]);
         let mut world = World::new(config);
-        let web = world.create_image("alice", "cn-hangzhou", "web", NOW).unwrap().to_string();
-        let refused = world.modify_image_share_permission("alice", &share(&web, &["carol"], &[]), NOW);
-        assert_eq!(world.modify_image_share_permission("alice", &share(&web, &["bob"], &[]), NOW), Ok(()));
+        let web = world
+            .create_image("alice", "cn-hangzhou", "web", NOW)
+            .unwrap()
+            .to_string();
+        let refused =
+            world.modify_image_share_permission("alice", &share(&web, &["carol"], &[]), NOW);
+        assert_eq!(
+            world.modify_image_share_permission("alice", &share(&web, &["bob"], &[]), NOW),
+            Ok(())
+        );
         refused.unwrap_err()
     };
     let walked = f.walk(
@@ -319,15 +504,24 @@ fn sharing_answers_its_errors_in_order_and_shows_the_image_to_the_grantee_only()
     walked.push(closed);
     walked.extend(f.walk(
         "alice",
-        vec![share(&f.db, &["bob"], &[]).into(), share(&f.web, &["one-more"], &[]).into()],
+        vec![
+            share(&f.db, &["bob"], &[]).into(),
+            share(&f.web, &["one-more"], &[]).into(),
+        ],
     ));
     assert_eq!(walked, errors(Action::ModifyImageSharePermission));
     // Packer's calls: a copy in progress shared, and both lists empty.
     let mut packer = share(&copying, &["bob"], &[]);
     packer.region_id = owned("cn-beijing");
-    assert_eq!(f.world.modify_image_share_permission("alice", &packer, NOW), Ok(()));
+    assert_eq!(
+        f.world.modify_image_share_permission("alice", &packer, NOW),
+        Ok(())
+    );
     packer.add_account.clear();
-    assert_eq!(f.world.modify_image_share_permission("alice", &packer, NOW), Ok(()));
+    assert_eq!(
+        f.world.modify_image_share_permission("alice", &packer, NOW),
+        Ok(())
+    );
     // Bob sees it as `others`, carol does not; bob cannot cancel it.
     assert_eq!(
         f.describe("bob", "cn-beijing", &copying),
@@ -335,10 +529,16 @@ fn sharing_answers_its_errors_in_order_and_shows_the_image_to_the_grantee_only()
     );
     assert!(f.describe("carol", "cn-beijing", &copying).is_empty());
     let cancel = CancelCopyImage::new("cn-beijing", &copying);
-    assert_eq!(f.world.cancel_copy_image("bob", &cancel), Err(EcsError::ImageNotFound));
+    assert_eq!(
+        f.world.cancel_copy_image("bob", &cancel),
+        Err(EcsError::ImageNotFound)
+    );
     let mut permission = DescribeImageSharePermission::default();
     (permission.region_id, permission.image_id) = (owned("cn-beijing"), Some(copying.clone()));
-    let page = f.world.describe_image_share_permission("alice", &permission).unwrap();
+    let page = f
+        .world
+        .describe_image_share_permission("alice", &permission)
+        .unwrap();
     assert_eq!((page.total_count, page.accounts[0].0), (1, "bob"));
     let foreign = f.world.describe_image_share_permission("bob", &permission);
     assert_eq!(foreign.map(|_| ()), Err(EcsError::ImageNotFound));
@@ -359,12 +559,19 @@ fn tags_answer_their_errors_in_order_and_are_the_tags_describe_images_shows() {
         request
     };
     let one = || vec![Tag::new("team", "web")];
-    let many = |n: usize| (0..n).map(|i| Tag::new(format!("k{i}"), "v")).collect::<Vec<_>>();
+    let many = |n: usize| {
+        (0..n)
+            .map(|i| Tag::new(format!("k{i}"), "v"))
+            .collect::<Vec<_>>()
+    };
     let web = f.web.clone();
     let fifty_one: Vec<String> = (0..51).map(|_| web.clone()).collect();
     let fifty_one: Vec<&str> = fifty_one.iter().map(String::as_str).collect();
     f.world
-        .tag_resources("alice", &tag(Some("cn-hangzhou"), Some("image"), &[&f.db], many(20)))
+        .tag_resources(
+            "alice",
+            &tag(Some("cn-hangzhou"), Some("image"), &[&f.db], many(20)),
+        )
         .unwrap();
     let walked = f.walk(
         "alice",
@@ -377,9 +584,27 @@ fn tags_answer_their_errors_in_order_and_are_the_tags_describe_images_shows() {
             tag(Some("cn-hangzhou"), Some("image"), &fifty_one, one()).into(),
             tag(Some("cn-hangzhou"), Some("image"), &[&web], vec![]).into(),
             tag(Some("cn-hangzhou"), Some("image"), &[&web], many(21)).into(),
-            tag(Some("cn-hangzhou"), Some("image"), &[&web], vec![Tag::new("acs:x", "v")]).into(),
-            tag(Some("cn-hangzhou"), Some("image"), &[&web], vec![Tag::new("k", "v".repeat(129))]).into(),
-            tag(Some("cn-hangzhou"), Some("image"), &[&web], vec![Tag::new("k", "1"), Tag::new("k", "2")]).into(),
+            tag(
+                Some("cn-hangzhou"),
+                Some("image"),
+                &[&web],
+                vec![Tag::new("acs:x", "v")],
+            )
+            .into(),
+            tag(
+                Some("cn-hangzhou"),
+                Some("image"),
+                &[&web],
+                vec![Tag::new("k", "v".repeat(129))],
+            )
+            .into(),
+            tag(
+                Some("cn-hangzhou"),
+                Some("image"),
+                &[&web],
+                vec![Tag::new("k", "1"), Tag::new("k", "2")],
+            )
+            .into(),
             tag(Some("cn-hangzhou"), Some("image"), &[&web, &f.bobs], one()).into(),
             tag(Some("cn-hangzhou"), Some("image"), &[&web, &f.db], one()).into(),
         ],
@@ -388,10 +613,21 @@ fn tags_answer_their_errors_in_order_and_are_the_tags_describe_images_shows() {
     // Tags set, a key set again takes the new value; CopyImage's tags are
     // the same tags; DescribeImages filters by them.
     f.world
-        .tag_resources("alice", &tag(Some("cn-hangzhou"), Some("IMAGE"), &[&web], one()))
+        .tag_resources(
+            "alice",
+            &tag(Some("cn-hangzhou"), Some("IMAGE"), &[&web], one()),
+        )
         .unwrap();
     f.world
-        .tag_resources("alice", &tag(Some("cn-hangzhou"), Some("image"), &[&web], vec![Tag::new("team", "db")]))
+        .tag_resources(
+            "alice",
+            &tag(
+                Some("cn-hangzhou"),
+                Some("image"),
+                &[&web],
+                vec![Tag::new("team", "db")],
+            ),
+        )
         .unwrap();
     let mut filtered = DescribeImages::new("cn-hangzhou");
     filtered.tags = vec![Tag::new("team", "")];
@@ -400,23 +636,43 @@ fn tags_answer_their_errors_in_order_and_are_the_tags_describe_images_shows() {
     assert_eq!(page.images[0].tags().collect::<Vec<_>>(), [("team", "db")]);
     let mut list = ListTagResources::default();
     (list.region_id, list.resource_type) = (owned("cn-hangzhou"), owned("image"));
-    assert_eq!(f.world.list_tag_resources("alice", &list).map(|_| ()), Err(EcsError::TagsAndResourcesEmpty));
+    assert_eq!(
+        f.world.list_tag_resources("alice", &list).map(|_| ()),
+        Err(EcsError::TagsAndResourcesEmpty)
+    );
     list.resource_id = vec![f.db.clone(), web.clone(), f.bobs.clone()];
     let page = f.world.list_tag_resources("alice", &list).unwrap();
     assert_eq!(page.tags.len(), 21, "bob's image is left out");
     assert!(page.next_token.is_none());
     list.next_token = Some("21".into());
-    assert_eq!(f.world.list_tag_resources("alice", &list).map(|_| ()), Err(EcsError::NextTokenInvalid));
+    assert_eq!(
+        f.world.list_tag_resources("alice", &list).map(|_| ()),
+        Err(EcsError::NextTokenInvalid)
+    );
     let mut untag = UntagResources::default();
     (untag.region_id, untag.resource_type) = (owned("cn-hangzhou"), owned("image"));
     untag.resource_id = vec![f.db.clone()];
     (untag.tag_key, untag.all) = (vec!["k0".into()], true);
     f.world.untag_resources("alice", &untag).unwrap();
     list.next_token = None;
-    assert_eq!(f.world.list_tag_resources("alice", &list).unwrap().tags.len(), 20);
+    assert_eq!(
+        f.world
+            .list_tag_resources("alice", &list)
+            .unwrap()
+            .tags
+            .len(),
+        20
+    );
     untag.tag_key.clear();
     f.world.untag_resources("alice", &untag).unwrap();
-    assert_eq!(f.world.list_tag_resources("alice", &list).unwrap().tags.len(), 1);
+    assert_eq!(
+        f.world
+            .list_tag_resources("alice", &list)
+            .unwrap()
+            .tags
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -424,7 +680,10 @@ fn list_tag_resources_pages_by_fifty_with_tokens() {
     let mut f = fixture();
     let mut ids = Vec::new();
     for n in 0..3 {
-        let id = f.world.create_image("alice", "cn-beijing", &format!("img-{n}"), NOW).unwrap();
+        let id = f
+            .world
+            .create_image("alice", "cn-beijing", &format!("img-{n}"), NOW)
+            .unwrap();
         ids.push(id.to_string());
     }
     let mut tag = TagResources::default();
@@ -460,7 +719,10 @@ fn describe_regions_lists_the_configured_regions() {
     assert_eq!(regions[0].endpoint, "ecs.cn-hangzhou.aliyuncs.com");
     assert_eq!(regions[0].status, "available");
     request.accept_language = owned("en-US");
-    assert_eq!(world.describe_regions(&request)[2].local_name, "China (Beijing)");
+    assert_eq!(
+        world.describe_regions(&request)[2].local_name,
+        "China (Beijing)"
+    );
     let odd = World::new(Config::new(["xx-test-1"]));
     assert_eq!(odd.describe_regions(&request)[0].local_name, "xx-test-1");
 }
@@ -471,9 +733,14 @@ fn copying_a_copy_in_progress_is_refused_before_its_status() {
     let copying = f.copy(&f.web.clone());
     let mut copy = CopyImage::new("cn-beijing", &copying);
     copy.destination_region_id = Some("cn-hangzhou".into());
-    assert_eq!(f.world.copy_image("alice", &copy, NOW), Err(EcsError::SourceCopying));
+    assert_eq!(
+        f.world.copy_image("alice", &copy, NOW),
+        Err(EcsError::SourceCopying)
+    );
     let id: ImageId = copying.parse().unwrap();
-    f.world.set_copy_progress("cn-beijing", id, Percent::FULL).unwrap();
+    f.world
+        .set_copy_progress("cn-beijing", id, Percent::FULL)
+        .unwrap();
     f.world.complete_copy("cn-beijing", id).unwrap();
     assert!(f.world.copy_image("alice", &copy, NOW).is_ok());
 }
@@ -492,8 +759,12 @@ fn each_account_has_its_own_copy_slots_per_region() {
     let bobs = f.world.copy_image("bob", &copy, NOW).unwrap().to_string();
     assert_eq!(f.describe("bob", "cn-beijing", &bobs)[0].1, "Creating");
     // Bob's cancel frees none of alice's slots; hers does.
-    f.world.cancel_copy_image("bob", &CancelCopyImage::new("cn-beijing", &bobs)).unwrap();
+    f.world
+        .cancel_copy_image("bob", &CancelCopyImage::new("cn-beijing", &bobs))
+        .unwrap();
     assert_eq!(f.describe("alice", "cn-beijing", &third)[0].1, "Waiting");
-    f.world.cancel_copy_image("alice", &CancelCopyImage::new("cn-beijing", &first)).unwrap();
+    f.world
+        .cancel_copy_image("alice", &CancelCopyImage::new("cn-beijing", &first))
+        .unwrap();
     assert_eq!(f.describe("alice", "cn-beijing", &third)[0].1, "Creating");
 }

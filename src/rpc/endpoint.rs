@@ -384,7 +384,10 @@ fn image_node<'w>(view: &ImageView<'w>) -> Node<'w> {
             "Tags",
             Node::Object(vec![("Tag", Node::List(tags.collect()))]),
         ),
-        ("DiskDeviceMappings", list("DiskDeviceMapping", vec![disk_node(view)])),
+        (
+            "DiskDeviceMappings",
+            list("DiskDeviceMapping", vec![disk_node(view)]),
+        ),
     ])
 }
 

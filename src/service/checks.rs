@@ -269,10 +269,7 @@ pub(crate) const MODIFY_IMAGE_SHARE_PERMISSION: &[Check] = &join::<9>(
     ],
     &[CALLERS_IMAGE[3]],
     &[
-        check(
-            EcsError::ShareWithSelf,
-            "an `AddAccount.N` is the caller",
-        ),
+        check(EcsError::ShareWithSelf, "an `AddAccount.N` is the caller"),
         check(
             EcsError::AccountNotFound,
             "the service has a closed list of accounts (`Config::with_accounts`) and an `AddAccount.N` is not on it",
@@ -392,7 +389,10 @@ pub(crate) const DESCRIBE_REGIONS: &[Check] = &[];
 
 /// DeleteSnapshot's checks, in order.
 pub(crate) const DELETE_SNAPSHOT: &[Check] = &[
-    check(EcsError::MissingSnapshotId, "`SnapshotId` is absent or empty"),
+    check(
+        EcsError::MissingSnapshotId,
+        "`SnapshotId` is absent or empty",
+    ),
     check(
         EcsError::SnapshotNotFound,
         "the caller has no snapshot `SnapshotId` (another account's, a deleted one and an ID of no snapshot all answer this)",

@@ -24,7 +24,10 @@ use std::num::NonZeroU32;
 pub struct Config {
     pub(super) regions: Vec<(String, NonZeroU32)>,
     id_seed: u64,
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     accounts: Option<Vec<String>>,
 }
 
@@ -107,7 +110,10 @@ impl Config {
     /// other answers `InvalidAccount.NotFound`. Without a list (the
     /// default), any name is an account, as the mock server without
     /// authentication takes any `AccessKeyId` as one.
-    pub fn with_accounts<A: Into<String>>(mut self, accounts: impl IntoIterator<Item = A>) -> Config {
+    pub fn with_accounts<A: Into<String>>(
+        mut self,
+        accounts: impl IntoIterator<Item = A>,
+    ) -> Config {
         self.accounts = Some(accounts.into_iter().map(Into::into).collect());
         self
     }

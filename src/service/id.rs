@@ -257,7 +257,10 @@ impl FromStr for ImageId {
     type Err = ImageIdError;
 
     fn from_str(text: &str) -> Result<ImageId, ImageIdError> {
-        IMAGE.parse(text).map(ImageId).ok_or_else(|| IMAGE.error(text))
+        IMAGE
+            .parse(text)
+            .map(ImageId)
+            .ok_or_else(|| IMAGE.error(text))
     }
 }
 
@@ -265,7 +268,10 @@ impl FromStr for SnapshotId {
     type Err = ImageIdError;
 
     fn from_str(text: &str) -> Result<SnapshotId, ImageIdError> {
-        SNAPSHOT.parse(text).map(SnapshotId).ok_or_else(|| SNAPSHOT.error(text))
+        SNAPSHOT
+            .parse(text)
+            .map(SnapshotId)
+            .ok_or_else(|| SNAPSHOT.error(text))
     }
 }
 

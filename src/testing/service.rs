@@ -196,7 +196,9 @@ pub fn parse_reply(step: &Step<String>, status: u16, body: &[u8]) -> Reply<Strin
                     (field("ResourceId"), field("TagKey"), field("TagValue"))
                 })
                 .collect(),
-            more: body["NextToken"].as_str().is_some_and(|token| !token.is_empty()),
+            more: body["NextToken"]
+                .as_str()
+                .is_some_and(|token| !token.is_empty()),
         },
         Action::DescribeRegions => Reply::Regions(
             items(&body["Regions"]["Region"])

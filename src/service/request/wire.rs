@@ -213,8 +213,10 @@ mod tests {
         let mut describe = DescribeImages::new("cn-beijing");
         describe.page_size = Some(0);
         describe.page_number = Some(u32::MAX);
-        let mut cancellable = crate::service::MockSetCancellable::default();
-        cancellable.cancellable = Some(false);
+        let cancellable = crate::service::MockSetCancellable {
+            cancellable: Some(false),
+            ..Default::default()
+        };
         for request in [copy.into(), describe.into(), cancellable.into()] {
             assert_eq!(round_trip(Request::clone(&request)), Ok(request));
         }

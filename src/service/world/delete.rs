@@ -36,7 +36,10 @@ impl World {
     ) -> Result<(), EcsError> {
         let text = given(request.snapshot_id.as_deref()).ok_or(EcsError::MissingSnapshotId)?;
         let id: SnapshotId = text.parse().map_err(|_| EcsError::SnapshotNotFound)?;
-        let owner = self.accounts.find(caller).ok_or(EcsError::SnapshotNotFound)?;
+        let owner = self
+            .accounts
+            .find(caller)
+            .ok_or(EcsError::SnapshotNotFound)?;
         if let Some(image) = self.images.get(id.image()) {
             return Err(match image.owner == owner {
                 true => EcsError::SnapshotInUse,

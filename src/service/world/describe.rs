@@ -4,8 +4,8 @@
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::Image;
-use crate::service::request::given;
 use super::tags::matches;
+use crate::service::request::given;
 use crate::service::{DescribeImages, ImageId, SnapshotId, Tag, Timestamp};
 use crate::task::{CopyTask, EcsError, ImageStatus, Percent};
 
@@ -163,11 +163,23 @@ impl<'a> Filter<'a> {
         let page_size = request.page_size.unwrap_or(10);
         let paging_valid = page_number >= 1 && (1..=100).contains(&page_size);
         let owners = match given(request.image_owner_alias.as_deref()) {
-            None => Some(Owners { own: true, shared: true }),
-            Some("self") => Some(Owners { own: true, shared: false }),
-            Some("others") => Some(Owners { own: false, shared: true }),
+            None => Some(Owners {
+                own: true,
+                shared: true,
+            }),
+            Some("self") => Some(Owners {
+                own: true,
+                shared: false,
+            }),
+            Some("others") => Some(Owners {
+                own: false,
+                shared: true,
+            }),
             // The model has neither public nor marketplace images.
-            Some("system" | "marketplace") => Some(Owners { own: false, shared: false }),
+            Some("system" | "marketplace") => Some(Owners {
+                own: false,
+                shared: false,
+            }),
             Some(_) => None,
         };
         let (Some(owners), true) = (owners, paging_valid) else {
@@ -184,7 +196,11 @@ impl<'a> Filter<'a> {
     }
 
     fn admits(&self, view: &ImageView<'_>) -> bool {
-        let owner = if view.shared { self.owners.shared } else { self.owners.own };
+        let owner = if view.shared {
+            self.owners.shared
+        } else {
+            self.owners.own
+        };
         // A grantee sees no tags, so no tag of theirs matches.
         let tagged = (self.tags.iter()).all(|tag| !view.shared && matches(view.image, tag));
         owner
@@ -262,15 +278,17 @@ impl World {
             return self.listed(caller, region);
         }
         let mut found: Vec<ImageView<'_>> = ids
-                .iter()
-                .filter_map(|id| id.parse().ok())
-                .filter_map(|id: ImageId| Some((id, self.images.get(id)?)))
-                .filter(|(_, image)| image.region == region)
-                .filter_map(|(id, image)| match image.owner == caller {
-                    true => Some(self.view(id, image)),
-                    false => image.is_shared_with(caller).then(|| self.shared_view(id, image)),
-                })
-                .collect();
+            .iter()
+            .filter_map(|id| id.parse().ok())
+            .filter_map(|id: ImageId| Some((id, self.images.get(id)?)))
+            .filter(|(_, image)| image.region == region)
+            .filter_map(|(id, image)| match image.owner == caller {
+                true => Some(self.view(id, image)),
+                false => image
+                    .is_shared_with(caller)
+                    .then(|| self.shared_view(id, image)),
+            })
+            .collect();
         found.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
         found.dedup_by_key(|view| view.image.seq);
         found
@@ -282,10 +300,13 @@ impl World {
         let own = self.shelves.get(&(caller, region));
         // The listing is in creation order: backwards is newest first. It
         // still holds some removed images' IDs, which are skipped.
-        let own = (own.map_or(&[][..], |shelf| shelf.listing.all()).iter().rev())
-            .filter_map(|&id| Some((id, self.images.get(id)?)))
-            .filter(|(_, image)| image.owner == caller && image.region == region)
-            .map(|(id, image)| self.view(id, image));
+        let own = (own
+            .map_or(&[][..], |shelf| shelf.listing.all())
+            .iter()
+            .rev())
+        .filter_map(|&id| Some((id, self.images.get(id)?)))
+        .filter(|(_, image)| image.owner == caller && image.region == region)
+        .map(|(id, image)| self.view(id, image));
         let mut listed: Vec<ImageView<'_>> = own.collect();
         if let Some(granted) = self.grants.get(&(caller, region)) {
             let shared = (granted.iter())

@@ -79,7 +79,8 @@ impl Image {
 
     /// Whether it is shared with any account.
     pub(super) fn is_shared(&self) -> bool {
-        self.details().is_some_and(|details| !details.shares.is_empty())
+        self.details()
+            .is_some_and(|details| !details.shares.is_empty())
     }
 
     /// Whether it is shared with `account`.

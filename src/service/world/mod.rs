@@ -175,6 +175,7 @@ impl World {
     /// Makes `accounts` the service's only accounts (see
     /// [`Config::with_accounts`]): an endpoint with access keys has the
     /// keys' accounts, whatever world it serves.
+    #[cfg(feature = "rpc")]
     pub(crate) fn close_accounts(&mut self, accounts: impl IntoIterator<Item = String>) {
         self.config = self.config.clone().with_accounts(accounts);
     }

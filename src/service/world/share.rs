@@ -114,7 +114,10 @@ impl World {
         if !image.is_shared_with(account) {
             return;
         }
-        image.details_mut().shares.retain(|&(shared, _)| shared != account);
+        image
+            .details_mut()
+            .shares
+            .retain(|&(shared, _)| shared != account);
         image.tidy();
         self.revoke(account, region, id);
     }
@@ -147,7 +150,9 @@ impl World {
         let (id, found) = self
             .visible(caller, region, image)
             .ok_or(EcsError::ImageNotFound)?;
-        let shares = found.details().map_or(&[][..], |details| &details.shares[..]);
+        let shares = found
+            .details()
+            .map_or(&[][..], |details| &details.shares[..]);
         let skip = (page_number as usize - 1).saturating_mul(page_size as usize);
         let accounts = (shares.iter().skip(skip).take(page_size as usize))
             .map(|&(account, since)| (&self.accounts[account], since))

@@ -88,8 +88,12 @@ impl World {
 
     /// Every account's running copies, by the slots they hold.
     pub(super) fn running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
-        let busy = self.shelves.iter().filter(|(_, shelf)| !shelf.slots.running.is_empty());
-        let running = busy.map(|(&(owner, region), shelf)| (owner, region, shelf.slots.running.clone()));
+        let busy = self
+            .shelves
+            .iter()
+            .filter(|(_, shelf)| !shelf.slots.running.is_empty());
+        let running =
+            busy.map(|(&(owner, region), shelf)| (owner, region, shelf.slots.running.clone()));
         running.collect()
     }
 }

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Orphan, World};
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::{CopyOf, Details, Image, Replay};
 use super::table::{Rebuild, Vacancies};
+use super::{Orphan, World};
 use crate::service::{Config, ImageId, SnapshotId, Timestamp};
 use crate::task::{CopyPhase, CopyTask};
 
@@ -142,7 +142,8 @@ impl<'a> ImageRecord<'a> {
             kms_key_id: text(|d| &d.kms_key_id),
             deprecated: image.is_deprecated(),
             shares: details.map_or_else(Vec::new, |d| {
-                let share = |&(account, since): &(AccountHandle, Timestamp)| (account.number(), since);
+                let share =
+                    |&(account, since): &(AccountHandle, Timestamp)| (account.number(), since);
                 d.shares.iter().map(share).collect()
             }),
             copy: image.copy.map(|copy| (copy.source, copy.task)),
@@ -174,13 +175,17 @@ enum Inconsistent {
     DuplicateName(ImageId),
     #[error("image {0} is a cancelled copy, which is deleted")]
     CancelledCopy(ImageId),
-    #[error("account {0} runs more copies into region {1} than its limit, or queues one with a slot free")]
+    #[error(
+        "account {0} runs more copies into region {1} than its limit, or queues one with a slot free"
+    )]
     Slots(String, String),
     #[error("a client token names an account that does not exist")]
     BadToken,
     #[error("image {0} is shared with an account that does not exist")]
     BadShare(ImageId),
-    #[error("snapshot {0} of a deleted image names an unknown account or region, an image that exists, or comes twice")]
+    #[error(
+        "snapshot {0} of a deleted image names an unknown account or region, an image that exists, or comes twice"
+    )]
     BadOrphan(SnapshotId),
     #[error("region {0} is configured twice")]
     DuplicateRegion(String),
@@ -241,7 +246,12 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
             return Err(Inconsistent::BadOrphan(orphan));
         };
         let image_lives = world.images.get(orphan.image()).is_some();
-        if image_lives || world.orphans.insert(orphan, Orphan { owner, region }).is_some() {
+        if image_lives
+            || world
+                .orphans
+                .insert(orphan, Orphan { owner, region })
+                .is_some()
+        {
             return Err(Inconsistent::BadOrphan(orphan));
         }
     }
@@ -329,7 +339,11 @@ fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
     shelf.or_default().listing.push(id);
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
-        world.grants.entry((grantee, image.region)).or_default().push(id);
+        world
+            .grants
+            .entry((grantee, image.region))
+            .or_default()
+            .push(id);
     }
     if let Some(copy) = image.copy {
         let shelf = world.shelves.entry((image.owner, image.region));

@@ -4,8 +4,8 @@
 use super::World;
 use super::handles::RegionHandle;
 use super::image::Image;
-use crate::service::request::rules::{self, MAX_TAGS};
 use crate::service::request::given;
+use crate::service::request::rules::{self, MAX_TAGS};
 use crate::service::{ImageId, ListTagResources, Tag, TagResources, UntagResources};
 use crate::task::EcsError;
 
@@ -77,7 +77,9 @@ impl World {
             match request.tag_key.is_empty() {
                 true if request.all => details.tags.clear(),
                 true => {}
-                false => (details.tags).retain(|(key, _)| !request.tag_key.iter().any(|k| **k == **key)),
+                false => {
+                    (details.tags).retain(|(key, _)| !request.tag_key.iter().any(|k| **k == **key))
+                }
             }
             image.tidy();
         }
@@ -156,20 +158,22 @@ impl World {
 
     /// The caller's images in `region` that ListTagResources looks at, in
     /// creation order.
-    fn tagged(
-        &self,
-        caller: &str,
-        region: RegionHandle,
-        ids: &[String],
-    ) -> Vec<(ImageId, &Image)> {
+    fn tagged(&self, caller: &str, region: RegionHandle, ids: &[String]) -> Vec<(ImageId, &Image)> {
         let mut images: Vec<(ImageId, &Image)> = match ids.is_empty() {
-            false => ids.iter().filter_map(|id| self.visible(caller, region, id)).collect(),
+            false => ids
+                .iter()
+                .filter_map(|id| self.visible(caller, region, id))
+                .collect(),
             true => {
                 let owner = self.accounts.find(caller);
                 let shelf = owner.and_then(|owner| self.shelves.get(&(owner, region)));
                 let listed = shelf.map_or(&[][..], |shelf| shelf.listing.all());
-                let present = listed.iter().filter_map(|&id| Some((id, self.images.get(id)?)));
-                present.filter(|(_, image)| Some(image.owner) == owner).collect()
+                let present = listed
+                    .iter()
+                    .filter_map(|&id| Some((id, self.images.get(id)?)));
+                present
+                    .filter(|(_, image)| Some(image.owner) == owner)
+                    .collect()
             }
         };
         images.sort_by_key(|(_, image)| image.seq);
@@ -219,7 +223,8 @@ fn has_key(image: &Image, key: &str) -> bool {
 pub(super) fn matches(image: &Image, filter: &Tag) -> bool {
     let tags = image.details().map_or(&[][..], |details| &details.tags[..]);
     let value = |have: &str| filter.value.is_empty() || *have == *filter.value;
-    tags.iter().any(|(key, have)| **key == *filter.key && value(have))
+    tags.iter()
+        .any(|(key, have)| **key == *filter.key && value(have))
 }
 
 /// Where the page a token names starts: a token is the decimal offset a
