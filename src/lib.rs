@@ -85,7 +85,7 @@ pub mod testing;
 pub use crate::service::{
     Action, Answer, CancelCopyImage, Check, Command, Config, CopyImage, DeleteImage,
     DeleteSnapshot, DescribeImageSharePermission, DescribeImages, DescribeRegions, ImageId,
-    ImageIdError, ImagePage, ImageView, ListTagResources, ModifyImageAttribute,
+    ImageIdError, ImagePage, ImageView, LifeStep, ListTagResources, ModifyImageAttribute,
     ModifyImageSharePermission, RegionView, Request, SharePage, SnapshotId, Tag, TagPage,
     TagResources, Timestamp, UntagResources, World, WorldError,
 };

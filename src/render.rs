@@ -6,7 +6,10 @@
 
 use core::fmt::Write;
 
-use crate::{Action, Check, CopyPhase, EcsError, EventKind, Guard, Outcome, Transition};
+use crate::{
+    Action, Check, CopyPhase, EcsError, EventKind, Guard, ImageStatus, LifeStep, Outcome,
+    Transition,
+};
 
 /// The transition table as a Markdown decision table, one row per
 /// (phase, event, guard).
@@ -48,6 +51,43 @@ pub fn state_diagram() -> String {
     }
     for phase in CopyPhase::ALL.into_iter().filter(|p| p.is_terminal()) {
         let _ = writeln!(out, "    {phase} --> [*]");
+    }
+    out
+}
+
+/// An image's whole life as a Mermaid `stateDiagram-v2` of its `Status`:
+/// the actions' moves ([`LifeStep::ALL`]) and the copy's own
+/// ([`Transition::ALL`], its phases shown as the statuses they report).
+pub fn image_life() -> String {
+    let name = |status: Option<ImageStatus>| status.map_or("[*]".to_owned(), |s| s.to_string());
+    let mut edges: Vec<(String, String, String)> = Vec::new();
+    let mut add = |from: String, to: String, label: String| {
+        if !edges
+            .iter()
+            .any(|(f, t, l)| *f == from && *t == to && *l == label)
+        {
+            edges.push((from, to, label));
+        }
+    };
+    for step in LifeStep::ALL {
+        add(
+            name(step.from),
+            name(step.to),
+            format!("{} [{}]", step.by, step.when),
+        );
+    }
+    let lifecycle = Transition::ALL.iter().filter(|t| t.event.is_lifecycle());
+    for t in lifecycle {
+        if let (Outcome::Enter(to), Some(from)) = (t.outcome, t.from.status()) {
+            let to = to.status();
+            if Some(from) != to {
+                add(name(Some(from)), name(to), t.event.to_string());
+            }
+        }
+    }
+    let mut out = String::from("stateDiagram-v2\n");
+    for (from, to, label) in edges {
+        let _ = writeln!(out, "    {from} --> {to}: {label}");
     }
     out
 }

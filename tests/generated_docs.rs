@@ -44,6 +44,11 @@ fn blocks() -> Vec<(&'static str, &'static str, String)> {
         ("docs/mock-server.md", "mock-actions", render::actions(true)),
         ("docs/mock-server.md", "mock-checks", mock_checks()),
         ("docs/semantics.md", "lifecycle-checks", lifecycle_checks()),
+        (
+            "docs/semantics.md",
+            "image-life",
+            fenced("mermaid", render::image_life()),
+        ),
     ]
 }
 

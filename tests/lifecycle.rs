@@ -7,9 +7,9 @@ use std::num::NonZeroU32;
 
 use ecs_image_copy::{
     Action, CancelCopyImage, Config, CopyImage, DeleteImage, DeleteSnapshot,
-    DescribeImageSharePermission, DescribeImages, DescribeRegions, EcsError, ImageId,
-    ListTagResources, ModifyImageAttribute, ModifyImageSharePermission, Percent, Request, Tag,
-    TagResources, Timestamp, UntagResources, World,
+    DescribeImageSharePermission, DescribeImages, DescribeRegions, EcsError, ImageId, ImageStatus,
+    LifeStep, ListTagResources, ModifyImageAttribute, ModifyImageSharePermission, Percent, Request,
+    Tag, TagResources, Timestamp, UntagResources, World,
 };
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -767,4 +767,100 @@ fn each_account_has_its_own_copy_slots_per_region() {
         .cancel_copy_image("alice", &CancelCopyImage::new("cn-beijing", &first))
         .unwrap();
     assert_eq!(f.describe("alice", "cn-beijing", &third)[0].1, "Creating");
+}
+
+/// Every move of `LifeStep::ALL`, the table the docs draw, made by the
+/// model: an image put in the step's status, the step's action on it, and
+/// the status it then shows (or that it is gone).
+#[test]
+fn every_move_the_image_life_table_lists_is_the_models() {
+    for step in LifeStep::ALL {
+        let mut f = fixture();
+        let (region, image) = match step.from {
+            None => ("cn-beijing", String::new()),
+            Some(status) => in_status(&mut f, status),
+        };
+        let made = act(&mut f, step.by, region, &image, step.to);
+        let id = if image.is_empty() { made } else { image };
+        let seen = f
+            .describe("alice", region, &id)
+            .first()
+            .map(|(_, status, _)| status.clone());
+        assert_eq!(seen, step.to.map(|s| s.to_string()), "{step:?}");
+    }
+}
+
+/// An image of alice's in `status`, and its region.
+fn in_status(f: &mut Fixture, status: ImageStatus) -> (&'static str, String) {
+    let web = f.web.clone();
+    let copy = |f: &mut Fixture| f.copy(&web);
+    match status {
+        ImageStatus::Available => ("cn-hangzhou", web.clone()),
+        ImageStatus::Deprecated => {
+            let mut deprecate = ModifyImageAttribute::default();
+            (deprecate.region_id, deprecate.image_id) = (owned("cn-hangzhou"), Some(web.clone()));
+            deprecate.status = owned("Deprecated");
+            f.world.modify_image_attribute("alice", &deprecate).unwrap();
+            ("cn-hangzhou", web.clone())
+        }
+        ImageStatus::Creating => ("cn-beijing", copy(f)),
+        ImageStatus::Waiting => {
+            copy(f);
+            copy(f);
+            ("cn-beijing", copy(f))
+        }
+        ImageStatus::CreateFailed => {
+            let failed = copy(f);
+            f.world
+                .fail_copy("cn-beijing", failed.parse().unwrap())
+                .unwrap();
+            ("cn-beijing", failed)
+        }
+        other => panic!("no image of the model is {other}"),
+    }
+}
+
+/// `action` on `image` as alice, the way that moves it to `to`; the image
+/// an action made, if any.
+fn act(
+    f: &mut Fixture,
+    action: Action,
+    region: &str,
+    image: &str,
+    to: Option<ImageStatus>,
+) -> String {
+    let web = f.web.clone();
+    match action {
+        Action::MockCreateImage => {
+            let made = f.world.create_image("alice", region, "new", NOW).unwrap();
+            made.to_string()
+        }
+        Action::CopyImage => {
+            if to == Some(ImageStatus::Waiting) {
+                f.copy(&web);
+                f.copy(&web);
+            }
+            f.copy(&web)
+        }
+        Action::CancelCopyImage => {
+            f.world
+                .cancel_copy_image("alice", &CancelCopyImage::new(region, image))
+                .unwrap();
+            String::new()
+        }
+        Action::ModifyImageAttribute => {
+            let mut modify = ModifyImageAttribute::default();
+            (modify.region_id, modify.image_id) = (owned(region), owned(image));
+            modify.status = to.map(|status| status.to_string());
+            f.world.modify_image_attribute("alice", &modify).unwrap();
+            String::new()
+        }
+        Action::DeleteImage => {
+            let mut delete = DeleteImage::default();
+            (delete.region_id, delete.image_id) = (owned(region), owned(image));
+            f.world.delete_image("alice", &delete).unwrap();
+            String::new()
+        }
+        other => panic!("LifeStep::ALL has no move by {other}"),
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod checks;
 mod command;
 mod config;
 pub(crate) mod id;
+mod life;
 pub(crate) mod request;
 mod time;
 mod world;
@@ -14,6 +15,7 @@ pub use self::checks::Check;
 pub use self::command::Command;
 pub use self::config::Config;
 pub use self::id::{ImageId, ImageIdError, SnapshotId};
+pub use self::life::LifeStep;
 pub use self::request::{
     Action, CancelCopyImage, CopyImage, DeleteImage, DeleteSnapshot, DescribeImageSharePermission,
     DescribeImages, DescribeRegions, ListTagResources, MockAdvanceCopies, MockCompleteCopy,
