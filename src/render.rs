@@ -95,20 +95,41 @@ pub fn image_life() -> String {
 /// The error catalog as a Markdown table.
 pub fn error_catalog() -> String {
     let mut out = String::from(
-        "| error | HTTP | code | message | message from | raised by |\n|---|---|---|---|---|---|\n",
+        "| error | HTTP | code | message | message from | raised by | answered by |\n|---|---|---|---|---|---|---|\n",
     );
     for &error in EcsError::ALL {
         let _ = writeln!(
             out,
-            "| `{error:?}` | {} | `{}` | {} | {} | {} |",
+            "| `{error:?}` | {} | `{}` | {} | {} | {} | {} |",
             error.status(),
             error.code(),
             error.message(),
             error.provenance(),
             error.layer(),
+            answered_by(error),
         );
     }
     out
+}
+
+/// The actions whose checks, or whose cancel table, answer `error`; the
+/// errors of the protocol and the server come from any action.
+fn answered_by(error: EcsError) -> String {
+    let cancels = Transition::ALL
+        .iter()
+        .any(|t| t.outcome == Outcome::Refuse(error));
+    let actions: Vec<String> = (Action::ALL.iter())
+        .filter(|action| {
+            let checked = action.checks().iter().any(|check| check.error == error);
+            checked || (cancels && **action == Action::CancelCopyImage)
+        })
+        .map(|action| action.to_string())
+        .collect();
+    match (actions.is_empty(), error) {
+        (false, _) => actions.join(", "),
+        (true, EcsError::DryRunOperation) => "any with `DryRun`".to_owned(),
+        (true, _) => "any".to_owned(),
+    }
 }
 
 /// The cancel column of the table: what CancelCopyImage answers per phase.
