@@ -14,6 +14,8 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -741,4 +743,78 @@ fn the_default_step_is_one_constant_of_the_server() {
     let step = help.lines().find(|line| line.contains("--step")).unwrap();
     let default = format!("[default: {}]", server::DEFAULT_STEP.get());
     assert!(step.contains(&default), "{step}");
+}
+
+/// Status and JSON body of a POST of `target`, written by hand to a fresh
+/// connection: an HTTP client would not send an absolute-form target to
+/// anything but a proxy.
+fn raw_post(server: &Server, target: &str, host: &str, form: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    // Bounds a hang; an answer comes in milliseconds.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {host}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head: {answer:?}"));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok());
+    let status = status.unwrap_or_else(|| panic!("no status: {head:?}"));
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    (status, body)
+}
+
+/// The body without its `RequestId`, which differs from call to call.
+fn without_request_id(mut body: Value) -> Value {
+    body.as_object_mut().unwrap().remove("RequestId");
+    body
+}
+
+#[test]
+fn a_target_in_absolute_form_is_answered_as_a_proxy_receives_it() {
+    // Terraform reaches regions its custom endpoint does not map through
+    // HTTP_PROXY: the mock then gets `POST http://ecs.<region>...`.
+    let server = Server::start(&["--manual", "--quiet"]);
+    let origin_host = server.address.clone();
+    let beijing = "ecs.cn-beijing.aliyuncs.com";
+    let absolute = format!("http://{beijing}/");
+    let common = "Version=2014-05-26&Format=JSON&AccessKeyId=alice";
+    let create = format!("Action=MockCreateImage&RegionId=cn-beijing&ImageName=web&{common}");
+    let (status, created) = raw_post(&server, &format!("{absolute}?{create}"), beijing, "");
+    assert_eq!(status, 200, "{created}");
+    let image = created["ImageId"].as_str().unwrap().to_owned();
+    let describe = format!("Action=DescribeImages&RegionId=cn-beijing&ImageId={image}&{common}");
+    let (status, by_origin) = raw_post(&server, &format!("/?{describe}"), &origin_host, "");
+    assert_eq!(status, 200, "{by_origin}");
+    assert_eq!(by_origin["Images"]["Image"][0]["ImageId"], image.as_str());
+    let by_origin = without_request_id(by_origin);
+    let query_target = format!("{absolute}?{describe}");
+    for (target, form) in [(query_target.as_str(), ""), (absolute.as_str(), &*describe)] {
+        let (status, by_proxy) = raw_post(&server, target, beijing, form);
+        assert_eq!(status, 200, "{target}: {by_proxy}");
+        assert_eq!(without_request_id(by_proxy), by_origin, "{target}");
+    }
+    let refused = format!("Action=DeleteImage&RegionId=cn-beijing&ImageId=m-none&{common}");
+    let (status, body) = raw_post(&server, &format!("/?{refused}"), &origin_host, "");
+    assert_eq!(
+        (status, &body["HostId"]),
+        (404, &json!(origin_host)),
+        "{body}"
+    );
+    // The target's host wins over a `Host` header that says otherwise, as
+    // RFC 9112 (3.2.2) has a server do.
+    for host in [beijing, origin_host.as_str()] {
+        let (status, body) = raw_post(&server, &format!("{absolute}?{refused}"), host, "");
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(body["Code"], "InvalidImageId.NotFound");
+        assert_eq!(body["HostId"], beijing, "Host: {host}");
+    }
 }

@@ -842,3 +842,193 @@ fn applied_commands_replay_into_the_same_world() {
     }
     assert_eq!(format!("{replayed:?}"), format!("{:?}", e.world()));
 }
+
+/// A V1 signature over `params` sent with `method`, as the Go SDK under
+/// Terraform, Packer and aliyun-cli signs: every parameter, wherever it
+/// travels, with the common ones added.
+fn signed_pairs<'a>(
+    method: &str,
+    params: &[(&'a str, &'a str)],
+    nonce: &'a str,
+) -> Vec<(String, String)> {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("Version", "2014-05-26"),
+        ("AccessKeyId", "ak-alice"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("SignatureNonce", nonce),
+        ("Timestamp", NOW_TEXT),
+    ];
+    all.extend_from_slice(params);
+    let signature = sign_v1("s3cret", &string_to_sign_v1(method, all.iter().copied()));
+    let mut pairs: Vec<(String, String)> = all
+        .iter()
+        .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    pairs.push(("Signature".to_owned(), signature));
+    pairs
+}
+
+/// `k=v&...`, percent-encoded, of the pairs `keep` selects.
+fn encoded(pairs: &[(String, String)], keep: impl Fn(&str) -> bool) -> String {
+    let kept = pairs.iter().filter(|(name, _)| keep(name));
+    let each = kept.map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)));
+    each.collect::<Vec<_>>().join("&")
+}
+
+fn signing_endpoint() -> Endpoint {
+    let config = EndpointConfig::default()
+        .with_key("ak-alice", "s3cret", "alice")
+        .with_mock_actions(true);
+    Endpoint::new(World::default(), config)
+}
+
+const FORM: [(&str, &[u8]); 1] = [(
+    "Content-Type",
+    b"application/x-www-form-urlencoded; charset=UTF-8",
+)];
+
+#[test]
+fn format_json_in_lowercase_answers_json() {
+    // Terraform's second client (ListTagResources) sends `Format=json`.
+    let mut e = endpoint(EndpointConfig::default());
+    let ok = call(
+        &mut e,
+        "Action=DescribeRegions&Version=2014-05-26&Format=json&AccessKeyId=alice",
+    );
+    assert_eq!(ok.status, 200, "{}", text_of(&ok));
+    assert_eq!(ok.content_type, "application/json;charset=utf-8");
+    assert!(json_of(&ok)["Regions"]["Region"].as_array().is_some());
+    let refused = call(
+        &mut e,
+        "Action=ListTagResources&Version=2014-05-26&Format=json&RegionId=cn-hangzhou",
+    );
+    assert_eq!(refused.content_type, "application/json;charset=utf-8");
+    assert_error(
+        &refused,
+        400,
+        "MissingParameter",
+        "The input parameter \"ResourceType\" that is mandatory for processing this request is not supplied.",
+    );
+}
+
+#[test]
+fn signed_parameters_may_travel_in_the_query_the_form_body_or_both() {
+    let mut e = signing_endpoint();
+    let create = [
+        ("Action", "MockCreateImage"),
+        ("Format", "json"),
+        ("RegionId", "cn-hangzhou"),
+        ("ImageName", "web"),
+    ];
+    let pairs = signed_pairs("POST", &create, "n-create");
+    let response = send(&mut e, "POST", &encoded(&pairs, |_| true), &[], b"");
+    assert_eq!(response.status, 200, "{}", text_of(&response));
+    let image = json_of(&response)["ImageId"].as_str().unwrap().to_owned();
+    let describe = [
+        ("Action", "DescribeImages"),
+        ("Format", "json"),
+        ("RegionId", "cn-hangzhou"),
+        ("ImageId", image.as_str()),
+    ];
+    type Split = fn(&str) -> bool;
+    let in_the_query: [(&str, Split); 4] = [
+        ("all in the body", |_| false),
+        ("all in the query", |_| true),
+        ("the signature in the query", |name| {
+            name.starts_with("Signature") || name == "Timestamp" || name == "AccessKeyId"
+        }),
+        ("the API's own in the body", |name| {
+            !matches!(name, "RegionId" | "ImageId")
+        }),
+    ];
+    for (i, (case, query_has)) in in_the_query.into_iter().enumerate() {
+        let nonce = format!("n-split-{i}");
+        let pairs = signed_pairs("POST", &describe, &nonce);
+        let query = encoded(&pairs, query_has);
+        let body = encoded(&pairs, |name| !query_has(name));
+        let response = send(&mut e, "POST", &query, &FORM, body.as_bytes());
+        assert_eq!(response.status, 200, "{case}: {}", text_of(&response));
+        let listed = json_of(&response);
+        assert_eq!(
+            listed["Images"]["Image"][0]["ImageId"],
+            image.as_str(),
+            "{case}"
+        );
+    }
+    // A body that is not a form carries no parameters: what it holds is
+    // not signed, and the request lacks them.
+    let pairs = signed_pairs("POST", &describe, "n-json");
+    let json: [(&str, &[u8]); 2] = [
+        ("Content-Type", b"application/json"),
+        ("Accept", b"application/json"),
+    ];
+    let body = encoded(&pairs, |_| true);
+    let response = send(&mut e, "POST", "", &json, body.as_bytes());
+    assert_error(
+        &response,
+        400,
+        "MissingParameter",
+        "The input parameter \"Action\" that is mandatory for processing this request is not supplied.",
+    );
+}
+
+#[test]
+fn an_empty_security_token_is_signed_like_any_parameter() {
+    // Packer sends `SecurityToken=` on every call and signs it.
+    let mut e = signing_endpoint();
+    let describe = [
+        ("Action", "DescribeImages"),
+        ("Format", "JSON"),
+        ("RegionId", "cn-hangzhou"),
+        ("SecurityToken", ""),
+    ];
+    let pairs = signed_pairs("POST", &describe, "n-token");
+    let query = encoded(&pairs, |_| true);
+    assert!(query.contains("&SecurityToken=&"), "{query}");
+    let signed = send(&mut e, "POST", &query, &[], b"");
+    assert_eq!(signed.status, 200, "{}", text_of(&signed));
+    // The same signature, the empty parameter dropped: it was signed, so
+    // the signature no longer matches.
+    let pairs = signed_pairs("POST", &describe, "n-dropped");
+    let dropped = encoded(&pairs, |name| name != "SecurityToken");
+    let refused = send(&mut e, "POST", &dropped, &[], b"");
+    assert_eq!(
+        json_of(&refused)["Code"],
+        "SignatureDoesNotMatch",
+        "{}",
+        text_of(&refused)
+    );
+    // And the other way: signed without it, sent with it.
+    let unsigned = [
+        ("Action", "DescribeImages"),
+        ("Format", "JSON"),
+        ("RegionId", "cn-hangzhou"),
+    ];
+    let pairs = signed_pairs("POST", &unsigned, "n-added");
+    let added = format!("{}&SecurityToken=", encoded(&pairs, |_| true));
+    let refused = send(&mut e, "POST", &added, &[], b"");
+    assert_eq!(json_of(&refused)["Code"], "SignatureDoesNotMatch");
+}
+
+#[test]
+fn the_action_header_may_differ_from_the_parameter_only_in_case() {
+    let mut e = endpoint(EndpointConfig::default());
+    // The Node `@alicloud/pop-core` client's pair.
+    let camel: [(&str, &[u8]); 1] = [("x-acs-action", b"describeImages")];
+    let query = as_alice("DescribeImages", "RegionId=cn-hangzhou");
+    let response = send(&mut e, "POST", &query, &camel, b"");
+    assert_eq!(response.status, 200, "{}", text_of(&response));
+    assert_eq!(response.summary.action, Some(Action::DescribeImages));
+    assert_eq!(json_of(&response)["TotalCount"], 0);
+    for other in [&b"DescribeImage"[..], b"CopyImage", b"Describe_Images"] {
+        let header: [(&str, &[u8]); 1] = [("x-acs-action", other)];
+        let response = send(&mut e, "POST", &query, &header, b"");
+        assert_error(
+            &response,
+            400,
+            "InvalidParameter",
+            "The specified parameter is not valid.",
+        );
+    }
+}

@@ -271,10 +271,17 @@ async fn answer(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
+    // A request sent through a proxy names its origin in the target
+    // (`POST http://ecs.cn-beijing.aliyuncs.com/?...`); the target's host
+    // then wins over a `Host` header, as RFC 9112 (3.2.2) has it, and is
+    // the host the error bodies' `HostId` and signature V3 see.
+    let authority = parts.uri.authority().map(|authority| authority.as_str());
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()
+        .filter(|(name, _)| authority.is_none() || *name != hyper::header::HOST)
         .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .chain(authority.map(|host| ("host", host.as_bytes())))
         .collect();
     let request = HttpRequest {
         method: parts.method.as_str(),

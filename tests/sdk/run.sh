@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The official Python SDKs (classic V1 and Tea V3) against the mock server.
+# The official Python SDKs (classic V1 and Tea V3) against the mock server,
+# then the real tools' call sequences replayed through the classic SDK.
 #   bash tests/sdk/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +18,10 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --quiet --all-features --example mock_server
 log=$(mktemp)
+# Two accounts, so that alice can share with bob; --manual, so that copies
+# move only when a script says.
 target/debug/examples/mock_server --listen 127.0.0.1:0 --manual --auth \
-  --key alice-key:alice-secret:alice 2>"$log" &
+  --key alice-key:alice-secret:alice --key bob-key:bob-secret:bob 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 until grep -q listening "$log"; do
@@ -27,3 +30,4 @@ until grep -q listening "$log"; do
 done
 address=$(sed -n 's/^listening on //p' "$log")
 "$venv/bin/python" tests/sdk/python_sdks.py "$address"
+"$venv/bin/python" tests/sdk/tools.py "$address"
