@@ -105,7 +105,7 @@ pub struct World {
     images: ImageTable,
     /// Each account's images in each region: their names, and the listing
     /// DescribeImages scans.
-    shelves: HashMap<(AccountHandle, RegionHandle), Shelf, Issued>,
+    shelves: Shelves,
     /// Successful CopyImage calls by account and ClientToken.
     tokens: HashMap<AccountHandle, HashMap<Box<str>, Replay, Fixed>, Issued>,
     /// The images shared with each account in each region, by grantee.
@@ -117,6 +117,9 @@ pub struct World {
     /// DescribeImages order images by it.
     next_seq: u64,
 }
+
+/// Each account's images in each region.
+type Shelves = HashMap<(AccountHandle, RegionHandle), Shelf, Issued>;
 
 /// One account's images in one region.
 #[derive(Clone, Debug, Default)]

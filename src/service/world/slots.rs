@@ -3,10 +3,10 @@
 //! belong to an (account, destination region) pair, as ECS counts them, so
 //! no account's copies wait for, or learn of, another's.
 
-use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::lists::Queue;
 use super::table::ImageTable;
+use super::{Shelves, World};
 use crate::service::ImageId;
 use crate::task::CopyPhase;
 
@@ -20,14 +20,15 @@ pub(super) struct Slots {
     pub(super) queued: Queue,
 }
 
-impl World {
-    /// The slots of `owner`'s copies into `region`. A copy's shelf exists
-    /// from its insertion on, so a copy's slots always do.
-    fn slots_mut(&mut self, owner: AccountHandle, region: RegionHandle) -> &mut Slots {
-        let shelf = self.shelves.get_mut(&(owner, region));
-        &mut shelf.expect("a copy's shelf exists").slots
-    }
+/// The slots of `owner`'s copies into `region`. A copy's shelf exists from
+/// its insertion on, so a copy's slots always do. (A function of the
+/// shelves alone, so that callers keep reading the image table.)
+fn slots_of(shelves: &mut Shelves, owner: AccountHandle, region: RegionHandle) -> &mut Slots {
+    let shelf = shelves.get_mut(&(owner, region));
+    &mut shelf.expect("a copy's shelf exists").slots
+}
 
+impl World {
     /// Takes a copy that was in phase `was` out of its queue or slot, and
     /// refills the slots. A copy in any other phase held neither.
     pub(super) fn release_slot(
@@ -38,8 +39,7 @@ impl World {
         was: CopyPhase,
     ) {
         let images = &self.images;
-        let shelf = self.shelves.get_mut(&(owner, region));
-        let slots = &mut shelf.expect("a copy's shelf exists").slots;
+        let slots = slots_of(&mut self.shelves, owner, region);
         match was {
             CopyPhase::Queued => {
                 if slots.queued.remove() {
@@ -63,8 +63,7 @@ impl World {
         let World {
             shelves, images, ..
         } = self;
-        let shelf = shelves.get_mut(&(owner, region));
-        let slots = &mut shelf.expect("a copy's shelf exists").slots;
+        let slots = slots_of(shelves, owner, region);
         while slots.running.len() < limit {
             let Some(id) = slots.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
@@ -83,7 +82,7 @@ impl World {
 
     /// Queues a new copy of `owner` into `region`.
     pub(super) fn queue_copy(&mut self, owner: AccountHandle, region: RegionHandle, id: ImageId) {
-        self.slots_mut(owner, region).queued.push(id);
+        slots_of(&mut self.shelves, owner, region).queued.push(id);
     }
 
     /// Every account's running copies, by the slots they hold.
