@@ -121,6 +121,13 @@ fn rpc(c: &mut Criterion) {
         b.iter(|| black_box(Parameters::parse(black_box(sample.as_bytes()), None)))
     });
 
+    // The largest query the size limit lets through, every name distinct:
+    // parsing must stay linear in it.
+    let many = many_names();
+    group.bench_function("parse_many_names", |b| {
+        b.iter(|| black_box(Parameters::parse(black_box(many.as_bytes()), None)))
+    });
+
     group.bench_function("cancel_json_unsigned", |b| {
         b.iter_custom(|iterations| {
             time_handle(&mut open, iterations, |e| {
@@ -158,3 +165,28 @@ fn rpc(c: &mut Criterion) {
 
 criterion_group!(benches, rpc);
 criterion_main!(benches);
+
+/// `a=&b=&...`: distinct base-26 names, as many as 64 KiB holds.
+fn many_names() -> String {
+    let mut query = String::new();
+    for n in 0.. {
+        let mut name = String::new();
+        let mut rest = n;
+        loop {
+            name.push(char::from(b'a' + (rest % 26) as u8));
+            rest /= 26;
+            if rest == 0 {
+                break;
+            }
+        }
+        if query.len() + name.len() + 2 > 64 * 1024 {
+            break;
+        }
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&name);
+        query.push('=');
+    }
+    query
+}

@@ -37,11 +37,32 @@ impl<'a> Parameters<'a> {
     pub fn parse(query: &'a [u8], form: Option<&'a [u8]>) -> Result<Parameters<'a>, EcsError> {
         let mut params = Parameters::default();
         params.add_all(query)?;
+        params.check_unique()?;
         params.from_query = params.pairs.len();
         if let Some(form) = form {
             params.add_all(form)?;
+            params.check_unique()?;
         }
         Ok(params)
+    }
+
+    /// `InvalidParameter` if a name comes twice. Linear-logarithmic in the
+    /// number of parameters, so that a request of many thousands costs no
+    /// more than reading it; a few are compared pairwise, as fast.
+    fn check_unique(&self) -> Result<(), EcsError> {
+        let pairs = &self.pairs;
+        let repeated = match pairs.len() {
+            0..=32 => (1..pairs.len()).any(|i| pairs[..i].iter().any(|(n, _)| *n == pairs[i].0)),
+            _ => {
+                let mut names: Vec<&str> = pairs.iter().map(|(name, _)| &**name).collect();
+                names.sort_unstable();
+                names.windows(2).any(|pair| pair[0] == pair[1])
+            }
+        };
+        match repeated {
+            true => Err(EcsError::InvalidParameter),
+            false => Ok(()),
+        }
     }
 
     fn add_all(&mut self, source: &'a [u8]) -> Result<(), EcsError> {
@@ -56,7 +77,7 @@ impl<'a> Parameters<'a> {
                 None => (pair, &b""[..]),
             };
             let name = decode(name)?;
-            if name.is_empty() || self.get(&name).is_some() {
+            if name.is_empty() {
                 return Err(EcsError::InvalidParameter);
             }
             self.pairs.push((name, decode(value)?));
@@ -128,5 +149,40 @@ impl Source for Parameters<'_> {
 
     fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         Parameters::pairs(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` distinct parameters, `P0=0&P1=1&...`.
+    fn many(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("P{i}={i}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    #[test]
+    fn a_name_given_twice_is_refused_among_few_or_many() {
+        for n in [2, 32, 33, 5_000] {
+            let distinct = many(n);
+            let parsed = Parameters::parse(distinct.as_bytes(), None);
+            assert_eq!(parsed.map(|p| p.pairs().count()).ok(), Some(n));
+            let twice = format!("{distinct}&P{}=again", n / 2);
+            assert!(Parameters::parse(twice.as_bytes(), None).is_err(), "{n}");
+            let across = Parameters::parse(distinct.as_bytes(), Some(b"P1=body"));
+            assert_eq!(across.map(|_| ()), Err(EcsError::InvalidParameter), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_query_is_checked_before_the_body_is_read() {
+        let body = vec![b'a'; MAX_REQUEST_BYTES + 1];
+        let parsed = Parameters::parse(b"A=1&A=2", Some(&body));
+        assert_eq!(parsed.map(|_| ()), Err(EcsError::InvalidParameter));
+        let parsed = Parameters::parse(b"A=1", Some(&body));
+        assert_eq!(parsed.map(|_| ()), Err(EcsError::RequestTooLarge));
     }
 }
