@@ -818,3 +818,102 @@ fn a_target_in_absolute_form_is_answered_as_a_proxy_receives_it() {
         assert_eq!(body["HostId"], beijing, "Host: {host}");
     }
 }
+
+/// The longest any test here waits for the server to act by itself: an
+/// upper bound that only a broken server reaches, not a timing.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A whole HTTP/1.1 request for `query`, kept alive.
+fn request_line(query: &str) -> String {
+    format!("GET /?{query} HTTP/1.1\r\nHost: ecs.aliyuncs.com\r\n\r\n")
+}
+
+/// The status line of one answer read from `stream`, or why none came.
+fn status_line(stream: &mut TcpStream) -> Result<String, String> {
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Err("closed".into()),
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+/// Whether the server closes `stream` within `PATIENCE`, reading nothing.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(error) => return error.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    }
+}
+
+const REGIONS: &str = "Action=DescribeRegions&Version=2014-05-26&Format=JSON&AccessKeyId=alice";
+
+/// More connections than the server has descriptors: it keeps serving the
+/// ones it holds, says so in its log, and serves the waiting ones once
+/// descriptors are free again (it used to exit on the first failed accept).
+#[test]
+fn a_server_out_of_descriptors_keeps_serving() {
+    let server = Server::start_limited(64, &["--manual", "--quiet"]);
+    let mut connections: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(&server.address).unwrap())
+        .collect();
+    // The first connections were accepted; the last wait in the backlog.
+    let first = &mut connections[0];
+    first.write_all(request_line(REGIONS).as_bytes()).unwrap();
+    assert_eq!(status_line(first).as_deref(), Ok("HTTP/1.1 200 OK"));
+    let mut last = connections.pop().unwrap();
+    last.write_all(request_line(REGIONS).as_bytes()).unwrap();
+    drop(connections);
+    assert_eq!(status_line(&mut last).as_deref(), Ok("HTTP/1.1 200 OK"));
+    let log = server.kill_and_log();
+    assert!(log.contains("accept failed"), "{log}");
+}
+
+/// A client that sends half its headers and waits (slowloris) is closed
+/// after the header timeout, and so is an idle kept-alive connection.
+#[test]
+fn slow_and_idle_clients_are_closed_after_the_header_timeout() {
+    let server = Server::start(&["--manual", "--quiet", "--header-timeout-ms", "200"]);
+    let mut slow = TcpStream::connect(&server.address).unwrap();
+    slow.write_all(b"GET /?Action=DescribeRegions HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    assert!(closed_by_server(&mut slow), "half a request is held open");
+    let mut idle = TcpStream::connect(&server.address).unwrap();
+    idle.write_all(request_line(REGIONS).as_bytes()).unwrap();
+    assert_eq!(status_line(&mut idle).as_deref(), Ok("HTTP/1.1 200 OK"));
+    assert!(
+        closed_by_server(&mut idle),
+        "an idle connection is held open"
+    );
+    // The server goes on serving.
+    let (status, _) = get(&server, "alice", "Action=DescribeRegions");
+    assert_eq!(status, 200);
+}
+
+/// A body that announces more than it sends is not waited for beyond the
+/// body timeout.
+#[test]
+fn a_body_that_never_arrives_is_not_waited_for() {
+    let server = Server::start(&["--manual", "--quiet", "--body-timeout-ms", "200"]);
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    let head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1073741824\r\n\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&[b'a'; 100]).unwrap();
+    assert!(
+        closed_by_server(&mut stream),
+        "a body of 1 GiB announced is waited for"
+    );
+    let (status, _) = get(&server, "alice", "Action=DescribeRegions");
+    assert_eq!(status, 200);
+}

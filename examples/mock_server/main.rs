@@ -55,6 +55,14 @@ struct Args {
     /// Do not log one line per request.
     #[arg(long)]
     quiet: bool,
+    /// Milliseconds a client may take to send a request's headers, or to
+    /// start its next request on a kept-alive connection; then it is closed.
+    #[arg(long, default_value_t = server::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
+    header_timeout_ms: u64,
+    /// Milliseconds a client may take to send a request's body; then it is
+    /// closed.
+    #[arg(long, default_value_t = server::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
+    body_timeout_ms: u64,
 }
 
 /// Errors in their own words: `main` returning one would print its `Debug`.
@@ -83,6 +91,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         tick: Duration::from_millis(args.tick_ms.max(1)),
         step: Percent::new(args.step).ok_or("--step must be 1 to 100")?,
         log: !args.quiet,
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
     };
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -18,7 +18,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -83,7 +83,24 @@ pub struct Options {
     pub step: Percent,
     /// Print one line per request.
     pub log: bool,
+    /// How long a client may take to send a request's headers, or to
+    /// start the next request on a kept-alive connection; then it is closed.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
 }
+
+/// The default of [`Options::header_timeout`]: slow clients hold a
+/// descriptor each, and a server out of descriptors serves nobody.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default of [`Options::body_timeout`].
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the server waits before accepting again after an accept failed
+/// (out of descriptors, say): long enough not to spin, short enough that a
+/// freed descriptor is soon used.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 impl Default for Options {
     fn default() -> Options {
@@ -96,6 +113,8 @@ impl Default for Options {
             tick: Duration::from_secs(1),
             step: DEFAULT_STEP,
             log: true,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -160,17 +179,33 @@ pub async fn serve(
     let ticker = (!options.manual).then(|| tokio::spawn(tick(shared.clone(), options.clone())));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_timeout);
+    let body_timeout = options.body_timeout;
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => accepted?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
             () = shared.journal_failed.notified() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            // Out of descriptors, most often: the connection waits in the
+            // backlog until one is freed; the server goes on serving.
+            Err(error) => {
+                eprintln!("accept failed ({error}); retrying");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let log = log.clone();
-        let service = service_fn(move |request| answer(shared.clone(), request, peer, log.clone()));
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let service = service_fn(move |request| {
+            answer(shared.clone(), request, peer, log.clone(), body_timeout)
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(graceful.watch(connection));
     }
     // Refused at once rather than queued for a server that will not serve.
@@ -267,10 +302,13 @@ async fn answer(
     request: Request<Incoming>,
     peer: SocketAddr,
     log: Option<Log>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    body_timeout: Duration,
+) -> Result<Response<Full<Bytes>>, BodyError> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let body = read_body(body).await?;
+    let body = tokio::time::timeout(body_timeout, read_body(body))
+        .await
+        .map_err(|_| BodyError::TimedOut)??;
     // A request sent through a proxy names its origin in the target
     // (`POST http://ecs.cn-beijing.aliyuncs.com/?...`); the target's host
     // then wins over a `Host` header, as RFC 9112 (3.2.2) has it, and is
@@ -327,6 +365,16 @@ fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
             .fail(request, &mut response, EcsError::InternalError);
     }
     response
+}
+
+/// Why a request's body could not be read: the connection is then closed,
+/// as no answer could be framed for a request never received whole.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    #[error(transparent)]
+    Read(#[from] hyper::Error),
+    #[error("the body did not arrive in time")]
+    TimedOut,
 }
 
 /// The body, or its first `MAX_REQUEST_BYTES + 1` bytes, which is enough

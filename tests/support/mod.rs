@@ -21,7 +21,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Server {
-        let (mut child, mut lines) = spawn(args);
+        Server::start_with(None, args)
+    }
+
+    /// A server that may hold at most `descriptors` open files.
+    pub fn start_limited(descriptors: u32, args: &[&str]) -> Server {
+        Server::start_with(Some(descriptors), args)
+    }
+
+    fn start_with(descriptors: Option<u32>, args: &[&str]) -> Server {
+        let (mut child, mut lines) = spawn(descriptors, args);
         let mut startup_log = Vec::new();
         while let Some(line) = lines.next() {
             let line = line.unwrap();
@@ -44,7 +53,7 @@ impl Server {
     /// The log of a server that must refuse to start: it exits, failed,
     /// before it listens.
     pub fn refuse_to_start(args: &[&str]) -> String {
-        let (mut child, lines) = spawn(args);
+        let (mut child, lines) = spawn(None, args);
         let mut log = Vec::new();
         for line in lines {
             let line = line.unwrap();
@@ -72,6 +81,14 @@ impl Server {
         format!("http://{}/", self.address)
     }
 
+    /// Kills the server and returns what it logged after it listened.
+    pub fn kill_and_log(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let log = self.log.take().map(|log| log.join().unwrap());
+        log.unwrap_or_default().join("\n")
+    }
+
     /// Kills the server as `kill -9` would: no clean shutdown.
     pub fn kill(mut self) {
         self.child.kill().unwrap();
@@ -86,10 +103,20 @@ impl Drop for Server {
     }
 }
 
-/// The mock server on a free port, its log piped.
-fn spawn(args: &[&str]) -> (Child, Lines<BufReader<ChildStderr>>) {
+/// The mock server on a free port, its log piped, with at most
+/// `descriptors` open files if given (through the shell's `ulimit`).
+fn spawn(descriptors: Option<u32>, args: &[&str]) -> (Child, Lines<BufReader<ChildStderr>>) {
     let binary = example_binary();
-    let mut child = Command::new(&binary)
+    let mut command = match descriptors {
+        None => Command::new(&binary),
+        Some(limit) => {
+            let mut shell = Command::new("sh");
+            let script = format!("ulimit -n {limit} && exec \"$0\" \"$@\"");
+            shell.arg("-c").arg(script).arg(&binary);
+            shell
+        }
+    };
+    let mut child = command
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .stderr(Stdio::piped())
