@@ -917,3 +917,34 @@ fn a_body_that_never_arrives_is_not_waited_for() {
     let (status, _) = get(&server, "alice", "Action=DescribeRegions");
     assert_eq!(status, 200);
 }
+
+/// The snapshot is written beside the state file under a name that is never
+/// the state file's (nor a journal's): with `--state world.tmp` the old
+/// name was the state file itself, and a kill during the write lost it.
+#[test]
+fn the_snapshot_is_never_written_over_the_state_file() {
+    for name in [
+        "world.json",
+        "world.tmp",
+        "world",
+        "a.b.tmp",
+        "world.writing",
+    ] {
+        let path = Path::new("/state").join(name);
+        let temporary = store::temporary_path(&path);
+        assert_ne!(temporary, path, "{name}");
+        let journal = journal_of(&path, 1);
+        assert_ne!(temporary, journal, "{name}");
+        assert_eq!(
+            temporary.parent(),
+            path.parent(),
+            "a rename stays on one disk"
+        );
+    }
+    let state = state_file("world-tmp").with_file_name("world.tmp");
+    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
+    let web = create(&server, "alice", "cn-hangzhou", "web");
+    drop(server);
+    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
+    assert!(hangzhou_names(&server, "alice").contains_key(&web));
+}

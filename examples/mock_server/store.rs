@@ -162,10 +162,20 @@ fn read_snapshot(path: &Path, bytes: &[u8]) -> io::Result<(u64, World)> {
     read.map_err(|e| invalid(path, e))
 }
 
+/// Where the next snapshot is written before it is renamed over `path`:
+/// `path` with `.writing` appended, which is never `path` itself (as
+/// `with_extension("tmp")` was for `--state world.tmp`, so that a write
+/// truncated the live snapshot) nor one of its journals.
+pub fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".writing");
+    PathBuf::from(name)
+}
+
 /// Writes the snapshot beside `path`, renames it over `path`, then deletes
 /// the journals it includes.
 fn write_snapshot(path: &Path, bytes: &[u8], generation: u64) -> io::Result<()> {
-    let temporary = path.with_extension("tmp");
+    let temporary = temporary_path(path);
     let write = |mut file: File| file.write_all(bytes).and_then(|()| file.sync_all());
     File::create(&temporary)
         .and_then(write)
