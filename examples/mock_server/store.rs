@@ -26,8 +26,11 @@ use std::thread::JoinHandle;
 use ecs_image_copy::{Command, World};
 
 /// Commands journalled before a snapshot, at the least. A snapshot costs in
-/// proportion to the world, so the journal may grow as large as the world:
-/// compaction then costs O(1) per command, amortised.
+/// proportion to the world, so the journal may also grow as large as the
+/// last snapshot, in bytes, before the next: compaction then costs O(1)
+/// per command, amortised, whatever the traffic. (Counting against the
+/// world's current size, as before, never compacted under create-only
+/// traffic: each create grows the world as much as the journal.)
 pub const COMPACT_AFTER: usize = 10_000;
 
 #[derive(serde::Serialize)]
@@ -54,6 +57,9 @@ pub struct Store {
     generation: u64,
     journal: File,
     entries: usize,
+    /// Bytes in the current journal, and in the last snapshot.
+    journal_bytes: usize,
+    snapshot_bytes: usize,
     writing: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -87,6 +93,8 @@ impl Store {
             generation: last,
             journal,
             entries: 0,
+            journal_bytes: 0,
+            snapshot_bytes: 0,
             writing: None,
         };
         store.compact(&world)?;
@@ -95,7 +103,7 @@ impl Store {
     }
 
     /// Journals `command`, and compacts when the journal has grown as large
-    /// as the world.
+    /// as the last snapshot.
     pub fn append(&mut self, command: &Command, world: &World) -> io::Result<()> {
         let mut line = serde_json::to_vec(command).map_err(io::Error::other)?;
         line.push(b'\n');
@@ -106,8 +114,10 @@ impl Store {
             .write_all(&line)
             .map_err(|e| about(&journal_path(&self.snapshot, self.generation), e))?;
         self.entries += 1;
+        self.journal_bytes += line.len();
         let idle = self.writing.as_ref().is_none_or(JoinHandle::is_finished);
-        if idle && self.entries >= COMPACT_AFTER.max(world.image_count()) {
+        let due = self.entries >= COMPACT_AFTER && self.journal_bytes >= self.snapshot_bytes;
+        if idle && due {
             self.finish()?;
             self.compact(world)?;
         }
@@ -123,6 +133,8 @@ impl Store {
         self.journal = open_journal(&self.snapshot, generation)?;
         self.generation = generation;
         self.entries = 0;
+        self.journal_bytes = 0;
+        self.snapshot_bytes = bytes.len();
         let path = self.snapshot.clone();
         self.writing = Some(std::thread::spawn(move || {
             write_snapshot(&path, &bytes, generation)
