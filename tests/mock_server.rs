@@ -740,9 +740,13 @@ fn an_access_key_argument_is_an_id_a_secret_and_an_account_that_defaults_to_the_
 fn the_default_step_is_one_constant_of_the_server() {
     assert_eq!(server::Options::default().step, server::DEFAULT_STEP);
     let help = help();
-    let step = help.lines().find(|line| line.contains("--step")).unwrap();
+    // The option's block: its line, and its description's lines after it
+    // (clap puts a long description under the option).
+    let start = help.find("--step").unwrap();
+    let block = &help[start..];
+    let block = &block[..block[2..].find("\n  -").map_or(block.len(), |end| end + 2)];
     let default = format!("[default: {}]", server::DEFAULT_STEP.get());
-    assert!(step.contains(&default), "{step}");
+    assert!(block.contains(&default), "{block}");
 }
 
 /// Status and JSON body of a POST of `target`, written by hand to a fresh
