@@ -18,7 +18,7 @@ use ecs_image_copy::Percent;
 
 /// A mock Alibaba Cloud ECS endpoint for image copies.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -26,7 +26,7 @@ struct Args {
     /// Copies move only through the Mock* actions, never by themselves.
     #[arg(long)]
     manual: bool,
-    /// Copies each region runs at once (for a new world).
+    /// Copies each account runs at once into each region (for a new world).
     #[arg(long)]
     copy_limit: Option<NonZeroU32>,
     /// Check request signatures; needs at least one --key.
