@@ -1016,3 +1016,28 @@ fn a_journal_of_creates_only_is_compacted() {
     let body = ok(&server, "alice", &describe);
     assert_eq!(body["TotalCount"], json!(1), "the first create survived");
 }
+
+/// Journals without their snapshot, and a snapshot without its journal,
+/// are refused at start, naming the file, and left as they are: the first
+/// would replay onto an empty world under reused IDs, the second would
+/// silently lose answered changes.
+#[test]
+fn a_snapshot_and_its_journals_come_together_or_start_is_refused() {
+    for lost in ["snapshot", "journal"] {
+        let state = state_file(&format!("lost-{lost}"));
+        let (journal, _) = three_images_journalled(&state);
+        let gone = if lost == "snapshot" {
+            state.clone()
+        } else {
+            journal.clone()
+        };
+        fs::remove_file(&gone).unwrap();
+        let directory = state.parent().unwrap();
+        let before = files_in(directory);
+        let log = Server::refuse_to_start(&["--quiet", "--state", state.to_str().unwrap()]);
+        let named = if lost == "snapshot" { &journal } else { &state };
+        assert!(log.contains(&named.display().to_string()), "{lost}: {log}");
+        assert!(log.contains(&gone.display().to_string()), "{lost}: {log}");
+        assert_eq!(files_in(directory), before, "{lost}");
+    }
+}

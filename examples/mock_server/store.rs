@@ -70,18 +70,31 @@ impl Store {
     /// Nothing is written or deleted until every journal has replayed, so
     /// that a refusal leaves the files as they were, for a human to judge.
     pub fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Store, World)> {
+        let found = journals(path)?;
         let (generation, mut world) = match fs::read(path) {
             Ok(bytes) => read_snapshot(path, &bytes)?,
+            // Journals without their snapshot would replay onto an empty
+            // world, and their images come back under IDs issued to others.
+            // (Empty ones are a first start killed before its first
+            // snapshot: nothing was answered.)
+            Err(e) if e.kind() == io::ErrorKind::NotFound && holds_any(&found)? => {
+                let why = format!(
+                    "journals exist but their snapshot {} does not",
+                    path.display()
+                );
+                return Err(invalid(&found[0].1, why));
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => (0, fresh()),
             Err(e) => return Err(about(path, e)),
         };
         let mut last = generation;
         // Older journals are in the snapshot already; the compaction below
         // deletes them.
-        let mut newer = journals(path)?
-            .into_iter()
+        let newer: Vec<(u64, PathBuf)> = (found.into_iter())
             .filter(|(g, _)| *g >= generation)
-            .peekable();
+            .collect();
+        check_generations(path, generation, &newer)?;
+        let mut newer = newer.into_iter().peekable();
         while let Some((journal_generation, journal)) = newer.next() {
             let newest = newer.peek().is_none();
             replay(&journal, newest, &mut world)?;
@@ -236,6 +249,37 @@ fn journals(path: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     }
     found.sort();
     Ok(found)
+}
+
+/// Whether any of `journals` holds a byte.
+fn holds_any(journals: &[(u64, PathBuf)]) -> io::Result<bool> {
+    for (_, journal) in journals {
+        if fs::metadata(journal).map_err(|e| about(journal, e))?.len() > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The journals from the snapshot's generation on must be its own and
+/// every later one, one per generation: a missing one held changes that
+/// were answered, and serving without them would answer from a world that
+/// lost them. (A snapshot of generation 0, a world written by the library,
+/// may come without any.)
+fn check_generations(path: &Path, generation: u64, newer: &[(u64, PathBuf)]) -> io::Result<()> {
+    let expected = generation..generation + newer.len() as u64;
+    let complete = newer.iter().map(|(g, _)| *g).eq(expected);
+    let first = newer.first().map(|(g, _)| *g);
+    if complete && (generation == 0 || first == Some(generation)) {
+        return Ok(());
+    }
+    let missing = (generation..).find(|g| !newer.iter().any(|(found, _)| found == g));
+    let missing = journal_path(path, missing.unwrap_or(generation));
+    let why = format!(
+        "the snapshot is of generation {generation}, and its journal {} is missing",
+        missing.display()
+    );
+    Err(invalid(path, why))
 }
 
 /// Applies a journal's commands to `world`, line by line, as bytes: a
