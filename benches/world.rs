@@ -21,6 +21,16 @@
 //! - `copy_image`: CopyImage of a random ordinary image into another region,
 //!   without a name (the copy is queued); only the call is timed, and the
 //!   copy is cancelled untimed in the next setup.
+//! - `delete_image`: DeleteImage of a random completed copy. The next
+//!   setup makes another completed copy in its place, untimed: a copy by an
+//!   account of its own (`account-restorer`, with one image per region made
+//!   for it) into the same region, which starts at once, as the restorer's
+//!   slots are free, and is completed at once.
+//! - `tag_resources`: TagResources of one random ordinary image with one
+//!   tag; the next setup removes the tag, untimed, so the image has none
+//!   again.
+//! - `baseline_hashmap_delete`, `baseline_hashmap_tag`: `baseline_hashmap`
+//!   again, each right before the function its name ends with.
 //! - `baseline_hashmap`: the floor the goals name: a `HashMap<ImageId, _>`
 //!   of 1,000,000 entries of 80 bytes (the model's image and its key, as
 //!   the model's image table was a hash map once), hashed with SipHash; a
@@ -41,8 +51,13 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::hint::black_box;
 use std::time::Duration;
 
+use criterion::BenchmarkGroup;
+use criterion::measurement::WallTime;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use ecs_image_copy::{CancelCopyImage, Config, CopyImage, DescribeImages, ImageId};
+use ecs_image_copy::{
+    CancelCopyImage, Config, CopyImage, CopyPhase, DeleteImage, DescribeImages, ImageId, Tag,
+    TagResources, UntagResources,
+};
 
 use population::{Population, REGIONS, Rng};
 
@@ -552,11 +567,7 @@ fn world_1m(c: &mut Criterion) {
 
     // The floor runs right before `cancel`: this machine's speed drifts over
     // minutes (other guests share it), and the goal is their ratio.
-    group.bench_function("baseline_hashmap", |b| {
-        let mut baseline = Baseline::<BuildHasherDefault<DefaultHasher>>::new(population::IMAGES);
-        let mut rng = Rng::new(0xba5e_11e5);
-        b.iter(|| baseline.cancel_and_restore(rng.below(population::IMAGES)))
-    });
+    floor(&mut group, "baseline_hashmap");
 
     group.bench_function("cancel", |b| {
         b.iter_batched_ref(
@@ -653,6 +664,14 @@ fn world_1m(c: &mut Criterion) {
     });
     state.borrow_mut().cancel_created();
     state.borrow().assert_intact();
+
+    floor(&mut group, "baseline_hashmap_delete");
+    bench_delete_image(&mut group, &state);
+    state.borrow().assert_intact();
+
+    floor(&mut group, "baseline_hashmap_tag");
+    bench_tag_resources(&mut group, &state);
+    state.borrow().assert_intact();
     drop(state);
 
     group.bench_function("baseline_issued", |b| {
@@ -661,6 +680,209 @@ fn world_1m(c: &mut Criterion) {
         b.iter(|| baseline.cancel_and_restore(rng.below(population::IMAGES)))
     });
     group.finish();
+}
+
+/// `baseline_hashmap` under the name `name`: the floor, measured again
+/// right before the function it is the floor of.
+fn floor(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
+    group.bench_function(name, |b| {
+        let mut baseline = Baseline::<BuildHasherDefault<DefaultHasher>>::new(population::IMAGES);
+        let mut rng = Rng::new(0xba5e_11e5);
+        b.iter(|| baseline.cancel_and_restore(rng.below(population::IMAGES)))
+    });
+}
+
+/// A DeleteImage as a server has it parsed: made untimed.
+struct Deletion {
+    /// Index into `Deletions::pool`.
+    entry: usize,
+    caller: String,
+    request: DeleteImage,
+}
+
+/// `delete_image`'s completed copies, and what remakes them.
+struct Deletions {
+    /// Indexes into `State::targets` of completed copies.
+    pool: Vec<usize>,
+    claimed: Vec<bool>,
+    /// Entries of `pool` deleted in the last batch, to remake.
+    deleted: Vec<usize>,
+    /// The restorer's index into `population.accounts`.
+    restorer: u32,
+    /// The restorer's image in each region, the source of its copies.
+    sources: Vec<String>,
+    rng: Rng,
+}
+
+impl Deletions {
+    fn new(state: &mut State) -> Deletions {
+        let Population {
+            world, accounts, ..
+        } = &mut state.population;
+        let completed = |n: &usize| {
+            let id = state.target_ids.get(*n).parse().expect("an ID");
+            let task = world.image(id).and_then(|view| view.copy_task());
+            task.is_some_and(|task| task.phase() == CopyPhase::Completed)
+        };
+        let pool: Vec<usize> = (0..state.targets.len()).filter(completed).collect();
+        let restorer = accounts.len() as u32;
+        accounts.push("account-restorer".to_owned());
+        let sources = (Config::DEFAULT_REGIONS.iter().enumerate())
+            .map(|(n, region)| {
+                let name = format!("restorer{n:02}");
+                let at = population::at(3_000_000);
+                let id = world.create_image("account-restorer", region, &name, at);
+                id.expect("a new account's first image").to_string()
+            })
+            .collect();
+        Deletions {
+            claimed: vec![false; pool.len()],
+            deleted: Vec::with_capacity(BATCH as usize),
+            pool,
+            restorer,
+            sources,
+            rng: Rng::new(0xde1e_7e00),
+        }
+    }
+
+    /// A completed copy not yet picked in this batch, now picked.
+    fn next(&mut self, state: &State) -> Deletion {
+        let entry = loop {
+            let entry = self.rng.below(self.pool.len());
+            if !self.claimed[entry] {
+                self.claimed[entry] = true;
+                break entry;
+            }
+        };
+        let n = self.pool[entry];
+        let target = &state.targets[n];
+        let mut request = DeleteImage::default();
+        request.region_id = Some(Config::DEFAULT_REGIONS[target.region as usize].to_owned());
+        request.image_id = Some(state.target_ids.get(n).to_owned());
+        Deletion {
+            entry,
+            caller: state.population.accounts[target.owner as usize].clone(),
+            request,
+        }
+    }
+
+    /// Makes a completed copy in the place of each one deleted.
+    fn remake(&mut self, state: &mut State) {
+        let restorer = &state.population.accounts[self.restorer as usize];
+        for entry in self.deleted.drain(..) {
+            let n = self.pool[entry];
+            let region = state.targets[n].region as usize;
+            let name = Config::DEFAULT_REGIONS[region];
+            let request = CopyImage::new(name, &self.sources[region]);
+            let world = &mut state.population.world;
+            let id = world.copy_image(restorer, &request, population::at(3_000_000));
+            let id = id.expect("the restorer's own image");
+            world.complete_copy(name, id).expect("a copy that started");
+            state.target_ids.set(n, id);
+            state.targets[n].owner = self.restorer;
+            self.claimed[entry] = false;
+        }
+    }
+
+    /// Remakes the last batch and deletes the restorer's sources, so that
+    /// the world has its size again.
+    fn finish(mut self, state: &mut State) {
+        self.remake(state);
+        let restorer = &state.population.accounts[self.restorer as usize];
+        for (region, source) in Config::DEFAULT_REGIONS.iter().zip(&self.sources) {
+            let mut request = DeleteImage::default();
+            request.region_id = Some((*region).to_owned());
+            request.image_id = Some(source.clone());
+            let world = &mut state.population.world;
+            world.delete_image(restorer, &request).expect("an image");
+        }
+    }
+}
+
+fn bench_delete_image(group: &mut BenchmarkGroup<'_, WallTime>, state: &RefCell<State>) {
+    let deletions = RefCell::new(Deletions::new(&mut state.borrow_mut()));
+    group.bench_function("delete_image", |b| {
+        b.iter_batched_ref(
+            || {
+                let (mut state, mut deletions) = (state.borrow_mut(), deletions.borrow_mut());
+                deletions.remake(&mut state);
+                deletions.next(&state)
+            },
+            |deletion| {
+                let world = &mut state.borrow_mut().population.world;
+                let deleted = world.delete_image(&deletion.caller, &deletion.request);
+                deleted.expect("a completed copy");
+                deletions.borrow_mut().deleted.push(deletion.entry);
+            },
+            BatchSize::NumIterations(BATCH),
+        )
+    });
+    deletions.into_inner().finish(&mut state.borrow_mut());
+}
+
+/// The tag `tag_resources` sets.
+const BENCH_TAG: &str = "bench";
+
+/// What `tag_resources` tags: an ordinary image, its owner, and the call.
+struct Tagging {
+    /// Index into `State::targets`.
+    target: usize,
+    caller: String,
+    request: TagResources,
+}
+
+fn tagging(state: &State, rng: &mut Rng) -> Tagging {
+    let target = rng.below(state.population.ordinary.len());
+    let placed = &state.targets[target];
+    let mut request = TagResources::default();
+    request.region_id = Some(Config::DEFAULT_REGIONS[placed.region as usize].to_owned());
+    request.resource_type = Some("image".to_owned());
+    request.resource_id = vec![state.target_ids.get(target).to_owned()];
+    request.tags = vec![Tag::new(BENCH_TAG, "1")];
+    Tagging {
+        target,
+        caller: state.population.accounts[placed.owner as usize].clone(),
+        request,
+    }
+}
+
+/// Removes the tag from the images the last batch tagged.
+fn untag(state: &mut State, tagged: &mut Vec<usize>) {
+    for target in tagged.drain(..) {
+        let placed = &state.targets[target];
+        let mut request = UntagResources::default();
+        request.region_id = Some(Config::DEFAULT_REGIONS[placed.region as usize].to_owned());
+        request.resource_type = Some("image".to_owned());
+        request.resource_id = vec![state.target_ids.get(target).to_owned()];
+        request.tag_key = vec![BENCH_TAG.to_owned()];
+        let caller = &state.population.accounts[placed.owner as usize];
+        let world = &mut state.population.world;
+        world
+            .untag_resources(caller, &request)
+            .expect("a tagged image");
+    }
+}
+
+fn bench_tag_resources(group: &mut BenchmarkGroup<'_, WallTime>, state: &RefCell<State>) {
+    let tagged = RefCell::new(Vec::with_capacity(BATCH as usize));
+    let mut rng = Rng::new(0x7a65_0001);
+    group.bench_function("tag_resources", |b| {
+        b.iter_batched_ref(
+            || {
+                let mut state = state.borrow_mut();
+                untag(&mut state, &mut tagged.borrow_mut());
+                tagging(&state, &mut rng)
+            },
+            |tagging| {
+                let world = &mut state.borrow_mut().population.world;
+                let tagged_now = world.tag_resources(&tagging.caller, &tagging.request);
+                tagged_now.expect("an ordinary image of the caller");
+                tagged.borrow_mut().push(tagging.target);
+            },
+            BatchSize::NumIterations(BATCH),
+        )
+    });
+    untag(&mut state.borrow_mut(), &mut tagged.borrow_mut());
 }
 
 /// The floor: what a bare hash map of the same key type and entry size,

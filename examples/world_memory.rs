@@ -13,6 +13,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use ecs_image_copy::{Config, DescribeImages, ImageId, Tag, TagResources, UntagResources, World};
+
 #[path = "../benches/world.rs"]
 #[allow(dead_code)]
 mod bench;
@@ -133,7 +135,7 @@ fn proc_status(key: &str) -> Option<String> {
 fn main() {
     let before = COUNTS.snapshot();
     let started = Instant::now();
-    let world = {
+    let mut world = {
         let population = bench::population::build();
         population.world
         // The builder's bookkeeping is dropped here.
@@ -160,10 +162,49 @@ fn main() {
             bytes as f64 / images as f64
         );
     }
+    untagged_images_cost_nothing(&mut world);
     for key in ["VmRSS", "VmHWM"] {
         if let Some(value) = proc_status(key) {
             println!("{key}: {value}");
         }
     }
     drop(world);
+}
+
+/// Tags cost nothing for images that have none: images tagged and untagged
+/// again hold no byte more than before.
+fn untagged_images_cost_nothing(world: &mut World) {
+    let caller = "account-000";
+    let mut images: Vec<(&str, ImageId)> = Vec::new();
+    for region in Config::DEFAULT_REGIONS {
+        let page = world.describe_images(caller, &DescribeImages::new(region));
+        let page = page.expect("a valid request");
+        images.extend(page.images.iter().map(|view| (region, view.id())));
+    }
+    let before = COUNTS.snapshot().live;
+    for &(region, id) in &images {
+        let mut tag = TagResources::default();
+        tag.region_id = Some(region.to_owned());
+        tag.resource_type = Some("image".to_owned());
+        tag.resource_id = vec![id.to_string()];
+        tag.tags = vec![Tag::new("team", "web")];
+        world
+            .tag_resources(caller, &tag)
+            .expect("the caller's image");
+        let mut untag = UntagResources::default();
+        untag.region_id = tag.region_id.take();
+        untag.resource_type = tag.resource_type.take();
+        untag.resource_id = std::mem::take(&mut tag.resource_id);
+        untag.tag_key = vec!["team".to_owned()];
+        world
+            .untag_resources(caller, &untag)
+            .expect("the caller's image");
+    }
+    let after = COUNTS.snapshot().live;
+    println!(
+        "bytes held after tagging and untagging {} images: {:+}",
+        images.len(),
+        after as isize - before as isize
+    );
+    assert_eq!(after, before, "untagged images hold bytes");
 }

@@ -89,8 +89,10 @@ impl<S: CopyService + Debug, C: Setup> StateMachineTest for Conformance<S, C> {
     }
 }
 
-/// Where to look after `step`: the caller's view of each real region the
-/// step names, or every account's everywhere after time passes.
+/// Where to look after `step`: each real region the step names, by the
+/// caller after a read, by every account after a write (a shared image
+/// shows its changes to its grantees, and no write may show in another
+/// account's images otherwise), and everywhere after time passes.
 fn observed<'a>(
     step: &'a Step,
     accounts: &'static [&'static str],
@@ -110,15 +112,13 @@ fn observed<'a>(
         .copied()
         .filter(|r| named.contains(r) && *r != "nowhere");
     let real: Vec<&'static str> = real.collect();
-    match &step.request {
-        Request::MockAdvanceCopies(_) => accounts
-            .iter()
-            .flat_map(|account| real.iter().map(move |region| (*account, *region)))
-            .collect(),
-        _ => (real.into_iter())
-            .map(|region| (step.account.as_str(), region))
-            .collect(),
-    }
+    let lookers: Vec<&str> = match step.request.action().is_read_only() {
+        true => vec![step.account.as_str()],
+        false => accounts.to_vec(),
+    };
+    (lookers.iter())
+        .flat_map(|account| real.iter().map(move |region| (*account, *region)))
+        .collect()
 }
 
 /// The `RegionId` of a request that names one region.

@@ -83,6 +83,16 @@ pub trait Setup: 'static {
     fn regions() -> &'static [&'static str] {
         &["cn-hangzhou", "cn-beijing", "nowhere"]
     }
+
+    /// Whether the system under test issues the reference's own image IDs,
+    /// as this crate's systems do from the same config. Runs then also
+    /// delete snapshots by the IDs the reference gives them (a system disk
+    /// snapshot's ID is its own system's, as an image's is, so a run can
+    /// name a real one only in a system that issues the same IDs); else
+    /// DeleteSnapshot names only snapshots that do not exist.
+    fn issues_reference_ids() -> bool {
+        false
+    }
 }
 
 /// The default setup: the default regions, two copies at once in each, so
@@ -158,7 +168,15 @@ impl<S: Setup> ReferenceStateMachine for WorldMachine<S> {
     }
 
     fn transitions(state: &ReferenceState) -> BoxedStrategy<Step> {
-        strategy::step(state, S::accounts(), S::regions())
+        let step = strategy::step(state, S::accounts(), S::regions());
+        match S::issues_reference_ids() {
+            true => prop_oneof![
+                36 => step,
+                2 => strategy::own_snapshot(state, S::accounts()),
+            ]
+            .boxed(),
+            false => step,
+        }
     }
 
     /// Steps stay permissive, so that error paths are exercised; only an
