@@ -55,8 +55,8 @@ use criterion::BenchmarkGroup;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ecs_image_copy::{
-    CancelCopyImage, Config, CopyImage, CopyPhase, DeleteImage, DescribeImages, ImageId, Tag,
-    TagResources, UntagResources,
+    CancelCopyImage, Config, CopyImage, CopyPhase, DeleteImage, DeleteSnapshot, DescribeImages,
+    ImageId, Tag, TagResources, UntagResources,
 };
 
 use population::{Population, REGIONS, Rng};
@@ -766,11 +766,21 @@ impl Deletions {
         }
     }
 
-    /// Makes a completed copy in the place of each one deleted.
+    /// Makes a completed copy in the place of each one deleted, and deletes
+    /// the deleted one's snapshot, which DeleteImage leaves: the world keeps
+    /// its size.
     fn remake(&mut self, state: &mut State) {
-        let restorer = &state.population.accounts[self.restorer as usize];
         for entry in self.deleted.drain(..) {
             let n = self.pool[entry];
+            let deleted: ImageId = state.target_ids.get(n).parse().expect("an ID");
+            let owner = &state.population.accounts[state.targets[n].owner as usize];
+            let mut snapshot = DeleteSnapshot::default();
+            snapshot.snapshot_id = Some(deleted.snapshot().to_string());
+            let world = &mut state.population.world;
+            world
+                .delete_snapshot(owner, &snapshot)
+                .expect("a deleted image's snapshot");
+            let restorer = &state.population.accounts[self.restorer as usize];
             let region = state.targets[n].region as usize;
             let name = Config::DEFAULT_REGIONS[region];
             let request = CopyImage::new(name, &self.sources[region]);
@@ -795,6 +805,12 @@ impl Deletions {
             request.image_id = Some(source.clone());
             let world = &mut state.population.world;
             world.delete_image(restorer, &request).expect("an image");
+            let id: ImageId = source.parse().expect("an ID");
+            let mut snapshot = DeleteSnapshot::default();
+            snapshot.snapshot_id = Some(id.snapshot().to_string());
+            world
+                .delete_snapshot(restorer, &snapshot)
+                .expect("its snapshot");
         }
     }
 }
