@@ -1032,3 +1032,69 @@ fn the_action_header_may_differ_from_the_parameter_only_in_case() {
         );
     }
 }
+
+/// The new actions' answers in XML, the API's default format: lists as
+/// `<List><Item>..</Item></List>`, as DescribeImages writes its images.
+#[test]
+fn the_lifecycle_answers_are_written_in_xml_too() {
+    let mut e = endpoint(EndpointConfig::default());
+    let web = create_image(&mut e, "cn-hangzhou", "web");
+    let xml = |e: &mut Endpoint, action: &str, rest: &str| {
+        let query = as_alice(action, rest).replace("Format=JSON", "Format=XML");
+        let response = call(e, &query);
+        assert_eq!(response.status, 200, "{}", text_of(&response));
+        text_of(&response).to_string()
+    };
+    let tagged = xml(
+        &mut e,
+        "TagResources",
+        &format!(
+            "RegionId=cn-hangzhou&ResourceType=image&ResourceId.1={web}&Tag.1.Key=team&Tag.1.Value=web"
+        ),
+    );
+    assert!(
+        tagged.contains("<TagResourcesResponse><RequestId>"),
+        "{tagged}"
+    );
+    let listed = xml(
+        &mut e,
+        "ListTagResources",
+        &format!("RegionId=cn-hangzhou&ResourceType=image&ResourceId.1={web}"),
+    );
+    let resource = format!(
+        "<TagResources><TagResource><ResourceId>{web}</ResourceId><ResourceType>image</ResourceType><TagKey>team</TagKey><TagValue>web</TagValue></TagResource></TagResources>"
+    );
+    assert!(listed.contains(&resource), "{listed}");
+    xml(
+        &mut e,
+        "ModifyImageSharePermission",
+        &format!("RegionId=cn-hangzhou&ImageId={web}&AddAccount.1=bob"),
+    );
+    let shares = xml(
+        &mut e,
+        "DescribeImageSharePermission",
+        &format!("RegionId=cn-hangzhou&ImageId={web}"),
+    );
+    assert!(
+        shares.contains("<Accounts><Account><AliyunId>bob</AliyunId><SharedTime>"),
+        "{shares}"
+    );
+    assert!(shares.contains("<ShareGroups></ShareGroups>"), "{shares}");
+    let regions = xml(&mut e, "DescribeRegions", "AcceptLanguage=en-US");
+    assert!(
+        regions.contains("<Region><RegionId>cn-hangzhou</RegionId><LocalName>China (Hangzhou)</LocalName><RegionEndpoint>ecs.cn-hangzhou.aliyuncs.com</RegionEndpoint><Status>available</Status></Region>"),
+        "{regions}"
+    );
+    let snapshot = web.parse::<ImageId>().unwrap().snapshot().to_string();
+    let described = xml(
+        &mut e,
+        "DescribeImages",
+        &format!("RegionId=cn-hangzhou&ImageId={web}"),
+    );
+    assert!(
+        described.contains(&format!(
+            "<DiskDeviceMappings><DiskDeviceMapping><SnapshotId>{snapshot}</SnapshotId>"
+        )),
+        "{described}"
+    );
+}
