@@ -137,8 +137,28 @@ struct Filter<'a> {
     name: Option<&'a str>,
     tags: &'a [Tag],
     owners: Owners,
-    page_number: u32,
-    page_size: u32,
+    paging: Paging,
+}
+
+/// `PageNumber` and `PageSize`, checked: from 1, and 1 to 100 (10 by
+/// default), as every describing action takes them.
+#[derive(Clone, Copy)]
+pub(super) struct Paging {
+    pub(super) number: u32,
+    pub(super) size: u32,
+}
+
+impl Paging {
+    /// The page asked for, or `None` for one out of range.
+    pub(super) fn of(number: Option<u32>, size: Option<u32>) -> Option<Paging> {
+        let (number, size) = (number.unwrap_or(1), size.unwrap_or(10));
+        (number >= 1 && (1..=100).contains(&size)).then_some(Paging { number, size })
+    }
+
+    /// How many entries the pages before this one hold.
+    pub(super) fn skip(self) -> usize {
+        (self.number as usize - 1).saturating_mul(self.size as usize)
+    }
 }
 
 /// Whose images `ImageOwnerAlias` asks for.
@@ -159,9 +179,7 @@ impl<'a> Filter<'a> {
         if !statuses.contains(&true) {
             statuses[ImageStatus::Available as usize] = true;
         }
-        let page_number = request.page_number.unwrap_or(1);
-        let page_size = request.page_size.unwrap_or(10);
-        let paging_valid = page_number >= 1 && (1..=100).contains(&page_size);
+        let paging = Paging::of(request.page_number, request.page_size);
         let owners = match given(request.image_owner_alias.as_deref()) {
             None => Some(Owners {
                 own: true,
@@ -182,7 +200,7 @@ impl<'a> Filter<'a> {
             }),
             Some(_) => None,
         };
-        let (Some(owners), true) = (owners, paging_valid) else {
+        let (Some(owners), Some(paging)) = (owners, paging) else {
             return Err(EcsError::InvalidParameter);
         };
         Ok(Filter {
@@ -190,8 +208,7 @@ impl<'a> Filter<'a> {
             name: given(request.image_name.as_deref()),
             tags: &request.tags,
             owners,
-            page_number,
-            page_size,
+            paging,
         })
     }
 
@@ -254,16 +271,13 @@ impl World {
         let mut matches = self.candidates(caller, region, &ids);
         matches.retain(|view| filter.admits(view));
         let total_count = matches.len();
-        let skip = (filter.page_number as usize - 1).saturating_mul(filter.page_size as usize);
-        let images = matches
-            .into_iter()
-            .skip(skip)
-            .take(filter.page_size as usize)
-            .collect();
+        let Paging { number, size } = filter.paging;
+        let skip = filter.paging.skip();
+        let images = matches.into_iter().skip(skip).take(size as usize).collect();
         Ok(ImagePage {
             total_count,
-            page_number: filter.page_number,
-            page_size: filter.page_size,
+            page_number: number,
+            page_size: size,
             images,
         })
     }

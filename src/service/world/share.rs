@@ -3,6 +3,7 @@
 //! with `ImageOwnerAlias` `others`.
 
 use super::World;
+use super::describe::Paging;
 use super::handles::{AccountHandle, RegionHandle};
 use crate::service::request::given;
 use crate::service::{
@@ -142,26 +143,22 @@ impl World {
         let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
         let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
         let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
-        let page_number = request.page_number.unwrap_or(1);
-        let page_size = request.page_size.unwrap_or(10);
-        if page_number == 0 || !(1..=100).contains(&page_size) {
-            return Err(EcsError::InvalidParameter);
-        }
+        let paging = Paging::of(request.page_number, request.page_size);
+        let paging = paging.ok_or(EcsError::InvalidParameter)?;
         let (id, found) = self
             .visible(caller, region, image)
             .ok_or(EcsError::ImageNotFound)?;
         let shares = found
             .details()
             .map_or(&[][..], |details| &details.shares[..]);
-        let skip = (page_number as usize - 1).saturating_mul(page_size as usize);
-        let accounts = (shares.iter().skip(skip).take(page_size as usize))
+        let accounts = (shares.iter().skip(paging.skip()).take(paging.size as usize))
             .map(|&(account, since)| (&self.accounts[account], since))
             .collect();
         Ok(SharePage {
             image: id,
             total_count: shares.len(),
-            page_number,
-            page_size,
+            page_number: paging.number,
+            page_size: paging.size,
             accounts,
         })
     }
