@@ -162,7 +162,6 @@ impl World {
             let tokens = self.tokens.entry(owner).or_default();
             tokens.insert(token.into(), replay);
         }
-        self.fill_slots(owner, destination);
         Ok(id)
     }
 }

@@ -311,16 +311,14 @@ impl World {
     /// Every image of `caller` in `region`, and every one shared with them,
     /// newest first.
     fn listed(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
-        let own = self.shelves.get(&(caller, region));
+        let shelf = self.shelves.get(&(caller, region));
+        let listing = shelf.map_or(&[][..], |shelf| shelf.listing.all());
         // The listing is in creation order: backwards is newest first. It
         // still holds some removed images' IDs, which are skipped.
-        let own = (own
-            .map_or(&[][..], |shelf| shelf.listing.all())
-            .iter()
-            .rev())
-        .filter_map(|&id| Some((id, self.images.get(id)?)))
-        .filter(|(_, image)| image.owner == caller && image.region == region)
-        .map(|(id, image)| self.view(id, image));
+        let own = (listing.iter().rev())
+            .filter_map(|&id| Some((id, self.images.get(id)?)))
+            .filter(|(_, image)| image.owner == caller && image.region == region)
+            .map(|(id, image)| self.view(id, image));
         let mut listed: Vec<ImageView<'_>> = own.collect();
         if let Some(granted) = self.grants.get(&(caller, region)) {
             let shared = (granted.iter())

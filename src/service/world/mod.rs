@@ -225,8 +225,9 @@ impl World {
             .is_some_and(|shelf| shelf.names.contains(name))
     }
 
-    /// Adds `image` under a fresh ID as the newest image, queueing it if it
-    /// is a copy. Fails, changing nothing, only if the image table is full.
+    /// Adds `image` under a fresh ID as the newest image; a copy queues, and
+    /// starts at once if its account has a free slot in the region. Fails,
+    /// changing nothing, only if the image table is full.
     fn insert_image(&mut self, mut image: Image) -> Result<ImageId, EcsError> {
         image.seq = self.next_seq;
         let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
@@ -242,7 +243,8 @@ impl World {
         }
         shelf.listing.push(id);
         if is_copy {
-            self.queue_copy(owner, region, id);
+            let limit = region.copy_limit(&self.config);
+            shelf.slots.queue(&mut self.images, limit, id);
         }
         Ok(id)
     }
@@ -263,21 +265,22 @@ impl World {
         for (grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
             self.revoke(*grantee, image.region, id);
         }
+        let limit = image.region.copy_limit(&self.config);
+        let World {
+            shelves, images, ..
+        } = self;
         // Every image has a shelf: `insert_image` made it.
-        let shelf = self
-            .shelves
-            .get_mut(&(image.owner, image.region))
-            .expect("an image's shelf exists");
+        let shelf = shelves.get_mut(&(image.owner, image.region));
+        let shelf = shelf.expect("an image's shelf exists");
         // An unnamed image put no name in the set.
         if !image.name.is_empty() {
             shelf.names.remove(&image.name);
         }
         if shelf.listing.remove() {
-            let images = &self.images;
             shelf.listing.sweep(|id| images.get(id).is_some());
         }
         if let Some(copy) = image.copy {
-            self.release_slot(image.owner, image.region, id, copy.task.phase());
+            shelf.slots.release(images, limit, id, copy.task.phase());
         }
     }
 }

@@ -3,10 +3,10 @@
 //! belong to an (account, destination region) pair, as ECS counts them, so
 //! no account's copies wait for, or learn of, another's.
 
+use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::lists::Queue;
 use super::table::ImageTable;
-use super::{Shelves, World};
 use crate::service::ImageId;
 use crate::task::CopyPhase;
 
@@ -20,52 +20,43 @@ pub(super) struct Slots {
     pub(super) queued: Queue,
 }
 
-/// The slots of `owner`'s copies into `region`. A copy's shelf exists from
-/// its insertion on, so a copy's slots always do. (A function of the
-/// shelves alone, so that callers keep reading the image table.)
-fn slots_of(shelves: &mut Shelves, owner: AccountHandle, region: RegionHandle) -> &mut Slots {
-    let shelf = shelves.get_mut(&(owner, region));
-    &mut shelf.expect("a copy's shelf exists").slots
-}
-
-impl World {
-    /// Takes a copy that was in phase `was` out of its queue or slot, and
-    /// refills the slots. A copy in any other phase held neither.
-    pub(super) fn release_slot(
+impl Slots {
+    /// Takes a copy that was in phase `was` out of the queue or its slot,
+    /// and refills the slots up to `limit`. A copy in any other phase held
+    /// neither.
+    pub(super) fn release(
         &mut self,
-        owner: AccountHandle,
-        region: RegionHandle,
+        images: &mut ImageTable,
+        limit: usize,
         id: ImageId,
         was: CopyPhase,
     ) {
-        let images = &self.images;
-        let slots = slots_of(&mut self.shelves, owner, region);
         match was {
             CopyPhase::Queued => {
-                if slots.queued.remove() {
-                    slots.queued.sweep(|id| is_queued(images, id));
+                if self.queued.remove() {
+                    self.queued.sweep(|id| is_queued(images, id));
                 }
             }
             CopyPhase::Copying | CopyPhase::Finalizing => {
-                if let Some(slot) = slots.running.iter().position(|&r| r == id) {
-                    slots.running.remove(slot);
+                if let Some(slot) = self.running.iter().position(|&r| r == id) {
+                    self.running.remove(slot);
                 }
             }
             CopyPhase::Completed | CopyPhase::Failed | CopyPhase::Cancelled => return,
         }
-        self.fill_slots(owner, region);
+        self.fill(images, limit);
     }
 
-    /// Starts `owner`'s oldest queued copies into `region` while it has free
-    /// slots there.
-    pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
-        let limit = region.copy_limit(&self.config);
-        let World {
-            shelves, images, ..
-        } = self;
-        let slots = slots_of(shelves, owner, region);
-        while slots.running.len() < limit {
-            let Some(id) = slots.queued.pop_front(|id| is_queued(images, id)) else {
+    /// Queues a new copy, and starts it at once if a slot is free.
+    pub(super) fn queue(&mut self, images: &mut ImageTable, limit: usize, id: ImageId) {
+        self.queued.push(id);
+        self.fill(images, limit);
+    }
+
+    /// Starts the oldest queued copies while fewer than `limit` run.
+    fn fill(&mut self, images: &mut ImageTable, limit: usize) {
+        while self.running.len() < limit {
+            let Some(id) = self.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
             };
             let copy = images.get_mut(id).and_then(|image| image.copy.as_mut());
@@ -75,14 +66,31 @@ impl World {
                 && let Ok(started) = copy.task.start()
             {
                 copy.task = started;
-                slots.running.push(id);
+                self.running.push(id);
             }
         }
     }
+}
 
-    /// Queues a new copy of `owner` into `region`.
-    pub(super) fn queue_copy(&mut self, owner: AccountHandle, region: RegionHandle, id: ImageId) {
-        slots_of(&mut self.shelves, owner, region).queued.push(id);
+impl World {
+    /// Takes a copy of `owner`'s into `region` that was in phase `was` out
+    /// of its queue or slot, and refills that account's slots there.
+    pub(super) fn release_slot(
+        &mut self,
+        owner: AccountHandle,
+        region: RegionHandle,
+        id: ImageId,
+        was: CopyPhase,
+    ) {
+        let limit = region.copy_limit(&self.config);
+        let World {
+            shelves, images, ..
+        } = self;
+        // A copy's shelf exists from its insertion on.
+        let shelf = shelves
+            .get_mut(&(owner, region))
+            .expect("a copy's shelf exists");
+        shelf.slots.release(images, limit, id, was);
     }
 
     /// Every account's running copies, by the slots they hold.
