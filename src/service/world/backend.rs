@@ -97,10 +97,7 @@ impl World {
     /// The copy completes. A copy still copying first reaches 100%, as a
     /// real backend reports it, so that it passes through finalizing.
     pub fn complete_copy(&mut self, region: &str, image: ImageId) -> Result<CopyTask, WorldError> {
-        self.update_task(region, image, |task| match task.phase() {
-            CopyPhase::Copying => task.progress_to(Percent::FULL)?.complete(),
-            _ => task.complete(),
-        })
+        self.update_task(region, image, complete)
     }
 
     /// The copy fails, keeping its progress; a queued copy fails too.
@@ -176,5 +173,14 @@ impl World {
             self.release_slot(owner, region, image, was);
         }
         Ok(task)
+    }
+}
+
+/// A copy completes; one still copying first reaches 100%, as a real
+/// backend reports it, so that it passes through finalizing.
+pub(super) fn complete(task: CopyTask) -> Result<CopyTask, TransitionError> {
+    match task.phase() {
+        CopyPhase::Copying => task.progress_to(Percent::FULL)?.complete(),
+        _ => task.complete(),
     }
 }

@@ -9,7 +9,7 @@ use crate::service::request::{
     MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress,
 };
 use crate::service::{ImageId, Request, Timestamp, WorldError};
-use crate::task::{CopyPhase, CopyTask, EcsError, Percent, TransitionError};
+use crate::task::{CopyTask, EcsError, Percent, TransitionError};
 
 /// What a successful request answers.
 #[derive(Clone, Debug)]
@@ -89,10 +89,7 @@ impl World {
             }
             Request::MockCompleteCopy(request) => {
                 let copy = self.own_copy(caller, &request.region_id, &request.image_id)?;
-                self.move_copy(copy, |task| match task.phase() {
-                    CopyPhase::Copying => task.progress_to(Percent::FULL)?.complete(),
-                    _ => task.complete(),
-                })?
+                self.move_copy(copy, super::backend::complete)?
             }
             Request::MockFailCopy(request) => {
                 let copy = self.own_copy(caller, &request.region_id, &request.image_id)?;

@@ -212,11 +212,22 @@ impl World {
         region: Option<&str>,
         image: Option<&str>,
     ) -> Result<(ImageId, &Image), EcsError> {
+        let (region, image) = self.located(region, image)?;
+        self.visible(caller, region, image)
+            .ok_or(EcsError::ImageNotFound)
+    }
+
+    /// The first checks of every action on one image: `RegionId` given,
+    /// `ImageId` given, then the region known.
+    fn located<'r>(
+        &self,
+        region: Option<&str>,
+        image: Option<&'r str>,
+    ) -> Result<(RegionHandle, &'r str), EcsError> {
         let region = given(region).ok_or(EcsError::MissingRegionId)?;
         let image = given(image).ok_or(EcsError::MissingImageId)?;
         let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
-        self.visible(caller, region, image)
-            .ok_or(EcsError::ImageNotFound)
+        Ok((region, image))
     }
 
     fn name_taken(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> bool {

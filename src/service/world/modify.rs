@@ -23,9 +23,8 @@ impl World {
         caller: &str,
         request: &ModifyImageAttribute,
     ) -> Result<(), EcsError> {
-        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
-        let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
-        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        let located = self.located(request.region_id.as_deref(), request.image_id.as_deref());
+        let (region, image) = located?;
         let change = Change::of(request)?;
         let (id, found) = self
             .visible(caller, region, image)

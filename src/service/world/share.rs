@@ -5,7 +5,6 @@
 use super::World;
 use super::describe::Paging;
 use super::handles::{AccountHandle, RegionHandle};
-use crate::service::request::given;
 use crate::service::{
     DescribeImageSharePermission, ImageId, ModifyImageSharePermission, Timestamp,
 };
@@ -45,9 +44,8 @@ impl World {
         request: &ModifyImageSharePermission,
         now: Timestamp,
     ) -> Result<(), EcsError> {
-        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
-        let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
-        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        let located = self.located(request.region_id.as_deref(), request.image_id.as_deref());
+        let (region, image) = located?;
         let (add, remove) = (&request.add_account, &request.remove_account);
         let too_many = add.len().max(remove.len()) > MAX_ACCOUNTS_PER_CALL;
         let empty = add.iter().chain(remove).any(String::is_empty);
@@ -140,9 +138,8 @@ impl World {
         caller: &str,
         request: &DescribeImageSharePermission,
     ) -> Result<SharePage<'_>, EcsError> {
-        let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
-        let image = given(request.image_id.as_deref()).ok_or(EcsError::MissingImageId)?;
-        let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
+        let located = self.located(request.region_id.as_deref(), request.image_id.as_deref());
+        let (region, image) = located?;
         let paging = Paging::of(request.page_number, request.page_size);
         let paging = paging.ok_or(EcsError::InvalidParameter)?;
         let (id, found) = self
