@@ -47,7 +47,7 @@
 //! 3. **The wire** (feature `rpc`). [`rpc::Endpoint`]: the ECS RPC protocol
 //!    sans I/O, an HTTP request's parts in and a status and body out, with
 //!    signatures V1 and V3 ([`rpc::signature`]) and JSON and XML bodies.
-//!    `examples/mock_server` is the thin shell that serves it.
+//!    the `ecs-mock-server` package is the thin shell that serves it.
 //! 4. **Testing** (feature `proptest`). `testing`: strategies, reference
 //!    state machines and a harness that checks any system against the
 //!    reference.

@@ -12,7 +12,7 @@ use std::num::NonZeroU32;
 use ecs_image_copy::rpc::Endpoint;
 use ecs_image_copy::testing::{
     Conformance, CopyService, ReferenceStateMachine, Reply, Setup, SmallWorld, StateMachineTest,
-    Step, TaskMachine, WorldMachine, parse_reply, prop_state_machine, request_query,
+    Step, TaskMachine, WorldMachine, prop_state_machine,
 };
 use std::collections::HashMap;
 
@@ -46,51 +46,6 @@ prop_state_machine! {
 
     #[test]
     fn the_protocol_in_process_conforms_to_the_reference(sequential 1..50 => Conformance<Endpoint, SameIds>);
-}
-
-/// The mock server over real HTTP, as a downstream HTTP system would be.
-#[derive(Debug)]
-struct MockServer {
-    server: support::Server,
-    agent: ureq::Agent,
-}
-
-impl CopyService for MockServer {
-    fn start(config: &Config) -> MockServer {
-        let limit = config
-            .regions()
-            .next()
-            .map_or(5, |(_, limit)| limit.get())
-            .to_string();
-        MockServer {
-            server: support::Server::start(&["--manual", "--quiet", "--copy-limit", &limit]),
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-        }
-    }
-
-    fn send(&mut self, step: &Step<String>) -> Reply<String> {
-        let url = format!("{}?{}", self.server.url(), request_query(step));
-        let mut response = self.agent.get(&url).call().expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_vec().expect("a body");
-        parse_reply(step, status, &body)
-    }
-}
-
-impl std::fmt::Debug for support::Server {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "mock server at {}", self.address)
-    }
-}
-
-prop_state_machine! {
-    #![proptest_config(cases(6))]
-
-    #[test]
-    fn the_mock_server_over_http_conforms_to_the_reference(sequential 1..25 => Conformance<MockServer>);
 }
 
 /// The one-task reference against `CopyTask` itself.

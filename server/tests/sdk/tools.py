@@ -3,7 +3,7 @@ alicloud builder, replayed parameter for parameter (image-lifecycle.md,
 section 7) through the classic SDK's `CommonRequest`: signature V1, as the
 Go SDK under both tools signs.
 
-Run by tests/sdk/run.sh, which starts the server with --manual, --auth and
+Run by server/tests/sdk/run.sh, which starts the server with --manual, --auth and
 the keys of two accounts, alice and bob, so that alice can share with bob.
 """
 import json

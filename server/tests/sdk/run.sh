@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The official Python SDKs (classic V1 and Tea V3) against the mock server,
 # then the real tools' call sequences replayed through the classic SDK.
-#   bash tests/sdk/run.sh
+#   bash server/tests/sdk/run.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 venv=${SDK_VENV:-target/sdk-venv}
 packages="aliyun-python-sdk-core==2.16.1 aliyun-python-sdk-ecs==4.24.83
   alibabacloud-ecs20140526==7.11.8 alibabacloud-tea-openapi==0.4.6"
@@ -16,11 +16,11 @@ if [ ! -x "$venv/bin/python" ]; then
     sleep 5
   done
 fi
-cargo build --quiet --all-features --example mock_server
+cargo build --quiet -p ecs-mock-server
 log=$(mktemp)
 # Two accounts, so that alice can share with bob; --manual, so that copies
 # move only when a script says.
-target/debug/examples/mock_server --listen 127.0.0.1:0 --manual --auth \
+target/debug/ecs-mock-server --listen 127.0.0.1:0 --manual --auth \
   --key alice-key:alice-secret:alice --key bob-key:bob-secret:bob 2>"$log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
@@ -29,5 +29,5 @@ until grep -q listening "$log"; do
   sleep 0.1
 done
 address=$(sed -n 's/^listening on //p' "$log")
-"$venv/bin/python" tests/sdk/python_sdks.py "$address"
-"$venv/bin/python" tests/sdk/tools.py "$address"
+"$venv/bin/python" server/tests/sdk/python_sdks.py "$address"
+"$venv/bin/python" server/tests/sdk/tools.py "$address"

@@ -1,7 +1,7 @@
 """The official Python SDKs against the mock server: the classic SDK
 (signature V1, XML or JSON) and the Tea SDK (signature V3, headers).
 
-Run by tests/sdk/run.sh, which starts the server with --auth.
+Run by server/tests/sdk/run.sh, which starts the server with --auth.
 """
 import json
 import sys

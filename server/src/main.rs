@@ -1,10 +1,8 @@
 //! A mock ECS endpoint for image copies that the Alibaba Cloud SDKs, the
 //! CLI, Terraform and Packer can talk to. See docs/mock-server.md.
 //!
-//! `cargo run --example mock_server -- --listen 127.0.0.1:8080`
-
-mod server;
-mod store;
+//! `ecs-mock-server --listen 127.0.0.1:8080`, or from a checkout
+//! `cargo run -p ecs-mock-server -- --listen 127.0.0.1:8080`.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -15,6 +13,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ecs_image_copy::Percent;
+use ecs_mock_server::server;
 
 /// A mock Alibaba Cloud ECS endpoint for image copies.
 #[derive(Parser, Debug)]

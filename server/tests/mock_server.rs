@@ -1,15 +1,6 @@
 //! The mock server over real HTTP on loopback: the example binary, started
 //! on a free port, driven by a real HTTP client.
-#![cfg(all(feature = "rpc", feature = "serde"))]
 
-// The example's own modules, compiled here too: cargo runs no tests of an
-// example, and these tests check its constants, types and unit tests.
-#[allow(dead_code)]
-#[path = "../examples/mock_server/server.rs"]
-mod server;
-#[allow(dead_code)]
-#[path = "../examples/mock_server/store.rs"]
-mod store;
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +16,7 @@ use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
 use ecs_image_copy::{Command, Timestamp, World};
+use ecs_mock_server::{server, store};
 use serde_json::{Value, json};
 use support::{Server, run_mock_server};
 
@@ -522,7 +514,7 @@ fn the_state_files_are_the_ones_the_docs_and_the_help_name() {
     let names: Vec<String> = files_in(state.parent().unwrap()).into_keys().collect();
     assert_eq!(names, ["world.json", "world.json.journal-1"]);
     drop(server);
-    let docs = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock-server.md"));
+    let docs = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/mock-server.md"));
     for text in [help(), docs.unwrap()] {
         assert!(text.contains("FILE.journal-<generation>"), "{text}");
         for (at, _) in text.match_indices("FILE.journal") {
