@@ -514,7 +514,10 @@ fn the_state_files_are_the_ones_the_docs_and_the_help_name() {
     let names: Vec<String> = files_in(state.parent().unwrap()).into_keys().collect();
     assert_eq!(names, ["world.json", "world.json.journal-1"]);
     drop(server);
-    let docs = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/mock-server.md"));
+    let docs = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/mock-server.md"
+    ));
     for text in [help(), docs.unwrap()] {
         assert!(text.contains("FILE.journal-<generation>"), "{text}");
         for (at, _) in text.match_indices("FILE.journal") {
