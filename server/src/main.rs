@@ -6,7 +6,7 @@
 
 use std::error::Error;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use ecs_image_copy::Percent;
 use ecs_mock_server::server;
+use ecs_mock_server::store::Compaction;
 
 /// A mock Alibaba Cloud ECS endpoint for image copies.
 #[derive(Parser, Debug)]
@@ -62,6 +63,10 @@ struct Args {
     /// closed.
     #[arg(long, default_value_t = server::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
     body_timeout_ms: u64,
+    /// Compact the journal after this many changes, whatever their size
+    /// (by default, after 10,000 once it is as large as the last snapshot).
+    #[arg(long, value_name = "CHANGES")]
+    compact_every: Option<NonZeroUsize>,
 }
 
 /// Errors in their own words: `main` returning one would print its `Debug`.
@@ -92,6 +97,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
         log: !args.quiet,
         header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
+        compaction: args
+            .compact_every
+            .map_or(Compaction::Amortised, |every| Compaction::Every(every.get())),
     };
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -5,13 +5,21 @@
 //! - `FILE`: `{"generation": g, "world": ...}`, the world after all
 //!   journals before generation `g`;
 //! - `FILE.journal-<g>`: the commands applied after snapshot `g` was taken,
-//!   one JSON line each, written and flushed before the answer is sent.
+//!   one JSON line each, written before the answer is sent.
 //!
-//! A compaction serializes the world under the lock and opens the next
-//! journal there, then writes and renames the snapshot in the background,
-//! and only then deletes the older journals. Whenever the process dies, the
-//! snapshot on disk and the journals from its generation on hold every
-//! answered change exactly once.
+//! A keeper thread holds a replica of the world, built by applying each
+//! command once its line is written. A compaction only opens the next
+//! journal under the server's lock and tells the keeper, which serializes
+//! its replica as it stands at that point of the journal, off the lock;
+//! a writer thread then writes and renames the snapshot, and only then
+//! deletes the older journals. Whenever the process dies, the snapshot on
+//! disk and the journals from its generation on hold every answered change
+//! exactly once.
+//!
+//! A journal line that cannot be written (a full or read-only disk, a file
+//! size limit, an I/O error) is cut back off the journal, and the server
+//! takes its world back from the replica, which never saw the command: the
+//! failed call changes nothing. Every later change tries the journal again.
 //!
 //! Only a journal's last line may be torn (a kill during its write); any
 //! other bad line is corruption, and the store refuses to open rather than
@@ -21,7 +29,10 @@ use std::fmt::Display;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use ecs_image_copy::{Command, World};
 
@@ -51,28 +62,78 @@ struct Form {
     generation: Option<u64>,
 }
 
-/// The state files of one server.
+/// When the journal is compacted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Compaction {
+    /// After [`COMPACT_AFTER`] commands, once the journal holds as many
+    /// bytes as the last snapshot.
+    Amortised,
+    /// After this many commands, whatever their size: for tests that need
+    /// many compactions of a large world.
+    Every(usize),
+}
+
+/// The state files of one server, as found at start: what the keeper
+/// needs before it can start on the world the server will serve.
+pub struct Opened {
+    snapshot: PathBuf,
+    generation: u64,
+    journal: File,
+    entries: usize,
+    journal_bytes: u64,
+    snapshot_bytes: u64,
+}
+
+/// The state files of one server, and the keeper of its replica.
 pub struct Store {
     snapshot: PathBuf,
     generation: u64,
     journal: File,
     entries: usize,
-    /// Bytes in the current journal, and in the last snapshot.
-    journal_bytes: usize,
-    snapshot_bytes: usize,
-    writing: Option<JoinHandle<io::Result<()>>>,
+    /// Bytes of whole lines in the journal: what a failed write is cut
+    /// back to.
+    journal_bytes: u64,
+    compaction: Compaction,
+    /// Why the journal cannot be written, while it cannot.
+    fault: Option<io::Error>,
+    keeper: mpsc::Sender<Job>,
+    status: Arc<Status>,
+    keeper_thread: JoinHandle<io::Result<()>>,
+}
+
+/// What the keeper and its writer tell the server.
+struct Status {
+    /// A snapshot is being serialized or written.
+    compacting: AtomicBool,
+    snapshot_bytes: AtomicU64,
+}
+
+/// The keeper's work, in journal order.
+enum Job {
+    /// A command whose line is written.
+    Apply(Command),
+    /// Snapshot the replica as `generation`: every command before this job
+    /// is in the journals before it.
+    Snapshot(u64),
+    /// Send a copy of the replica: the world as the journal has it.
+    Copy(mpsc::SyncSender<World>),
 }
 
 impl Store {
     /// Opens the state at `path`: the world it holds (or `fresh()`), with
-    /// its journals replayed on top, and compacts it.
+    /// its journals replayed on top. The journal goes on where it ended
+    /// (its torn last line cut off); a world without a snapshot gets one
+    /// first, so that its journal never stands alone.
     ///
     /// Nothing is written or deleted until every journal has replayed, so
     /// that a refusal leaves the files as they were, for a human to judge.
-    pub fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Store, World)> {
+    pub fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Opened, World)> {
         let found = journals(path)?;
-        let (generation, mut world) = match fs::read(path) {
-            Ok(bytes) => read_snapshot(path, &bytes)?,
+        let (generation, mut world, snapshot_bytes) = match fs::read(path) {
+            Ok(bytes) => {
+                let (generation, world) = read_snapshot(path, &bytes)?;
+                (Some(generation), world, bytes.len() as u64)
+            }
             // Journals without their snapshot would replay onto an empty
             // world, and their images come back under IDs issued to others.
             // (Empty ones are a first start killed before its first
@@ -84,92 +145,302 @@ impl Store {
                 );
                 return Err(invalid(&found[0].1, why));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (0, fresh()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (None, fresh(), 0),
             Err(e) => return Err(about(path, e)),
         };
-        let mut last = generation;
-        // Older journals are in the snapshot already; the compaction below
-        // deletes them.
-        let newer: Vec<(u64, PathBuf)> = (found.into_iter())
-            .filter(|(g, _)| *g >= generation)
-            .collect();
+        let Some(generation) = generation else {
+            return Opened::first(path, world, &found);
+        };
+        let (older, newer): (Vec<_>, Vec<_>) =
+            found.into_iter().partition(|(g, _)| *g < generation);
         check_generations(path, generation, &newer)?;
+        let mut last = (generation, journal_path(path, generation), Replayed::default());
         let mut newer = newer.into_iter().peekable();
         while let Some((journal_generation, journal)) = newer.next() {
             let newest = newer.peek().is_none();
-            replay(&journal, newest, &mut world)?;
-            last = journal_generation;
+            let replayed = replay(&journal, newest, &mut world)?;
+            last = (journal_generation, journal, replayed);
         }
-        let journal = open_journal(path, last)?;
-        let mut store = Store {
+        let (last, journal, replayed) = last;
+        // Only now that all of it replayed: the torn line goes, so that the
+        // journal goes on after whole lines, and the older journals, which
+        // the snapshot holds, go too.
+        if replayed.torn {
+            let file = OpenOptions::new().write(true).open(&journal);
+            file.and_then(|file| file.set_len(replayed.bytes))
+                .map_err(|e| about(&journal, e))?;
+        }
+        for (_, old) in older {
+            fs::remove_file(&old).map_err(|e| about(&old, e))?;
+        }
+        let opened = Opened {
             snapshot: path.to_owned(),
             generation: last,
-            journal,
-            entries: 0,
-            journal_bytes: 0,
-            snapshot_bytes: 0,
-            writing: None,
+            journal: open_journal(path, last)?,
+            entries: replayed.entries,
+            journal_bytes: replayed.bytes,
+            snapshot_bytes,
         };
-        store.compact(&world)?;
-        store.finish()?;
-        Ok((store, world))
+        Ok((opened, world))
     }
 
-    /// Journals `command`, and compacts when the journal has grown as large
-    /// as the last snapshot.
-    pub fn append(&mut self, command: &Command, world: &World) -> io::Result<()> {
-        let mut line = serde_json::to_vec(command).map_err(io::Error::other)?;
+    /// Journals `command`, then hands it to the keeper, and starts a
+    /// compaction when one is due. An error means the line is not in the
+    /// journal (the store cut back what it wrote of it), and the world
+    /// must be taken back to [`Store::replica`].
+    pub fn append(&mut self, command: Command) -> io::Result<()> {
+        let mut line = serde_json::to_vec(&command).map_err(io::Error::other)?;
         line.push(b'\n');
-        // One write of the whole line, its newline last: a kill can only
-        // leave a line without its newline, which replay recognises as torn
-        // and drops, as its answer was never sent.
-        self.journal
-            .write_all(&line)
-            .map_err(|e| about(&journal_path(&self.snapshot, self.generation), e))?;
+        if let Err(error) = self.write(&line) {
+            if self.fault.is_none() {
+                eprintln!("state: {error}; refusing changes until the journal can be written");
+            }
+            let kind = error.kind();
+            self.fault = Some(error);
+            return Err(io::Error::new(kind, "the journal cannot be written"));
+        }
+        if let Some(fault) = self.fault.take() {
+            eprintln!(
+                "state: {} written again, after: {fault}; accepting changes",
+                self.journal_path().display()
+            );
+        }
         self.entries += 1;
-        self.journal_bytes += line.len();
-        let idle = self.writing.as_ref().is_none_or(JoinHandle::is_finished);
-        let due = self.entries >= COMPACT_AFTER && self.journal_bytes >= self.snapshot_bytes;
-        if idle && due {
-            self.finish()?;
-            self.compact(world)?;
+        self.journal_bytes += line.len() as u64;
+        self.keep(Job::Apply(command));
+        if self.due() {
+            self.compact();
         }
         Ok(())
     }
 
-    /// Starts a compaction: the world as the next generation's snapshot,
-    /// and a new journal for what follows.
-    fn compact(&mut self, world: &World) -> io::Result<()> {
+    /// Writes one whole line, its newline last, in one write: a kill can
+    /// only leave a line without its newline, which replay recognises as
+    /// torn and drops, as its answer was never sent. A write that fails is
+    /// cut back; a journal that could not be cut back is not written again
+    /// until it can be, so that no partial line stays before a whole one.
+    fn write(&mut self, line: &[u8]) -> io::Result<()> {
+        let path = self.journal_path();
+        self.cut_back().map_err(|e| about(&path, e))?;
+        let written = self.journal.write_all(line);
+        written.map_err(|error| {
+            if let Err(cut) = self.cut_back() {
+                eprintln!(
+                    "state: {}: cutting a failed line back failed: {cut}",
+                    path.display()
+                );
+            }
+            about(&path, error)
+        })
+    }
+
+    /// Truncates the journal to its whole lines, if it holds more.
+    fn cut_back(&mut self) -> io::Result<()> {
+        if self.journal.metadata()?.len() > self.journal_bytes {
+            self.journal.set_len(self.journal_bytes)?;
+        }
+        Ok(())
+    }
+
+    fn due(&self) -> bool {
+        if self.status.compacting.load(Ordering::Acquire) {
+            return false;
+        }
+        match self.compaction {
+            Compaction::Amortised => {
+                let snapshot_bytes = self.status.snapshot_bytes.load(Ordering::Acquire);
+                self.entries >= COMPACT_AFTER && self.journal_bytes >= snapshot_bytes
+            }
+            Compaction::Every(entries) => self.entries >= entries,
+        }
+    }
+
+    /// Starts a compaction: a new journal for what follows, and the keeper
+    /// told to snapshot its replica as it stands after this journal. O(1):
+    /// the world is serialized by the keeper, off the server's lock. A
+    /// journal that cannot be opened leaves the current one in use.
+    fn compact(&mut self) {
+        let started = Instant::now();
         let generation = self.generation + 1;
-        let snapshot = SnapshotOut { generation, world };
-        let bytes = serde_json::to_vec(&snapshot).map_err(io::Error::other)?;
-        self.journal = open_journal(&self.snapshot, generation)?;
+        let journal = match open_journal(&self.snapshot, generation) {
+            Ok(journal) => journal,
+            Err(error) => {
+                eprintln!("state: compaction put off: {error}");
+                return;
+            }
+        };
+        self.journal = journal;
         self.generation = generation;
         self.entries = 0;
         self.journal_bytes = 0;
-        self.snapshot_bytes = bytes.len();
-        let path = self.snapshot.clone();
-        self.writing = Some(std::thread::spawn(move || {
-            write_snapshot(&path, &bytes, generation)
-        }));
-        Ok(())
+        self.status.compacting.store(true, Ordering::Release);
+        self.keep(Job::Snapshot(generation));
+        eprintln!(
+            "state: compaction to generation {generation} started, {} us under the lock",
+            started.elapsed().as_micros()
+        );
     }
 
-    /// Waits for the compaction under way, if any.
-    pub fn finish(&mut self) -> io::Result<()> {
-        match self.writing.take().map(JoinHandle::join) {
-            Some(Ok(written)) => written,
-            Some(Err(_)) => Err(io::Error::other("the snapshot writer panicked")),
-            None => Ok(()),
+    /// The world as the journal has it: what the server serves again after
+    /// a change it could not journal. Waits for the keeper to catch up.
+    pub fn replica(&self) -> World {
+        let (reply, copy) = mpsc::sync_channel(1);
+        self.keep(Job::Copy(reply));
+        copy.recv().unwrap_or_else(|_| keeper_lost())
+    }
+
+    fn keep(&self, job: Job) {
+        if self.keeper.send(job).is_err() {
+            keeper_lost();
         }
     }
 
-    /// A last compaction, waited for: at a clean shutdown.
-    pub fn close(mut self, world: &World) -> io::Result<()> {
-        self.finish()?;
-        self.compact(world)?;
-        self.finish()
+    fn journal_path(&self) -> PathBuf {
+        journal_path(&self.snapshot, self.generation)
     }
+
+    /// A last compaction, waited for: at a clean shutdown. Refused while
+    /// the journal cannot be written: the state on disk already holds
+    /// every change the server kept.
+    pub fn close(mut self) -> io::Result<()> {
+        if let Some(fault) = self.fault.take() {
+            return Err(fault);
+        }
+        self.compact();
+        drop(self.keeper);
+        match self.keeper_thread.join() {
+            Ok(written) => written,
+            Err(_) => Err(io::Error::other("the keeper panicked")),
+        }
+    }
+}
+
+/// The replica is the only copy of the world as journalled: without it,
+/// a change the server could not journal can no longer be taken back, and
+/// serving on would answer from a world the files do not hold. The files
+/// hold every acknowledged change, so stopping loses nothing.
+fn keeper_lost() -> ! {
+    eprintln!("state: the keeper of the journalled world stopped; exiting");
+    std::process::exit(70)
+}
+
+impl Opened {
+    /// A first start (no snapshot, no journal with anything in it): the
+    /// world is written as snapshot 1 before anything is journalled.
+    fn first(path: &Path, world: World, found: &[(u64, PathBuf)]) -> io::Result<(Opened, World)> {
+        let bytes = serialize(1, &world)?;
+        let journal = open_journal(path, 1)?;
+        write_snapshot(path, &bytes, 1)?;
+        // Empty journals of a start killed before its snapshot.
+        for (generation, empty) in found {
+            if *generation != 1 {
+                fs::remove_file(empty).map_err(|e| about(empty, e))?;
+            }
+        }
+        let opened = Opened {
+            snapshot: path.to_owned(),
+            generation: 1,
+            journal,
+            entries: 0,
+            journal_bytes: 0,
+            snapshot_bytes: bytes.len() as u64,
+        };
+        Ok((opened, world))
+    }
+
+    /// The store, its keeper started on `replica`: the world the server
+    /// serves, as it stands.
+    pub fn start(self, replica: World, compaction: Compaction) -> Store {
+        let status = Arc::new(Status {
+            compacting: AtomicBool::new(false),
+            snapshot_bytes: AtomicU64::new(self.snapshot_bytes),
+        });
+        let (keeper, jobs) = mpsc::channel();
+        let keeper_thread = {
+            let (path, status) = (self.snapshot.clone(), status.clone());
+            std::thread::spawn(move || keep(replica, &jobs, &path, &status))
+        };
+        Store {
+            snapshot: self.snapshot,
+            generation: self.generation,
+            journal: self.journal,
+            entries: self.entries,
+            journal_bytes: self.journal_bytes,
+            compaction,
+            fault: None,
+            keeper,
+            status,
+            keeper_thread,
+        }
+    }
+}
+
+/// The keeper: applies the journalled commands to its replica, in journal
+/// order, and serializes it when told; a writer thread writes each
+/// snapshot, one at a time. Returns when the store is dropped, with the
+/// last snapshot's result.
+fn keep(
+    mut replica: World,
+    jobs: &mpsc::Receiver<Job>,
+    path: &Path,
+    status: &Arc<Status>,
+) -> io::Result<()> {
+    let mut writer: Option<JoinHandle<io::Result<()>>> = None;
+    let mut last = Ok(());
+    for job in jobs {
+        match job {
+            Job::Apply(command) => {
+                if let Err(error) = command.apply(&mut replica) {
+                    // The model is deterministic: the server applied it.
+                    eprintln!("state: the replica refused {command:?}: {error}");
+                }
+            }
+            Job::Copy(reply) => {
+                let _ = reply.send(replica.clone());
+            }
+            Job::Snapshot(generation) => {
+                last = finish(writer.take());
+                let bytes = match serialize(generation, &replica) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        eprintln!("state: snapshot {generation} not serialized: {error}");
+                        status.compacting.store(false, Ordering::Release);
+                        continue;
+                    }
+                };
+                status
+                    .snapshot_bytes
+                    .store(bytes.len() as u64, Ordering::Release);
+                let (path, status) = (path.to_owned(), status.clone());
+                writer = Some(std::thread::spawn(move || {
+                    let written = write_snapshot(&path, &bytes, generation);
+                    if let Err(error) = &written {
+                        eprintln!(
+                            "state: snapshot {generation} not written, its journals kept: {error}"
+                        );
+                    }
+                    status.compacting.store(false, Ordering::Release);
+                    written
+                }));
+            }
+        }
+    }
+    match writer {
+        Some(writer) => finish(Some(writer)),
+        None => last,
+    }
+}
+
+fn finish(writer: Option<JoinHandle<io::Result<()>>>) -> io::Result<()> {
+    match writer.map(JoinHandle::join) {
+        Some(Ok(written)) => written,
+        Some(Err(_)) => Err(io::Error::other("the snapshot writer panicked")),
+        None => Ok(()),
+    }
+}
+
+fn serialize(generation: u64, world: &World) -> io::Result<Vec<u8>> {
+    serde_json::to_vec(&SnapshotOut { generation, world }).map_err(io::Error::other)
 }
 
 /// A snapshot, or a bare serialized `World` (generation 0), so that a
@@ -202,9 +473,11 @@ pub fn temporary_path(path: &Path) -> PathBuf {
 fn write_snapshot(path: &Path, bytes: &[u8], generation: u64) -> io::Result<()> {
     let temporary = temporary_path(path);
     let write = |mut file: File| file.write_all(bytes).and_then(|()| file.sync_all());
-    File::create(&temporary)
-        .and_then(write)
-        .map_err(|e| about(&temporary, e))?;
+    if let Err(error) = File::create(&temporary).and_then(write) {
+        // A full disk gets its space back.
+        let _ = fs::remove_file(&temporary);
+        return Err(about(&temporary, error));
+    }
     fs::rename(&temporary, path).map_err(|e| about(path, e))?;
     for (journal_generation, journal) in journals(path)? {
         if journal_generation < generation {
@@ -282,6 +555,15 @@ fn check_generations(path: &Path, generation: u64, newer: &[(u64, PathBuf)]) -> 
     Err(invalid(path, why))
 }
 
+/// What replaying a journal found: its whole lines, and whether a torn
+/// last line followed them.
+#[derive(Default)]
+struct Replayed {
+    entries: usize,
+    bytes: u64,
+    torn: bool,
+}
+
 /// Applies a journal's commands to `world`, line by line, as bytes: a
 /// torn line may end inside a character. Only the `newest` journal may end
 /// with one: the server moves to the next journal only after a whole line.
@@ -292,9 +574,10 @@ fn check_generations(path: &Path, generation: u64, newer: &[(u64, PathBuf)]) -> 
 /// not belong together (edited, mixed from two servers, or written by
 /// another version of the model), and serving on would answer from a world
 /// that differs from the one already answered from.
-fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<()> {
+fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<Replayed> {
     let mut reader = BufReader::new(File::open(journal).map_err(|e| about(journal, e))?);
     let mut line = Vec::new();
+    let mut replayed = Replayed::default();
     for number in 1_u64.. {
         line.clear();
         let read = reader.read_until(b'\n', &mut line);
@@ -311,12 +594,15 @@ fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<()> {
             // Without its newline, a line can only be the last.
             Err(_) if newest && !line.ends_with(b"\n") => {
                 eprintln!("state: dropped a torn last line of {}", journal.display());
+                replayed.torn = true;
                 break;
             }
             Err(error) => return Err(corrupt(json_reason(&error))),
         }
+        replayed.entries += 1;
+        replayed.bytes += line.len() as u64;
     }
-    Ok(())
+    Ok(replayed)
 }
 
 /// `serde_json`'s reason, placed by column only: a record is one line, and

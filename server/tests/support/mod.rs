@@ -76,6 +76,11 @@ impl Server {
         (status, log.unwrap_or_default().join("\n"))
     }
 
+    /// The server's process ID.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}/", self.address)
     }
