@@ -97,9 +97,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
         log: !args.quiet,
         header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
-        compaction: args
-            .compact_every
-            .map_or(Compaction::Amortised, |every| Compaction::Every(every.get())),
+        compaction: args.compact_every.map_or(Compaction::Amortised, |every| {
+            Compaction::Every(every.get())
+        }),
     };
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

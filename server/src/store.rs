@@ -154,7 +154,11 @@ impl Store {
         let (older, newer): (Vec<_>, Vec<_>) =
             found.into_iter().partition(|(g, _)| *g < generation);
         check_generations(path, generation, &newer)?;
-        let mut last = (generation, journal_path(path, generation), Replayed::default());
+        let mut last = (
+            generation,
+            journal_path(path, generation),
+            Replayed::default(),
+        );
         let mut newer = newer.into_iter().peekable();
         while let Some((journal_generation, journal)) = newer.next() {
             let newest = newer.peek().is_none();
@@ -172,6 +176,12 @@ impl Store {
         }
         for (_, old) in older {
             fs::remove_file(&old).map_err(|e| about(&old, e))?;
+        }
+        // A snapshot whose write a kill cut short: never renamed, never read.
+        let temporary = temporary_path(path);
+        match fs::remove_file(&temporary) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(about(&temporary, e)),
+            _ => {}
         }
         let opened = Opened {
             snapshot: path.to_owned(),

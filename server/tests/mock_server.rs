@@ -718,21 +718,31 @@ fn a_journal_that_cannot_be_written_refuses_changes_until_it_can() {
             "Recommend": format!("https://api.aliyun.com/troubleshoot?q=ServiceUnavailable&product=Ecs&requestId={request_id}"),
         });
         assert_eq!(body, expected);
-        assert_eq!(fs::read(&journal).unwrap(), whole, "a part of a line stayed");
+        assert_eq!(
+            fs::read(&journal).unwrap(),
+            whole,
+            "a part of a line stayed"
+        );
     }
     // Reads go on, and see nothing of the refused change.
     let only_kept = BTreeMap::from([(kept.clone(), "kept".to_owned())]);
     assert_eq!(hangzhou_names(&server, "alice"), only_kept);
     // A change that fails by itself still answers its own error.
     let duplicate = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=kept";
-    assert_eq!(code(&server, "alice", duplicate).1, "InvalidImageName.Duplicated");
+    assert_eq!(
+        code(&server, "alice", duplicate).1,
+        "InvalidImageName.Duplicated"
+    );
     limit_file_size(&server, None);
     let after = create(&server, "alice", "cn-hangzhou", "after");
     let log = server.kill_and_log();
     let journal_name = journal.to_str().unwrap();
     let read_only = log.lines().position(|l| l.contains("refusing changes"));
     let recovered = log.lines().position(|l| l.contains("accepting changes"));
-    assert!(matches!((read_only, recovered), (Some(a), Some(b)) if a < b), "{log}");
+    assert!(
+        matches!((read_only, recovered), (Some(a), Some(b)) if a < b),
+        "{log}"
+    );
     assert!(log.contains(journal_name), "{log}");
     assert!(log.contains("File too large"), "{log}");
     // Killed: every acknowledged change is in the files, the refused none.
