@@ -211,8 +211,7 @@ impl Store {
         }
         if let Some(fault) = self.fault.take() {
             eprintln!(
-                "state: {} written again, after: {fault}; accepting changes",
-                self.journal_path().display()
+                "state: the journal is written again (it failed: {fault}); accepting changes"
             );
         }
         self.entries += 1;
@@ -227,20 +226,19 @@ impl Store {
     /// Writes one whole line, its newline last, in one write: a kill can
     /// only leave a line without its newline, which replay recognises as
     /// torn and drops, as its answer was never sent. A write that fails is
-    /// cut back; a journal that could not be cut back is not written again
-    /// until it can be, so that no partial line stays before a whole one.
+    /// cut back; after a failure, the journal is not written again until
+    /// it is cut back, so that no part of a line stays before a whole one.
     fn write(&mut self, line: &[u8]) -> io::Result<()> {
-        let path = self.journal_path();
-        self.cut_back().map_err(|e| about(&path, e))?;
-        let written = self.journal.write_all(line);
+        let cut = match self.fault {
+            Some(_) => self.cut_back(),
+            None => Ok(()),
+        };
+        let written = cut.and_then(|()| self.journal.write_all(line));
         written.map_err(|error| {
             if let Err(cut) = self.cut_back() {
-                eprintln!(
-                    "state: {}: cutting a failed line back failed: {cut}",
-                    path.display()
-                );
+                eprintln!("state: cutting a failed line back failed: {cut}");
             }
-            about(&path, error)
+            about(&self.journal_path(), error)
         })
     }
 
@@ -309,13 +307,10 @@ impl Store {
         journal_path(&self.snapshot, self.generation)
     }
 
-    /// A last compaction, waited for: at a clean shutdown. Refused while
-    /// the journal cannot be written: the state on disk already holds
-    /// every change the server kept.
+    /// A last compaction, waited for: at a clean shutdown. (On a disk
+    /// still full it fails, and the journals, which hold every change the
+    /// server kept, stay.)
     pub fn close(mut self) -> io::Result<()> {
-        if let Some(fault) = self.fault.take() {
-            return Err(fault);
-        }
         self.compact();
         drop(self.keeper);
         match self.keeper_thread.join() {
