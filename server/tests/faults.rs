@@ -8,7 +8,7 @@
 //!   restarted server's state tells which, and the model follows it.
 //!
 //! Bounded for CI: a few kills, a fixed seed, a few seconds. The long mode,
-//! `ECS_MOCK_FAULTS=long`, makes 40 kills with 8 clients and prints its
+//! `ECS_MOCK_FAULTS=long`, makes 100 kills with 8 clients and prints its
 //! figures (`cargo test -p ecs-mock-server --release --test faults --
 //! --nocapture`).
 
@@ -45,7 +45,7 @@ struct Settings {
 fn settings() -> Settings {
     match std::env::var("ECS_MOCK_FAULTS").as_deref() {
         Ok("long") => Settings {
-            kills: 40,
+            kills: 100,
             clients: 8,
             changes: 3_000,
             ballast: 50_000,
