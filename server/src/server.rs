@@ -343,11 +343,11 @@ async fn answer(
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
     let mut core = lock(&shared.core);
     let mut response = core.endpoint.handle(request, now());
-    if let Some(command) = response.applied.take() {
-        if !core.keep(command) {
-            let unavailable = EcsError::ServiceUnavailable;
-            core.endpoint.fail(request, &mut response, unavailable);
-        }
+    if let Some(command) = response.applied.take()
+        && !core.keep(command)
+    {
+        let unavailable = EcsError::ServiceUnavailable;
+        core.endpoint.fail(request, &mut response, unavailable);
     }
     response
 }
