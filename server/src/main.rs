@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use ecs_image_copy::Percent;
 use ecs_mock_server::server;
-use ecs_mock_server::store::Compaction;
+use ecs_mock_server::store::{Compaction, Recovery};
 
 /// A mock Alibaba Cloud ECS endpoint for image copies.
 #[derive(Parser, Debug)]
@@ -67,6 +67,11 @@ struct Args {
     /// (by default, after 10,000 once it is as large as the last snapshot).
     #[arg(long, value_name = "CHANGES")]
     compact_every: Option<NonZeroUsize>,
+    /// At start, a journal's bad line or a missing journal drops what
+    /// follows it (set aside in JOURNAL.dropped, and logged) instead of
+    /// refusing to start.
+    #[arg(long)]
+    start_from_valid: bool,
 }
 
 /// Errors in their own words: `main` returning one would print its `Debug`.
@@ -100,6 +105,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
         compaction: args.compact_every.map_or(Compaction::Amortised, |every| {
             Compaction::Every(every.get())
         }),
+        recovery: match args.start_from_valid {
+            true => Recovery::FromValid,
+            false => Recovery::Strict,
+        },
     };
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

@@ -22,7 +22,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::store::{Compaction, Store};
+use crate::store::{Compaction, Recovery, Store};
 
 /// How far a running copy advances per automatic step, unless told: 0, 15,
 /// ..., 90, 100 (finalizing), completed: eight steps.
@@ -89,6 +89,8 @@ pub struct Options {
     pub body_timeout: Duration,
     /// When the journal is compacted.
     pub compaction: Compaction,
+    /// What a start does with journals that do not replay whole.
+    pub recovery: Recovery,
 }
 
 /// The default of [`Options::header_timeout`]: slow clients hold a
@@ -117,6 +119,7 @@ impl Default for Options {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             compaction: Compaction::Amortised,
+            recovery: Recovery::Strict,
         }
     }
 }
@@ -244,7 +247,7 @@ fn start(options: &Options) -> io::Result<Core> {
     let fresh = || World::new(config);
     let (opened, world) = match &options.state {
         Some(path) => {
-            let (opened, world) = Store::open(path, fresh)?;
+            let (opened, world) = Store::open(path, fresh, options.recovery)?;
             (Some(opened), world)
         }
         None => (None, fresh()),

@@ -73,6 +73,33 @@ pub enum Compaction {
     Every(usize),
 }
 
+/// What a start does with journals that do not replay whole.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Recovery {
+    /// Refuses to start, naming the file, the line and the reason.
+    #[default]
+    Strict,
+    /// Starts from what replays: the snapshot and the journals' lines up
+    /// to the first bad line or missing journal. What follows is moved to
+    /// `<journal>.dropped` and logged. A snapshot that does not read, or
+    /// journals without their snapshot, are still refused: nothing of
+    /// them is known to be valid.
+    FromValid,
+}
+
+impl Recovery {
+    /// `Ok` if `corruption` may be dropped, after saying so; else it.
+    fn drop_or(self, corruption: io::Error) -> io::Result<()> {
+        match self {
+            Recovery::Strict => Err(corruption),
+            Recovery::FromValid => {
+                eprintln!("state: {corruption}; starting from what precedes it");
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The state files of one server, as found at start: what the keeper
 /// needs before it can start on the world the server will serve.
 pub struct Opened {
@@ -130,7 +157,14 @@ impl Store {
     ///
     /// Nothing is written or deleted until every journal has replayed, so
     /// that a refusal leaves the files as they were, for a human to judge.
-    pub fn open(path: &Path, fresh: impl FnOnce() -> World) -> io::Result<(Opened, World)> {
+    /// With [`Recovery::FromValid`], a journal's bad line, or a missing
+    /// journal, is not refused: what follows it is dropped instead (moved
+    /// aside, and logged), and the server starts from what precedes it.
+    pub fn open(
+        path: &Path,
+        fresh: impl FnOnce() -> World,
+        recovery: Recovery,
+    ) -> io::Result<(Opened, World)> {
         let found = journals(path)?;
         let (generation, mut world, snapshot_bytes) = match fs::read(path) {
             Ok(bytes) => {
@@ -154,9 +188,14 @@ impl Store {
         let Some(generation) = generation else {
             return Opened::first(path, world, &found);
         };
-        let (older, newer): (Vec<_>, Vec<_>) =
+        let (older, mut newer): (Vec<_>, Vec<_>) =
             found.into_iter().partition(|(g, _)| *g < generation);
-        check_generations(path, generation, &newer)?;
+        let mut dropped = Vec::new();
+        if let Err(missing) = check_generations(path, generation, &newer) {
+            recovery.drop_or(missing)?;
+            let valid = contiguous(generation, &newer);
+            dropped.extend(newer.split_off(valid).into_iter().map(|(_, j)| (j, 0)));
+        }
         let mut last = (
             generation,
             journal_path(path, generation),
@@ -165,13 +204,24 @@ impl Store {
         let mut newer = newer.into_iter().peekable();
         while let Some((journal_generation, journal)) = newer.next() {
             let newest = newer.peek().is_none();
-            let replayed = replay(&journal, newest, &mut world)?;
+            let mut replayed = replay(&journal, newest, &mut world)?;
+            let corrupt = replayed.corrupt.is_some();
+            if let Some(corrupt) = replayed.corrupt.take() {
+                recovery.drop_or(corrupt)?;
+            }
             last = (journal_generation, journal, replayed);
+            if corrupt {
+                dropped.push((last.1.clone(), last.2.bytes));
+                dropped.extend(newer.by_ref().map(|(_, journal)| (journal, 0)));
+            }
         }
         let (last, journal, replayed) = last;
-        // Only now that all of it replayed: the torn line goes, so that the
-        // journal goes on after whole lines, and the older journals, which
-        // the snapshot holds, go too.
+        // Only now that all of it replayed: what is dropped is moved aside,
+        // the torn line goes, so that the journal goes on after whole
+        // lines, and the older journals, which the snapshot holds, go too.
+        for (dropped, from) in dropped {
+            set_aside(&dropped, from)?;
+        }
         if replayed.torn {
             let file = OpenOptions::new().write(true).open(&journal);
             file.and_then(|file| file.set_len(replayed.bytes))
@@ -563,13 +613,48 @@ fn check_generations(path: &Path, generation: u64, newer: &[(u64, PathBuf)]) -> 
     Err(invalid(path, why))
 }
 
-/// What replaying a journal found: its whole lines, and whether a torn
-/// last line followed them.
+/// How many of `newer` follow the snapshot of `generation` without a gap.
+fn contiguous(generation: u64, newer: &[(u64, PathBuf)]) -> usize {
+    let first = if generation == 0 { 0 } else { generation };
+    (newer.iter().zip(first..))
+        .take_while(|((found, _), expected)| found == expected)
+        .count()
+}
+
+/// Moves the part of `journal` from byte `from` on to
+/// `<journal>.dropped`, which no start reads, for a human to judge.
+fn set_aside(journal: &Path, from: u64) -> io::Result<()> {
+    let mut aside = journal.as_os_str().to_owned();
+    aside.push(".dropped");
+    let aside = PathBuf::from(aside);
+    let bytes = fs::read(journal).map_err(|e| about(journal, e))?;
+    let from = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
+    let lines = bytes[from..].iter().filter(|&&b| b == b'\n').count();
+    fs::write(&aside, &bytes[from..]).map_err(|e| about(&aside, e))?;
+    if from == 0 {
+        fs::remove_file(journal).map_err(|e| about(journal, e))?;
+    } else {
+        let file = OpenOptions::new().write(true).open(journal);
+        file.and_then(|file| file.set_len(from as u64))
+            .map_err(|e| about(journal, e))?;
+    }
+    eprintln!(
+        "state: dropped {} bytes ({lines} lines) of {} from byte {from} on, set aside in {}",
+        bytes.len() - from,
+        journal.display(),
+        aside.display()
+    );
+    Ok(())
+}
+
+/// What replaying a journal found: its good lines, and whether a torn
+/// last line, or a bad one, followed them.
 #[derive(Default)]
 struct Replayed {
     entries: usize,
     bytes: u64,
     torn: bool,
+    corrupt: Option<io::Error>,
 }
 
 /// Applies a journal's commands to `world`, line by line, as bytes: a
@@ -593,19 +678,22 @@ fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<Replaye
             break;
         }
         let corrupt = |reason: String| invalid(journal, format!("line {number}{reason}"));
-        match serde_json::from_slice::<Command>(&line) {
-            Ok(command) => {
-                if let Err(error) = command.apply(world) {
-                    return Err(corrupt(format!(": replaying {command:?} failed: {error}")));
-                }
-            }
+        let failed = match serde_json::from_slice::<Command>(&line) {
+            Ok(command) => match command.apply(world) {
+                Ok(_) => None,
+                Err(error) => Some(format!(": replaying {command:?} failed: {error}")),
+            },
             // Without its newline, a line can only be the last.
             Err(_) if newest && !line.ends_with(b"\n") => {
                 eprintln!("state: dropped a torn last line of {}", journal.display());
                 replayed.torn = true;
                 break;
             }
-            Err(error) => return Err(corrupt(json_reason(&error))),
+            Err(error) => Some(json_reason(&error)),
+        };
+        if let Some(reason) = failed {
+            replayed.corrupt = Some(corrupt(reason));
+            break;
         }
         replayed.entries += 1;
         replayed.bytes += line.len() as u64;

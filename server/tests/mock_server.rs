@@ -671,14 +671,50 @@ fn a_journalled_command_that_fails_to_replay_refuses_start_and_changes_no_file()
     let _ = fs::remove_dir_all(directory);
 }
 
-/// A journal on `/dev/full`, where every write fails (even as root, whom
-/// permissions do not stop). It cannot be there at start, where it would
-/// be replayed: a fresh server journals into generation 1, and opens
-/// generation 2 at the compaction after `COMPACT_AFTER` commands.
-#[cfg(target_os = "linux")]
+/// With `--start-from-valid`, a bad line drops what follows it, its own
+/// journal's tail and every later journal, set aside and logged, and the
+/// server starts from what precedes it, and goes on from there.
+#[test]
+fn start_from_valid_drops_what_follows_a_bad_line_and_says_so() {
+    let state = state_file("from-valid");
+    let (journal, web) = three_images_journalled(&state);
+    let text = fs::read_to_string(&journal).unwrap();
+    let third = text.lines().nth(2).unwrap().to_owned();
+    replace_line(&journal, 2, "garbage");
+    let later = journal_of(&state, 2);
+    fs::write(&later, format!("{third}\n")).unwrap();
+    let strict = ["--manual", "--quiet", "--state", state.to_str().unwrap()];
+    let mut args = strict.to_vec();
+    args.push("--start-from-valid");
+    let server = Server::start(&args);
+    let log = server.startup_log.join("\n");
+    assert!(
+        log.contains(&format!("{}: line 2", journal.display())),
+        "{log}"
+    );
+    for dropped in [&journal, &later] {
+        let aside = format!("{}.dropped", dropped.display());
+        assert!(log.contains(&aside), "{log}");
+    }
+    let aside = |journal: &Path| fs::read_to_string(format!("{}.dropped", journal.display()));
+    assert_eq!(aside(&journal).unwrap(), format!("garbage\n{third}\n"));
+    assert_eq!(aside(&later).unwrap(), format!("{third}\n"));
+    assert!(!later.exists());
+    let mut expected = BTreeMap::from([(web, "web".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    let next = create(&server, "alice", "cn-hangzhou", "next");
+    expected.insert(next, "next".to_owned());
+    server.kill();
+    let server = Server::start(&strict);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
 /// Sets the server's file size limit (`ulimit -f`), in bytes, as an
 /// operator or a quota would, through util-linux's `prlimit`: only the soft
 /// limit, which a process may raise again up to its hard one.
+#[cfg(target_os = "linux")]
 fn limit_file_size(server: &Server, bytes: Option<u64>) {
     let soft = bytes.map_or("unlimited".to_owned(), |bytes| bytes.to_string());
     let status = std::process::Command::new("prlimit")
@@ -695,6 +731,7 @@ fn limit_file_size(server: &Server, bytes: Option<u64>) {
 /// nothing; reads go on; the journal holds no part of the refused line;
 /// and once the file can grow again the server takes changes by itself,
 /// losing none it acknowledged. (It used to answer 500 and exit.)
+#[cfg(target_os = "linux")]
 #[test]
 fn a_journal_that_cannot_be_written_refuses_changes_until_it_can() {
     let state = state_file("unwritable");
