@@ -145,7 +145,8 @@ impl Core {
         if store.append(command).is_ok() {
             return true;
         }
-        *self.endpoint.world_mut() = store.replica();
+        let refused = std::mem::replace(self.endpoint.world_mut(), store.replica());
+        store.discard(refused);
         false
     }
 }
@@ -215,7 +216,7 @@ pub async fn serve(
             // Out of descriptors, most often: the connection waits in the
             // backlog until one is freed; the server goes on serving.
             Err(error) => {
-                eprintln!("accept failed ({error}); retrying");
+                note!("accept failed ({error}); retrying");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }

@@ -93,7 +93,7 @@ impl Recovery {
         match self {
             Recovery::Strict => Err(corruption),
             Recovery::FromValid => {
-                eprintln!("state: {corruption}; starting from what precedes it");
+                note!("state: {corruption}; starting from what precedes it");
                 Ok(())
             }
         }
@@ -147,6 +147,8 @@ enum Job {
     Snapshot(u64),
     /// Send a copy of the replica: the world as the journal has it.
     Copy(mpsc::SyncSender<World>),
+    /// A world the server no longer serves, dropped here, off its lock.
+    Discard(World),
 }
 
 impl Store {
@@ -256,16 +258,14 @@ impl Store {
         line.push(b'\n');
         if let Err(error) = self.write(&line) {
             if self.fault.is_none() {
-                eprintln!("state: {error}; refusing changes until the journal can be written");
+                note!("state: {error}; refusing changes until the journal can be written");
             }
             let kind = error.kind();
             self.fault = Some(error);
             return Err(io::Error::new(kind, "the journal cannot be written"));
         }
         if let Some(fault) = self.fault.take() {
-            eprintln!(
-                "state: the journal is written again (it failed: {fault}); accepting changes"
-            );
+            note!("state: the journal is written again (it failed: {fault}); accepting changes");
         }
         self.entries += 1;
         self.journal_bytes += line.len() as u64;
@@ -289,7 +289,7 @@ impl Store {
         let written = cut.and_then(|()| self.journal.write_all(line));
         written.map_err(|error| {
             if let Err(cut) = self.cut_back() {
-                eprintln!("state: cutting a failed line back failed: {cut}");
+                note!("state: cutting a failed line back failed: {cut}");
             }
             about(&self.journal_path(), error)
         })
@@ -326,7 +326,7 @@ impl Store {
         let journal = match open_journal(&self.snapshot, generation) {
             Ok(journal) => journal,
             Err(error) => {
-                eprintln!("state: compaction put off: {error}");
+                note!("state: compaction put off: {error}");
                 return;
             }
         };
@@ -336,18 +336,26 @@ impl Store {
         self.journal_bytes = 0;
         self.status.compacting.store(true, Ordering::Release);
         self.keep(Job::Snapshot(generation));
-        eprintln!(
+        note!(
             "state: compaction to generation {generation} started, {} us under the lock",
             started.elapsed().as_micros()
         );
     }
 
     /// The world as the journal has it: what the server serves again after
-    /// a change it could not journal. Waits for the keeper to catch up.
+    /// a change it could not journal. Waits for the keeper to catch up,
+    /// and, the first time, for it to copy its replica; it then keeps a
+    /// spare copy ready, so that a later refusal waits for none.
     pub fn replica(&self) -> World {
         let (reply, copy) = mpsc::sync_channel(1);
         self.keep(Job::Copy(reply));
         copy.recv().unwrap_or_else(|_| keeper_lost())
+    }
+
+    /// Drops `world` on the keeper's thread: dropping a large world takes
+    /// as long as copying it.
+    pub fn discard(&self, world: World) {
+        self.keep(Job::Discard(world));
     }
 
     fn keep(&self, job: Job) {
@@ -378,7 +386,7 @@ impl Store {
 /// serving on would answer from a world the files do not hold. The files
 /// hold every acknowledged change, so stopping loses nothing.
 fn keeper_lost() -> ! {
-    eprintln!("state: the keeper of the journalled world stopped; exiting");
+    note!("state: the keeper of the journalled world stopped; exiting");
     std::process::exit(70)
 }
 
@@ -445,23 +453,31 @@ fn keep(
 ) -> io::Result<()> {
     let mut writer: Option<JoinHandle<io::Result<()>>> = None;
     let mut last = Ok(());
+    // While the journal cannot be written, a copy of the replica, ready for
+    // the next refused change.
+    let mut spare: Option<World> = None;
     for job in jobs {
         match job {
             Job::Apply(command) => {
+                // Written: the fault, if any, is over.
+                spare = None;
                 if let Err(error) = command.apply(&mut replica) {
                     // The model is deterministic: the server applied it.
-                    eprintln!("state: the replica refused {command:?}: {error}");
+                    note!("state: the replica refused {command:?}: {error}");
                 }
             }
             Job::Copy(reply) => {
-                let _ = reply.send(replica.clone());
+                let copy = spare.take().unwrap_or_else(|| replica.clone());
+                let _ = reply.send(copy);
+                spare = Some(replica.clone());
             }
+            Job::Discard(world) => drop(world),
             Job::Snapshot(generation) => {
                 last = finish(writer.take());
                 let bytes = match serialize(generation, &replica) {
                     Ok(bytes) => bytes,
                     Err(error) => {
-                        eprintln!("state: snapshot {generation} not serialized: {error}");
+                        note!("state: snapshot {generation} not serialized: {error}");
                         status.compacting.store(false, Ordering::Release);
                         continue;
                     }
@@ -473,7 +489,7 @@ fn keep(
                 writer = Some(std::thread::spawn(move || {
                     let written = write_snapshot(&path, &bytes, generation);
                     if let Err(error) = &written {
-                        eprintln!(
+                        note!(
                             "state: snapshot {generation} not written, its journals kept: {error}"
                         );
                     }
@@ -638,7 +654,7 @@ fn set_aside(journal: &Path, from: u64) -> io::Result<()> {
         file.and_then(|file| file.set_len(from as u64))
             .map_err(|e| about(journal, e))?;
     }
-    eprintln!(
+    note!(
         "state: dropped {} bytes ({lines} lines) of {} from byte {from} on, set aside in {}",
         bytes.len() - from,
         journal.display(),
@@ -685,7 +701,7 @@ fn replay(journal: &Path, newest: bool, world: &mut World) -> io::Result<Replaye
             },
             // Without its newline, a line can only be the last.
             Err(_) if newest && !line.ends_with(b"\n") => {
-                eprintln!("state: dropped a torn last line of {}", journal.display());
+                note!("state: dropped a torn last line of {}", journal.display());
                 replayed.torn = true;
                 break;
             }

@@ -790,6 +790,39 @@ fn a_journal_that_cannot_be_written_refuses_changes_until_it_can() {
     let _ = fs::remove_dir_all(state.parent().unwrap());
 }
 
+/// A log on the disk that is full too: the line that says so cannot be
+/// written, and must not end the server (`eprintln!` panics then, which
+/// left the refused change in the world) nor leave the change in.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_log_that_cannot_be_written_changes_nothing_either() {
+    let state = state_file("unwritable-log");
+    let log = state.with_file_name("server.log");
+    let args = ["--manual", "--quiet", "--state", state.to_str().unwrap()];
+    let server = Server::start_logging_to(&log, &args);
+    let kept = create(&server, "alice", "cn-hangzhou", "kept");
+    // No file may grow: the journal's next line fails, and so does the log.
+    limit_file_size(&server, Some(1));
+    let refused = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=refused";
+    assert_eq!(code(&server, "alice", refused).1, "ServiceUnavailable");
+    let only_kept = BTreeMap::from([(kept.clone(), "kept".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), only_kept);
+    assert!(!fs::read_to_string(&log).unwrap().contains("refusing"));
+    limit_file_size(&server, None);
+    let after = create(&server, "alice", "cn-hangzhou", "after");
+    assert!(
+        fs::read_to_string(&log)
+            .unwrap()
+            .contains("accepting changes")
+    );
+    server.kill();
+    let server = Server::start(&args);
+    let expected = BTreeMap::from([(kept, "kept".to_owned()), (after, "after".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
 #[test]
 fn an_access_key_argument_is_an_id_a_secret_and_an_account_that_defaults_to_the_id() {
     let key = |id: &str, secret: &str, account: &str| {
