@@ -145,6 +145,12 @@ const CATALOG: &[(EcsError, &str, u16, &str)] = &[
         "The request processing has failed due to some unknown error.",
     ),
     (
+        EcsError::ServiceUnavailable,
+        "ServiceUnavailable",
+        503,
+        "The request has failed due to a temporary failure of the server.",
+    ),
+    (
         EcsError::MissingAction,
         "MissingParameter",
         400,
@@ -480,6 +486,7 @@ const CODES: &[(ErrorCode, &str)] = &[
     (ErrorCode::DryRunOperation, "DryRunOperation"),
     (ErrorCode::InvalidActionNotFound, "InvalidAction.NotFound"),
     (ErrorCode::InternalError, "InternalError"),
+    (ErrorCode::ServiceUnavailable, "ServiceUnavailable"),
     (ErrorCode::InvalidVersion, "InvalidVersion"),
     (ErrorCode::UnsupportedHttpMethod, "UnsupportedHTTPMethod"),
     (ErrorCode::RequestEntityTooLarge, "RequestEntityTooLarge"),
@@ -1017,7 +1024,7 @@ fn each_layer_raises_only_its_own_errors_and_those_below() {
     let layers = |layer| EcsError::ALL.iter().filter(move |e| e.layer() == layer);
     assert_eq!(
         layers(Layer::Server).collect::<Vec<_>>(),
-        [&EcsError::InternalError]
+        [&EcsError::InternalError, &EcsError::ServiceUnavailable]
     );
     assert!(layers(Layer::Protocol).all(|e| {
         !Action::ALL

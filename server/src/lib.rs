@@ -6,5 +6,15 @@
 //! See `docs/mock-server.md` in the repository for the flags, the control
 //! actions and how to point SDKs and tools at it.
 
+/// A line on standard error that never panics: `eprintln!` does when
+/// standard error cannot be written (a log file on the full disk the
+/// journal is on), and the server must outlive its log.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod server;
 pub mod store;

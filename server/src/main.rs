@@ -6,7 +6,7 @@
 
 use std::error::Error;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use ecs_image_copy::Percent;
 use ecs_mock_server::server;
+use ecs_mock_server::store::{Compaction, Recovery};
 
 /// A mock Alibaba Cloud ECS endpoint for image copies.
 #[derive(Parser, Debug)]
@@ -62,6 +63,15 @@ struct Args {
     /// closed.
     #[arg(long, default_value_t = server::DEFAULT_BODY_TIMEOUT.as_millis() as u64)]
     body_timeout_ms: u64,
+    /// Compact the journal after this many changes, whatever their size
+    /// (by default, after 10,000 once it is as large as the last snapshot).
+    #[arg(long, value_name = "CHANGES")]
+    compact_every: Option<NonZeroUsize>,
+    /// At start, a journal's bad line or a missing journal drops what
+    /// follows it (set aside in JOURNAL.dropped, and logged) instead of
+    /// refusing to start.
+    #[arg(long)]
+    start_from_valid: bool,
 }
 
 /// Errors in their own words: `main` returning one would print its `Debug`.
@@ -92,6 +102,13 @@ async fn run() -> Result<(), Box<dyn Error>> {
         log: !args.quiet,
         header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
+        compaction: args.compact_every.map_or(Compaction::Amortised, |every| {
+            Compaction::Every(every.get())
+        }),
+        recovery: match args.start_from_valid {
+            true => Recovery::FromValid,
+            false => Recovery::Strict,
+        },
     };
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;

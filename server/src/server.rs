@@ -21,9 +21,8 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
-use crate::store::Store;
+use crate::store::{Compaction, Recovery, Store};
 
 /// How far a running copy advances per automatic step, unless told: 0, 15,
 /// ..., 90, 100 (finalizing), completed: eight steps.
@@ -88,6 +87,10 @@ pub struct Options {
     pub header_timeout: Duration,
     /// How long a client may take to send a request's body.
     pub body_timeout: Duration,
+    /// When the journal is compacted.
+    pub compaction: Compaction,
+    /// What a start does with journals that do not replay whole.
+    pub recovery: Recovery,
 }
 
 /// The default of [`Options::header_timeout`]: slow clients hold a
@@ -115,6 +118,8 @@ impl Default for Options {
             log: true,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            compaction: Compaction::Amortised,
+            recovery: Recovery::Strict,
         }
     }
 }
@@ -124,17 +129,30 @@ impl Default for Options {
 struct Core {
     endpoint: Endpoint,
     store: Option<Store>,
-    /// Why the journal could not be written, once it could not. The world
-    /// then holds a change that no file does: from then on nothing is
-    /// acknowledged, nothing is journalled (a later write that worked would
-    /// leave a gap), and nothing is saved.
-    journal_failure: Option<io::Error>,
+}
+
+impl Core {
+    /// Journals `command`, which the endpoint applied, and tells whether it
+    /// may be acknowledged. One that cannot be journalled (a full disk,
+    /// say) is taken back: the world becomes the store's replica again,
+    /// which holds every journalled change and nothing else. The next
+    /// change tries the journal again: the server recovers by itself once
+    /// the disk does.
+    fn keep(&mut self, command: Command) -> bool {
+        let Some(store) = &mut self.store else {
+            return true;
+        };
+        if store.append(command).is_ok() {
+            return true;
+        }
+        let refused = std::mem::replace(self.endpoint.world_mut(), store.replica());
+        store.discard(refused);
+        false
+    }
 }
 
 struct Shared {
     core: Mutex<Core>,
-    /// Wakes the serve loop when the journal fails.
-    journal_failed: Notify,
 }
 
 fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
@@ -161,20 +179,25 @@ pub struct Server {
 pub fn open(options: Options) -> io::Result<Server> {
     let shared = Arc::new(Shared {
         core: Mutex::new(start(&options)?),
-        journal_failed: Notify::new(),
     });
     Ok(Server { shared, options })
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight and writes a final snapshot. A journal that fails
-/// stops it the same way, without the snapshot, and is its error.
+/// requests in flight and writes a final snapshot.
 pub async fn serve(
     server: Server,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let Server { shared, options } = server;
+    // A write past the file size limit (`ulimit -f`) then fails with EFBIG,
+    // which the journal survives, instead of the signal ending the process.
+    #[cfg(unix)]
+    let _file_size_limit = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::from_raw(libc::SIGXFSZ))?
+    };
     let log = options.log.then(Log::start);
     let ticker = (!options.manual).then(|| tokio::spawn(tick(shared.clone(), options.clone())));
     let graceful = GracefulShutdown::new();
@@ -187,14 +210,13 @@ pub async fn serve(
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
-            () = shared.journal_failed.notified() => break,
         };
         let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             // Out of descriptors, most often: the connection waits in the
             // backlog until one is freed; the server goes on serving.
             Err(error) => {
-                eprintln!("accept failed ({error}); retrying");
+                note!("accept failed ({error}); retrying");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
@@ -214,15 +236,8 @@ pub async fn serve(
         ticker.abort();
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
-    let mut core = lock(&shared.core);
-    if let Some(failure) = core.journal_failure.take() {
-        let why = format!("stopped, as a change could not be saved: {failure}");
-        return Err(io::Error::new(failure.kind(), why));
-    }
-    match core.store.take() {
-        Some(store) => store.close(core.endpoint.world()),
-        None => Ok(()),
-    }
+    let store = lock(&shared.core).store.take();
+    store.map_or(Ok(()), Store::close)
 }
 
 fn start(options: &Options) -> io::Result<Core> {
@@ -231,10 +246,10 @@ fn start(options: &Options) -> io::Result<Core> {
         config = config.with_copy_limit(limit);
     }
     let fresh = || World::new(config);
-    let (store, world) = match &options.state {
+    let (opened, world) = match &options.state {
         Some(path) => {
-            let (store, world) = Store::open(path, fresh)?;
-            (Some(store), world)
+            let (opened, world) = Store::open(path, fresh, options.recovery)?;
+            (Some(opened), world)
         }
         None => (None, fresh()),
     };
@@ -248,34 +263,11 @@ fn start(options: &Options) -> io::Result<Core> {
     for key in &options.keys {
         endpoint_config = endpoint_config.with_key(&key.id, &key.secret, &key.account);
     }
-    Ok(Core {
-        endpoint: Endpoint::new(world, endpoint_config),
-        store,
-        journal_failure: None,
-    })
-}
-
-/// Journals `command`, applied under the same lock, and tells whether the
-/// change may be acknowledged. The first failure stops the server: the
-/// change is in memory only, so no answer may rest on it.
-fn journal(core: &mut Core, command: &Command, failed: &Notify) -> bool {
-    let Core {
-        endpoint,
-        store,
-        journal_failure,
-    } = core;
-    if journal_failure.is_some() {
-        return false;
-    }
-    let Some(store) = store else { return true };
-    match store.append(command, endpoint.world()) {
-        Ok(()) => true,
-        Err(error) => {
-            *journal_failure = Some(error);
-            failed.notify_one();
-            false
-        }
-    }
+    let endpoint = Endpoint::new(world, endpoint_config);
+    // The replica starts from the world as the endpoint serves it (its
+    // accounts closed to the keys' ones).
+    let store = opened.map(|opened| opened.start(endpoint.world().clone(), options.compaction));
+    Ok(Core { endpoint, store })
 }
 
 /// Advances running copies every tick, as a real backend would.
@@ -291,8 +283,9 @@ async fn tick(shared: Arc<Shared>, options: Options) {
         let command = Command::new("", advance, now());
         let moved = command.apply(core.endpoint.world_mut());
         if matches!(moved, Ok(Answer::Advanced(moved)) if moved > 0) {
-            // Nobody awaits the answer: a failure only stops the server.
-            journal(&mut core, &command, &shared.journal_failed);
+            // Nobody awaits the answer: a tick the journal refused is
+            // taken back, and the next one tries again.
+            core.keep(command);
         }
     }
 }
@@ -348,21 +341,17 @@ async fn answer(
     Ok(reply)
 }
 
-/// The endpoint's answer once its change is journalled, else an
-/// `InternalError`.
+/// The endpoint's answer once its change is journalled, else a
+/// `ServiceUnavailable` that changed nothing. Reads need no journal, and
+/// are answered whatever the disk does.
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
     let mut core = lock(&shared.core);
-    // Once the journal has failed the endpoint still answers, for the
-    // format and RequestId of the refusal; what it changes is never saved,
-    // and its answer is never sent.
     let mut response = core.endpoint.handle(request, now());
-    let acknowledged = match &response.applied {
-        Some(command) => journal(&mut core, command, &shared.journal_failed),
-        None => core.journal_failure.is_none(),
-    };
-    if !acknowledged {
-        core.endpoint
-            .fail(request, &mut response, EcsError::InternalError);
+    if let Some(command) = response.applied.take()
+        && !core.keep(command)
+    {
+        let unavailable = EcsError::ServiceUnavailable;
+        core.endpoint.fail(request, &mut response, unavailable);
     }
     response
 }

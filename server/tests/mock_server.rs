@@ -579,7 +579,14 @@ fn a_journal_torn_inside_a_character_loses_only_its_last_line() {
         "{:?}",
         server.startup_log
     );
-    let expected = BTreeMap::from([(web, "web".to_owned())]);
+    let mut expected = BTreeMap::from([(web, "web".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    // The journal goes on after its whole lines, the torn one cut off: a
+    // change after it survives the next kill.
+    let db = create(&server, "alice", "cn-hangzhou", "db");
+    expected.insert(db, "db".to_owned());
+    server.kill();
+    let server = Server::start(&args);
     assert_eq!(hangzhou_names(&server, "alice"), expected);
     drop(server);
     let _ = fs::remove_dir_all(state.parent().unwrap());
@@ -664,46 +671,155 @@ fn a_journalled_command_that_fails_to_replay_refuses_start_and_changes_no_file()
     let _ = fs::remove_dir_all(directory);
 }
 
-/// A journal on `/dev/full`, where every write fails (even as root, whom
-/// permissions do not stop). It cannot be there at start, where it would
-/// be replayed: a fresh server journals into generation 1, and opens
-/// generation 2 at the compaction after `COMPACT_AFTER` commands.
+/// With `--start-from-valid`, a bad line drops what follows it, its own
+/// journal's tail and every later journal, set aside and logged, and the
+/// server starts from what precedes it, and goes on from there.
+#[test]
+fn start_from_valid_drops_what_follows_a_bad_line_and_says_so() {
+    let state = state_file("from-valid");
+    let (journal, web) = three_images_journalled(&state);
+    let text = fs::read_to_string(&journal).unwrap();
+    let third = text.lines().nth(2).unwrap().to_owned();
+    replace_line(&journal, 2, "garbage");
+    let later = journal_of(&state, 2);
+    fs::write(&later, format!("{third}\n")).unwrap();
+    let strict = ["--manual", "--quiet", "--state", state.to_str().unwrap()];
+    let mut args = strict.to_vec();
+    args.push("--start-from-valid");
+    let server = Server::start(&args);
+    let log = server.startup_log.join("\n");
+    assert!(
+        log.contains(&format!("{}: line 2", journal.display())),
+        "{log}"
+    );
+    for dropped in [&journal, &later] {
+        let aside = format!("{}.dropped", dropped.display());
+        assert!(log.contains(&aside), "{log}");
+    }
+    let aside = |journal: &Path| fs::read_to_string(format!("{}.dropped", journal.display()));
+    assert_eq!(aside(&journal).unwrap(), format!("garbage\n{third}\n"));
+    assert_eq!(aside(&later).unwrap(), format!("{third}\n"));
+    assert!(!later.exists());
+    let mut expected = BTreeMap::from([(web, "web".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    let next = create(&server, "alice", "cn-hangzhou", "next");
+    expected.insert(next, "next".to_owned());
+    server.kill();
+    let server = Server::start(&strict);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+/// Sets the server's file size limit (`ulimit -f`), in bytes, as an
+/// operator or a quota would, through util-linux's `prlimit`: only the soft
+/// limit, which a process may raise again up to its hard one.
+#[cfg(target_os = "linux")]
+fn limit_file_size(server: &Server, bytes: Option<u64>) {
+    let soft = bytes.map_or("unlimited".to_owned(), |bytes| bytes.to_string());
+    let status = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", server.id()))
+        .arg(format!("--fsize={soft}:"))
+        .status()
+        .expect("prlimit (util-linux) runs");
+    assert!(status.success(), "prlimit: {status}");
+}
+
+/// A journal that cannot be written (here past the file size limit: the
+/// write is cut short, then fails with EFBIG, as a full disk fails with
+/// ENOSPC) refuses the change with 503 `ServiceUnavailable` and changes
+/// nothing; reads go on; the journal holds no part of the refused line;
+/// and once the file can grow again the server takes changes by itself,
+/// losing none it acknowledged. (It used to answer 500 and exit.)
 #[cfg(target_os = "linux")]
 #[test]
-fn a_journal_that_cannot_be_written_fails_the_request_and_stops_the_server() {
+fn a_journal_that_cannot_be_written_refuses_changes_until_it_can() {
     let state = state_file("unwritable");
-    let server = Server::start(&["--manual", "--quiet", "--state", state.to_str().unwrap()]);
-    let next_journal = journal_of(&state, 2);
-    std::os::unix::fs::symlink("/dev/full", &next_journal).unwrap();
-    let agent = agent();
-    let advance = format!(
-        "{}?Version=2014-05-26&Format=JSON&AccessKeyId=alice&Action=MockAdvanceCopies",
-        server.url()
-    );
-    let call = || {
-        let mut response = agent.get(&advance).call().unwrap();
-        let body = response.body_mut().read_to_string().unwrap();
-        (response.status().as_u16(), body)
-    };
-    for _ in 0..store::COMPACT_AFTER {
-        let (status, body) = call();
-        assert_eq!(status, 200, "{body}");
+    let args = ["--manual", "--state", state.to_str().unwrap()];
+    let server = Server::start(&args);
+    let kept = create(&server, "alice", "cn-hangzhou", "kept");
+    let journal = journal_of(&state, 1);
+    let whole = fs::read(&journal).unwrap();
+    // Room for a part of the next line only.
+    limit_file_size(&server, Some(whole.len() as u64 + 10));
+    let refused = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=refused";
+    for _ in 0..2 {
+        let (status, body) = get(&server, "alice", refused);
+        assert_eq!(status, 503, "{body}");
+        let request_id = body["RequestId"].as_str().unwrap();
+        let expected = json!({
+            "RequestId": request_id,
+            "HostId": server.address,
+            "Code": "ServiceUnavailable",
+            "Message": "The request has failed due to a temporary failure of the server.",
+            "Recommend": format!("https://api.aliyun.com/troubleshoot?q=ServiceUnavailable&product=Ecs&requestId={request_id}"),
+        });
+        assert_eq!(body, expected);
+        assert_eq!(
+            fs::read(&journal).unwrap(),
+            whole,
+            "a part of a line stayed"
+        );
     }
-    let (status, body) = call();
-    assert_eq!(status, 500, "{body}");
-    let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["Code"], "InternalError");
+    // Reads go on, and see nothing of the refused change.
+    let only_kept = BTreeMap::from([(kept.clone(), "kept".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), only_kept);
+    // A change that fails by itself still answers its own error.
+    let duplicate = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=kept";
     assert_eq!(
-        body["Message"],
-        "The request processing has failed due to some unknown error."
+        code(&server, "alice", duplicate).1,
+        "InvalidImageName.Duplicated"
     );
-    // Nothing is served after: refused, or not answered at all.
-    if let Ok(response) = agent.get(&advance).call() {
-        assert_eq!(response.status().as_u16(), 500);
-    }
-    let (exit, log) = server.exit();
-    assert!(!exit.success(), "{exit}: {log}");
-    assert!(log.contains(next_journal.to_str().unwrap()), "{log}");
+    limit_file_size(&server, None);
+    let after = create(&server, "alice", "cn-hangzhou", "after");
+    let log = server.kill_and_log();
+    let journal_name = journal.to_str().unwrap();
+    let read_only = log.lines().position(|l| l.contains("refusing changes"));
+    let recovered = log.lines().position(|l| l.contains("accepting changes"));
+    assert!(
+        matches!((read_only, recovered), (Some(a), Some(b)) if a < b),
+        "{log}"
+    );
+    assert!(log.contains(journal_name), "{log}");
+    assert!(log.contains("File too large"), "{log}");
+    // Killed: every acknowledged change is in the files, the refused none.
+    let server = Server::start(&args);
+    let expected = BTreeMap::from([(kept, "kept".to_owned()), (after, "after".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
+    let _ = fs::remove_dir_all(state.parent().unwrap());
+}
+
+/// A log on the disk that is full too: the line that says so cannot be
+/// written, and must not end the server (`eprintln!` panics then, which
+/// left the refused change in the world) nor leave the change in.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_log_that_cannot_be_written_changes_nothing_either() {
+    let state = state_file("unwritable-log");
+    let log = state.with_file_name("server.log");
+    let args = ["--manual", "--quiet", "--state", state.to_str().unwrap()];
+    let server = Server::start_logging_to(&log, &args);
+    let kept = create(&server, "alice", "cn-hangzhou", "kept");
+    // No file may grow: the journal's next line fails, and so does the log.
+    limit_file_size(&server, Some(1));
+    let refused = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=refused";
+    assert_eq!(code(&server, "alice", refused).1, "ServiceUnavailable");
+    let only_kept = BTreeMap::from([(kept.clone(), "kept".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), only_kept);
+    assert!(!fs::read_to_string(&log).unwrap().contains("refusing"));
+    limit_file_size(&server, None);
+    let after = create(&server, "alice", "cn-hangzhou", "after");
+    assert!(
+        fs::read_to_string(&log)
+            .unwrap()
+            .contains("accepting changes")
+    );
+    server.kill();
+    let server = Server::start(&args);
+    let expected = BTreeMap::from([(kept, "kept".to_owned()), (after, "after".to_owned())]);
+    assert_eq!(hangzhou_names(&server, "alice"), expected);
+    drop(server);
     let _ = fs::remove_dir_all(state.parent().unwrap());
 }
 

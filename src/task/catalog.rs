@@ -65,6 +65,7 @@ error_codes! {
     DryRunOperation = "DryRunOperation";
     InvalidActionNotFound = "InvalidAction.NotFound";
     InternalError = "InternalError";
+    ServiceUnavailable = "ServiceUnavailable";
     InvalidVersion = "InvalidVersion";
     UnsupportedHttpMethod = "UnsupportedHTTPMethod";
     RequestEntityTooLarge = "RequestEntityTooLarge";
@@ -282,6 +283,11 @@ catalog! {
     /// The service failed for a reason the caller cannot act on.
     InternalError: Server 500 InternalError
         "The request processing has failed due to some unknown error.", CommonErrors;
+    /// The service cannot take the change now, but may later: a mock
+    /// server whose disk is full or read-only. The message is Alibaba
+    /// Cloud's common one, as its API references list it.
+    ServiceUnavailable: Server 503 ServiceUnavailable
+        "The request has failed due to a temporary failure of the server.", CommonErrors;
     /// The request has no `Action` (nor `x-acs-action` header).
     MissingAction: Protocol 400 MissingParameter
         "The input parameter \"Action\" that is mandatory for processing this request is not supplied.", CommonErrors;

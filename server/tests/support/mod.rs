@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
 use std::process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// A running mock server, killed when dropped.
 pub struct Server {
@@ -49,6 +50,45 @@ impl Server {
         panic!("the server exited ({status}) before it listened: {startup_log:#?}");
     }
 
+    /// A server whose log goes to the file `log`, as `2>>LOG` sends it:
+    /// a file size limit, or a full disk, then fails its log writes too.
+    // The child is waited for when the `Server` drops, or before the panic.
+    #[allow(clippy::zombie_processes)]
+    pub fn start_logging_to(log: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" 2>>\"$LOG\"")
+            .arg(server_binary())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("LOG", log)
+            .spawn()
+            .unwrap();
+        // Waits for the line, not for a time: the bound only ends a hang.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            // Whole lines only: the last may be half written.
+            let whole = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+            if let Some(line) = whole.lines().find(|l| l.starts_with("listening on ")) {
+                let address = line["listening on ".len()..].to_owned();
+                let startup_log = Vec::new();
+                return Server {
+                    child,
+                    address,
+                    startup_log,
+                    log: None,
+                };
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("never listened: {text}");
+            }
+            std::thread::yield_now();
+        }
+    }
+
     /// The log of a server that must refuse to start: it exits, failed,
     /// before it listens.
     pub fn refuse_to_start(args: &[&str]) -> String {
@@ -74,6 +114,11 @@ impl Server {
         let status = self.child.wait().unwrap();
         let log = self.log.take().map(|log| log.join().unwrap());
         (status, log.unwrap_or_default().join("\n"))
+    }
+
+    /// The server's process ID.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self) -> String {
