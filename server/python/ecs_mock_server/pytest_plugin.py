@@ -9,9 +9,10 @@ entry point whenever the package is installed.
 - ``ecs_mock_server_options``: a session fixture returning the options
   (``MockServer``'s keyword arguments), ``{}`` unless a conftest overrides
   it.
-- ``ecs_credentials``: the function server's first key, also set as
-  ``ALIBABA_CLOUD_ACCESS_KEY_ID`` and ``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` for
-  the test (what moto's ``aws_credentials`` pattern does for boto3).
+
+Credentials are given to the SDKs explicitly (``server.credentials``), never
+through the environment: a credential chain that finds nothing there goes
+on to the ECS metadata service, a real network address.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from ._control import AccessKey
 from ._server import MockServer
 
 MARKER = "ecs_mock_server"
@@ -60,12 +60,3 @@ def ecs_mock_server_session(ecs_mock_server_options: Dict[str, Any]) -> Iterator
     with MockServer(**ecs_mock_server_options) as server:
         yield server
 
-
-@pytest.fixture
-def ecs_credentials(ecs_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> AccessKey:
-    """The first key of ``ecs_mock_server``, set in the environment
-    variables the Alibaba Cloud credential chain reads first."""
-    key = ecs_mock_server.credentials
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", key.id)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", key.secret)
-    return key
