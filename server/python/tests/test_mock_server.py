@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import ecs_mock_server
 from ecs_mock_server import BINARY_ENV, EcsError, MockServer, ServerStartError, binary_path
 
 pytest_plugins = ["pytester"]
@@ -37,7 +38,8 @@ def wait_until_dead(pid: int) -> bool:
 
 
 @pytest.mark.skipif(BINARY_ENV in os.environ, reason=f"${BINARY_ENV} names the binary")
-def test_the_binary_is_the_one_the_wheel_installed():
+def test_the_package_and_binary_are_the_ones_the_wheel_installed():
+    assert Path(ecs_mock_server.__file__).parent.parent == Path(sysconfig.get_path("purelib"))
     assert binary_path().parent == Path(sysconfig.get_path("scripts"))
 
 
