@@ -1,7 +1,8 @@
 """The fixture's start-to-first-answer time: the median of N starts of
 ``MockServer`` (spawn, `listening on` read, one HTTP answer) and of its
-floors in the same run: spawning `true` (a process, from this Python) and
-the server's `--version` (the binary loaded, no world, no socket).
+floors in the same run: spawning `true` (a process, from this Python), the
+server's `--version` (the binary loaded, no world, no socket), and the bare
+server until it prints `listening on` (the kill and wait included).
 
     python server/python/bench_start.py [N]      # N defaults to 20
 
@@ -34,6 +35,18 @@ def main() -> None:
             [binary, "--version"], check=True, stdout=subprocess.DEVNULL
         ),
     }
+    def listening_line():
+        # The server alone: spawned without the fixture, until its line.
+        process = subprocess.Popen(
+            [binary, "--listen", "127.0.0.1:0", "--manual"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        assert process.stderr.readline().startswith("listening on ")
+        process.kill()
+        process.wait()
+        process.stderr.close()
+
+    floors["spawn ecs-mock-server to `listening on`"] = listening_line
     results = {name: timed(action, runs) for name, action in floors.items()}
     for label, options in [("MockServer start to first answer", {}),
                            ("MockServer(manual=True) start to first answer", {"manual": True})]:

@@ -5,6 +5,7 @@
 //! `cargo run -p ecs-mock-server -- --listen 127.0.0.1:8080`.
 
 use std::error::Error;
+use std::io;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -73,6 +74,11 @@ struct Args {
     /// Do not log one line per request on standard error.
     #[arg(long)]
     quiet: bool,
+    /// Stop as Ctrl-C does when standard input ends: a parent that holds a
+    /// pipe to it stops the server by closing it, or by dying, however it
+    /// dies, so that no server outlives its test run.
+    #[arg(long)]
+    stop_on_stdin_close: bool,
     /// Milliseconds a client may take to send a request's headers, or to
     /// start its next request on a kept-alive connection; then it is closed.
     #[arg(long, value_name = "MS", default_value_t = server::DEFAULT_HEADER_TIMEOUT.as_millis() as u64)]
@@ -133,10 +139,32 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let server = server::open(options)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     eprintln!("listening on {}", listener.local_addr()?);
+    let stdin_closed = stdin_closed(args.stop_on_stdin_close);
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = stdin_closed => {}
+        }
         eprintln!("shutting down");
     };
     server::serve(server, listener, shutdown).await?;
     Ok(())
+}
+
+/// Resolves when standard input ends, if asked to watch it; else never.
+fn stdin_closed(watch: bool) -> impl Future<Output = ()> {
+    let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
+    if watch {
+        // A thread of its own: a blocking read cannot be cancelled, and the
+        // runtime's blocking pool would wait for it at exit.
+        std::thread::spawn(move || {
+            let _ = io::copy(&mut io::stdin().lock(), &mut io::sink());
+            let _ = closed.send(());
+        });
+    }
+    async move {
+        if on_close.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }

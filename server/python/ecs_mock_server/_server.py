@@ -5,9 +5,7 @@ from __future__ import annotations
 import collections
 import http.client
 import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -39,15 +37,6 @@ class ServerStartError(RuntimeError):
         self.log = list(log)
 
 
-def _die_with_parent() -> None:
-    # Linux: the kernel kills the server when the thread that started it
-    # dies, even by SIGKILL or os._exit, which skip every Python cleanup.
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 class MockServer:
     """A mock ECS server on a free loopback port, for the length of a
     ``with`` block (or from :meth:`start` to :meth:`stop`).
@@ -60,8 +49,10 @@ class MockServer:
             image = ecs.control().create_image("cn-hangzhou", "web")
 
     Leaving the block stops the server, also when the block raised: killed
-    at once without ``state``, else interrupted so that it writes its final
-    snapshot (and killed if it takes more than ``stop_timeout``).
+    at once without ``state``, else stopped cleanly so that it writes its
+    final snapshot (and killed if it takes more than ``stop_timeout``). The
+    server also stops when the process that started it dies, however it
+    dies: it watches its standard input (``--stop-on-stdin-close``).
     """
 
     def __init__(
@@ -184,18 +175,16 @@ class MockServer:
             raise RuntimeError("the server is already running")
         binary = Path(self._binary) if self._binary is not None else binary_path()
         self._log.clear()
-        kill_with_parent = (
-            sys.platform.startswith("linux")
-            and threading.current_thread() is threading.main_thread()
-        )
+        # The server stops when its standard input ends: when stop() closes
+        # the pipe, or when this process dies, however it dies (SIGKILL,
+        # os._exit), so that no server outlives its test run.
         process = subprocess.Popen(
-            [str(binary), *self.args],
-            stdin=subprocess.DEVNULL,
+            [str(binary), "--stop-on-stdin-close", *self.args],
+            stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            preexec_fn=_die_with_parent if kill_with_parent else None,
         )
         self._process = process
         _running.add(self)
@@ -214,22 +203,25 @@ class MockServer:
 
     def stop(self) -> None:
         """Stops the server (idempotent). Without ``state`` it is killed;
-        with it, interrupted so that it writes its final snapshot."""
+        with it, stopped as Ctrl-C stops it, so that it writes its final
+        snapshot."""
         process, self._process = self._process, None
         self._address = None
         _running.discard(self)
         if process is None:
             return
-        if process.poll() is None:
-            if self.state is None or os.name == "nt":
-                process.kill()
-            else:
-                process.send_signal(signal.SIGINT)
-            try:
-                process.wait(self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if self.state is None:
+            process.kill()  # nothing to save: the fastest stop
+        assert process.stdin is not None
+        try:
+            process.stdin.close()  # a clean stop, with the final snapshot
+        except OSError:
+            pass  # the server is gone already
+        try:
+            process.wait(self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         drainer, self._drainer = self._drainer, None
         if drainer is not None:
             drainer.join(5)

@@ -28,8 +28,8 @@ def alive(pid: int) -> bool:
 
 
 def wait_until_dead(pid: int) -> bool:
-    # Not timing: the kernel delivers the parent-death signal at once, and
-    # the loop only waits for the scheduler to run the dying process.
+    # Not timing: the server's input ends with its parent, and the loop
+    # only waits for the scheduler to run the stopping server.
     for _ in range(100_000):
         if not alive(pid):
             return True
@@ -90,8 +90,8 @@ def test_a_state_file_outlives_the_server(tmp_path):
     assert [found["ImageName"] for found in answer["Images"]["Image"]] == ["kept"]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_the_server_dies_with_a_test_process_killed_by_sigkill():
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="alive() reads /proc")
+def test_the_server_stops_when_its_test_process_is_killed_by_sigkill():
     script = textwrap.dedent(
         """
         import os, signal, sys
