@@ -12,7 +12,7 @@ import http.client
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 __all__ = ["AccessKey", "Control", "CopyState", "EcsError"]
@@ -122,12 +122,12 @@ class Control:
         or ``false``, anything else as ``str()``) and returns the JSON
         answer; raises :class:`EcsError` for an error answer."""
         texts = {name: _text(value) for name, value in params.items() if value is not None}
-        host, _, port = self.address.rpartition(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=self.timeout)
+        host, port = split_address(self.address)
+        connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
         try:
             connection.request("GET", "/?" + _signed_query(self.key, action, texts))
             response = connection.getresponse()
-            body = json.loads(response.read() or b"{}")
+            body: Dict[str, Any] = json.loads(response.read() or b"{}")
         finally:
             connection.close()
         if response.status >= 300:
@@ -142,7 +142,7 @@ class Control:
     def create_image(self, region_id: str, image_name: str) -> str:
         """``MockCreateImage``: a new ``Available`` image of this key's
         account; returns its ID."""
-        return self.call("MockCreateImage", RegionId=region_id, ImageName=image_name)["ImageId"]
+        return str(self.call("MockCreateImage", RegionId=region_id, ImageName=image_name)["ImageId"])
 
     def set_copy_progress(self, region_id: str, image_id: str, progress: Percent) -> CopyState:
         """``MockSetCopyProgress``: moves a copying copy to ``progress``
@@ -176,6 +176,12 @@ class Control:
         running copy gains ``step`` percent, 15 by default; each finalizing
         one completes); returns how many moved."""
         return int(self.call("MockAdvanceCopies", Step=step)["Moved"])
+
+
+def split_address(address: str) -> Tuple[str, int]:
+    """``HOST:PORT`` (``[V6]:PORT``) as ``http.client`` takes it."""
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def _text(value: Any) -> str:

@@ -11,10 +11,10 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Deque, List, Optional, Sequence, Type, Union
+from typing import IO, Deque, List, Optional, Sequence, Tuple, Type, Union
 
 from ._binary import binary_path
-from ._control import AccessKey, Control
+from ._control import AccessKey, Control, split_address
 
 __all__ = ["DEFAULT_KEY", "MockServer", "ServerStartError"]
 
@@ -98,10 +98,13 @@ class MockServer:
             raise ValueError("keys: at least one access key")
         if auth and len({key.id for key in keys}) != len(keys):
             raise ValueError("keys: each access key ID once")
-        self.keys: tuple = tuple(keys)
+        if any(":" in key.id or ":" in key.secret for key in keys):
+            raise ValueError("keys: no ':' in an access key ID or secret (--key ID:SECRET:ACCOUNT)")
+        self.keys: Tuple[AccessKey, ...] = tuple(keys)
         self.auth = auth
         self.state = Path(state) if state is not None else None
-        args: List[str] = ["--listen", f"{host}:0"]
+        listen = f"[{host}]:0" if ":" in host else f"{host}:0"
+        args: List[str] = ["--listen", listen]
         args += ["--manual"] if manual else []
         args += ["--copy-limit", str(copy_limit)] if copy_limit is not None else []
         args += ["--auth"] if auth else []
@@ -116,8 +119,9 @@ class MockServer:
         self._binary = binary
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
-        self._process: Optional[subprocess.Popen] = None
+        self._process: Optional["subprocess.Popen[str]"] = None
         self._log: Deque[str] = collections.deque(maxlen=_LOG_LINES)
+        self._log_changed = threading.Condition()
         self._address: Optional[str] = None
         self._drainer: Optional[threading.Thread] = None
 
@@ -163,9 +167,25 @@ class MockServer:
 
     @property
     def log(self) -> List[str]:
-        """What the server logged: the start, then a line per request (the
-        last 10,000 lines)."""
-        return list(self._log)
+        """What the server has logged so far: the start, then a line per
+        request (the last 10,000 lines). The server writes a request's line
+        after its answer, so it may come a moment later: see
+        :meth:`wait_for_log`."""
+        with self._log_changed:
+            return list(self._log)
+
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
+        """The first line of the log that contains ``text``, once there is
+        one; ``TimeoutError`` after ``timeout`` seconds."""
+        def found() -> Optional[str]:
+            return next((line for line in self._log if text in line), None)
+
+        with self._log_changed:
+            if not self._log_changed.wait_for(lambda: found() is not None, timeout):
+                raise TimeoutError(f"no line with {text!r} in the server's log")
+            line = found()
+        assert line is not None
+        return line
 
     # -- start and stop -----------------------------------------------------
 
@@ -243,7 +263,7 @@ class MockServer:
         where = self._address or "stopped"
         return f"MockServer({where}, {' '.join(self.args[2:])})"
 
-    def _read_address(self, process: subprocess.Popen, stderr: IO[str]) -> str:
+    def _read_address(self, process: "subprocess.Popen[str]", stderr: IO[str]) -> str:
         # The server prints the address once the world is loaded and the
         # socket bound; before it, only errors or a journal's repair.
         timed_out = threading.Event()
@@ -271,15 +291,17 @@ class MockServer:
         # pipe ends when the server does.
         with stderr:
             for line in stderr:
-                self._log.append(line.rstrip("\n"))
+                with self._log_changed:
+                    self._log.append(line.rstrip("\n"))
+                    self._log_changed.notify_all()
 
     def _wait_for_answer(self) -> None:
         # The socket is bound before the line is printed, so the first try
         # succeeds; the loop is for a machine that is slow to schedule it.
-        host, _, port = self.endpoint.rpartition(":")
+        host, port = split_address(self.endpoint)
         deadline = time.monotonic() + self.start_timeout
         while True:
-            connection = http.client.HTTPConnection(host, int(port), timeout=self.start_timeout)
+            connection = http.client.HTTPConnection(host, port, timeout=self.start_timeout)
             try:
                 connection.request("GET", "/")
                 connection.getresponse().read()

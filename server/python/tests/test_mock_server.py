@@ -48,7 +48,7 @@ def test_it_answers_as_soon_as_it_is_started():
         host, port = server.endpoint.rsplit(":", 1)
         assert host == "127.0.0.1" and int(port) > 0
         assert server.control().advance_copies() == 0
-        assert any("MockAdvanceCopies testing 200" in line for line in server.log)
+        assert server.wait_for_log("MockAdvanceCopies testing 200").startswith("127.0.0.1:")
 
 
 def test_a_server_that_cannot_start_is_an_error_with_its_log():
