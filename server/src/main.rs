@@ -104,8 +104,8 @@ Examples:
   ecs-mock-server --state world.json --tick-ms 100
 
 The control actions, the protocol and the persistence are described in
-docs/mock-server.md of the ecs-image-copy repository; a Python package
-(`pip install ecs-mock-server`) starts the server from tests.";
+docs/mock-server.md of the ecs-image-copy repository; its Python package
+(server/pyproject.toml) starts the server from pytest.";
 
 /// Errors in their own words: `main` returning one would print its `Debug`.
 fn main() -> ExitCode {
