@@ -52,5 +52,5 @@ def binary_path() -> Path:
         return Path(on_path)
     raise FileNotFoundError(
         f"no {_NAME} in {', '.join(looked)} or on PATH: install the ecs-mock-server "
-        f"wheel, `cargo install ecs-mock-server`, or set ${BINARY_ENV}"
+        f"wheel, `cargo install --path server` from a checkout, or set ${BINARY_ENV}"
     )
