@@ -158,6 +158,7 @@ macro_rules! actions {
             }
 
             /// Writes the request's parameters, by wire name, into `sink`.
+            #[cfg_attr(not(feature = "proptest"), allow(dead_code, reason = "only the testkit's client writes requests"))]
             pub(crate) fn write(&self, sink: &mut impl Sink) {
                 match self { $(Request::$name(request) => request.write(sink)),+ }
             }
@@ -210,6 +211,7 @@ macro_rules! actions {
                     Ok($name { $($field: Kind::read(source, $wire)?,)* images: PhantomData })
                 }
 
+                #[cfg_attr(not(feature = "proptest"), allow(dead_code, reason = "only the testkit's client writes requests"))]
                 fn write(&self, sink: &mut impl Sink) {
                     $(Kind::write(&self.$field, sink, $wire);)*
                 }

@@ -15,6 +15,10 @@ pub(crate) trait Source {
 }
 
 /// Where a request's parameters are written, by wire name.
+#[cfg_attr(
+    not(feature = "proptest"),
+    allow(dead_code, reason = "only the testkit's client writes requests")
+)]
 pub(crate) trait Sink {
     /// Adds parameter `name` with `value`.
     fn put(&mut self, name: &str, value: &str);
@@ -23,6 +27,10 @@ pub(crate) trait Sink {
 /// How one kind of field reads and writes.
 pub(crate) trait Kind: Sized {
     fn read(source: &impl Source, name: &str) -> Result<Self, EcsError>;
+    #[cfg_attr(
+        not(feature = "proptest"),
+        allow(dead_code, reason = "only the testkit's client writes requests")
+    )]
     fn write(&self, sink: &mut impl Sink, name: &str);
 }
 
