@@ -17,13 +17,17 @@
 //! `proptest::proptest!`. `proptest-state-machine` is not: this module
 //! re-exports its traits and its macro.
 
+mod coverage;
 mod harness;
+mod outcome;
 mod reference;
 mod service;
 mod step;
 mod strategy;
 
-pub use self::harness::{Conformance, Harness};
+pub use self::coverage::{Coverage, Rule};
+pub use self::harness::{Conformance, Difference, Harness};
+pub use self::outcome::{Counterexample, Runs};
 pub use self::reference::{
     ReferenceState, Setup, SmallWorld, TaskMachine, TaskState, WorldMachine, visible_step,
 };
