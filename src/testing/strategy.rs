@@ -494,11 +494,11 @@ fn copy_steps(
     // Weights by what the world has: images to copy first, then copies to
     // act on.
     let has_copies = groups.iter().any(|(kind, _)| matches!(kind, Kind::Copy(..)));
-    // While a copy waits or finalizes, act on copies thrice as often:
+    // While a copy waits or finalizes, act on copies four times as often:
     // those phases are short.
     let deep = (groups.iter())
         .any(|(kind, _)| matches!(kind, Kind::Copy(CopyPhase::Queued | CopyPhase::Finalizing, _)));
-    let boost = if deep { 3 } else { 1 };
+    let boost = if deep { 4 } else { 1 };
     // A queued copy that is not cancellable lives a few steps: cancel it
     // then, thrice as often again.
     let stuck = (groups.iter()).any(|(kind, _)| *kind == Kind::Copy(CopyPhase::Queued, false));
@@ -523,7 +523,8 @@ fn copy_steps(
         (on_copies(2), complete.boxed()),
         (on_copies(4), fail.boxed()),
         (on_copies(4), cancellable.boxed()),
-        (if has_copies { 2 } else { 1 }, advance.boxed()),
+        // Ticks end finalizing copies: fewer while there are some.
+        (if has_copies && !deep { 2 } else { 1 }, advance.boxed()),
     ]
 }
 
@@ -537,16 +538,21 @@ fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Ste
         1 => Just(ImageRef::Literal(many_ids(101))),
     ];
     let filters = (
-        prop::option::weighted(0.3, ids),
+        prop::option::weighted(0.2, ids),
         prop::option::weighted(0.5, select(DESCRIBED_STATUSES)),
         prop::option::weighted(0.1, select(&GOOD_NAMES[..2])),
         prop::option::weighted(0.1, select(&["self", "system", "others", "bogus"][..])),
         prop::option::weighted(0.2, 0..=3u32),
-        prop::option::weighted(0.4, select(&[0u32, 1, 2, 100, 101][..])),
-        prop::collection::vec(Just(Tag::new("team", "web")), 0..=1),
+        prop::option::weighted(0.5, select(&[0u32, 1, 2, 2, 100, 101][..])),
+        prop::option::weighted(0.1, Just(Tag::new("team", "web"))),
     );
-    (account(places.accounts), places.region(), filters)
-        .prop_map(|(account, region, (image, status, name, alias, page, size, tags))| {
+    // Mostly where an image of the run lives, by its owner: pages of
+    // several images.
+    let place = places.locate(image(state)).prop_map(|(account, region, _)| (account, region));
+    let anywhere = (account(places.accounts), places.region());
+    let place = prop_oneof![3 => place, 1 => anywhere];
+    (place, filters)
+        .prop_map(|((account, region), (image, status, name, alias, page, size, tags))| {
             let describe = DescribeImages {
                 region_id: Some(region),
                 image_id: image,
@@ -555,7 +561,7 @@ fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Ste
                 image_owner_alias: alias.map(str::to_owned),
                 page_number: page,
                 page_size: size,
-                tags,
+                tags: tags.into_iter().collect(),
                 ..DescribeImages::default()
             };
             Step::new(account, describe)
@@ -603,9 +609,9 @@ fn lifecycle_steps(
         (2, delete_image(located.clone())),
         (5, modify_image_attribute(located.clone(), names(state))),
         (share_weight, share(located.clone(), places.accounts)),
-        (1, describe_shares(located.clone())),
+        (2, describe_shares(located.clone())),
         (3, tag(state, located.clone())),
-        (1, untag(state, located.clone())),
+        (2, untag(state, located.clone())),
         (2, list_tags(state, located.clone())),
         (1, describe_regions(places.accounts)),
         (1, delete_snapshot(places.accounts)),
