@@ -225,7 +225,8 @@ fn differs<S: CopyService, C: Setup>(steps: &[Step]) -> Option<Box<Difference>> 
 /// step only if every later step still names the same images by issue
 /// order, so a step that issued an image stays. Here a step goes with the
 /// images after it renamed, alone or with every step that names its image,
-/// until no step can go; the run ends at its first difference.
+/// or two steps go at once, until no step can go; the run ends at its
+/// first difference.
 fn shrink<S: CopyService, C: Setup>(mut steps: Vec<Step>) -> (Vec<Step>, Box<Difference>) {
     let Some(mut difference) = differs::<S, C>(&steps) else {
         // proptest's run failed but does not fail again: a system that is
@@ -234,20 +235,39 @@ fn shrink<S: CopyService, C: Setup>(mut steps: Vec<Step>) -> (Vec<Step>, Box<Dif
         return (steps, unrepeatable);
     };
     steps.truncate(difference.at);
-    'shrinking: loop {
-        let issued = issuers::<C>(&steps);
-        for at in (0..steps.len()).rev() {
-            for candidate in without(&steps, at, issued[at]) {
-                if let Some(found) = differs::<S, C>(&candidate) {
-                    steps = candidate;
-                    steps.truncate(found.at);
-                    difference = found;
-                    continue 'shrinking;
+    while let Some((shorter, found)) = shorter::<S, C>(&steps) {
+        steps = shorter;
+        steps.truncate(found.at);
+        difference = found;
+    }
+    (steps, difference)
+}
+
+/// A shorter run that still fails: without one step if one can go, else
+/// without two (two steps may be needed only by each other).
+fn shorter<S: CopyService, C: Setup>(steps: &[Step]) -> Option<(Vec<Step>, Box<Difference>)> {
+    let issued = issuers::<C>(steps);
+    let fails = |candidate: Vec<Step>| {
+        let found = differs::<S, C>(&candidate)?;
+        Some((candidate, found))
+    };
+    let singles = (0..steps.len()).rev().flat_map(|at| without(steps, at, issued[at]));
+    if let Some(found) = singles.into_iter().find_map(fails) {
+        return Some(found);
+    }
+    for last in (1..steps.len()).rev() {
+        for first_gone in without(steps, last, issued[last]) {
+            // Steps before `last` keep their places and their images.
+            for first in (0..last).rev() {
+                for candidate in without(&first_gone, first, issued[first]) {
+                    if let Some(found) = fails(candidate) {
+                        return Some(found);
+                    }
                 }
             }
         }
-        return (steps, difference);
     }
+    None
 }
 
 fn unrepeatable(steps: &[Step]) -> Difference {

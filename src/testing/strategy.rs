@@ -227,6 +227,19 @@ impl Places {
         }
     }
 
+    /// The owner and region with the most images alive, if any.
+    fn busiest(&self) -> Option<(String, String)> {
+        let mut counts: Vec<(&(String, String), usize)> = Vec::new();
+        for home in self.homes.iter().flatten() {
+            match counts.iter_mut().find(|(h, _)| *h == home) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((home, 1)),
+            }
+        }
+        let (home, _) = counts.into_iter().max_by_key(|(_, count)| *count)?;
+        Some((home.1.clone(), home.0.clone()))
+    }
+
     /// One of the setup's regions, the last (which does not exist) a
     /// fourth as often as each real one, and now and then an empty one
     /// (missing).
@@ -518,7 +531,7 @@ fn copy_steps(
         (copy_weight, copy.boxed()),
         (if has_copies { 2 } else { 1 }, retry.boxed()),
         (on_copies(cancel_weight), cancel.boxed()),
-        (3, describe_images(state, places)),
+        (4, describe_images(state, places)),
         (on_copies(4), progress.boxed()),
         (on_copies(2), complete.boxed()),
         (on_copies(4), fail.boxed()),
@@ -543,14 +556,23 @@ fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Ste
         prop::option::weighted(0.1, select(&GOOD_NAMES[..2])),
         prop::option::weighted(0.1, select(&["self", "system", "others", "bogus"][..])),
         prop::option::weighted(0.2, 0..=3u32),
-        prop::option::weighted(0.5, select(&[0u32, 1, 2, 2, 100, 101][..])),
+        prop::option::weighted(0.6, select(&[0u32, 1, 1, 2, 2, 100, 101][..])),
         prop::option::weighted(0.1, Just(Tag::new("team", "web"))),
     );
-    // Mostly where an image of the run lives, by its owner: pages of
-    // several images.
+    // Mostly where the run's images are, by their owner: pages of several
+    // images.
     let place = places.locate(image(state)).prop_map(|(account, region, _)| (account, region));
     let anywhere = (account(places.accounts), places.region());
-    let place = prop_oneof![3 => place, 1 => anywhere];
+    let busiest = places.busiest();
+    let place = match busiest {
+        Some(busiest) => prop_oneof![
+            2 => Just(busiest),
+            2 => place,
+            1 => anywhere,
+        ]
+        .boxed(),
+        None => prop_oneof![3 => place, 1 => anywhere].boxed(),
+    };
     (place, filters)
         .prop_map(|((account, region), (image, status, name, alias, page, size, tags))| {
             let describe = DescribeImages {
