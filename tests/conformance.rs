@@ -399,7 +399,6 @@ impl Mistake for DeleteSnapshotInUse {
     }
 }
 
-
 /// One copy at once per account in one real region: with `SmallWorld`'s
 /// two slots and two regions, few runs hold three running copies of two
 /// accounts in one region, the least that shared slots show in; here two
@@ -416,11 +415,6 @@ impl Setup for OneSlot {
         &["cn-hangzhou", "nowhere"]
     }
 }
-
-
-
-
-
 
 /// DescribeImages without `Status` lists every status, not only
 /// `Available` ones: a default filter forgotten.
@@ -452,7 +446,9 @@ impl Mistake for PageSizeIgnored {
     fn misread(step: &Step<String>) -> Step<String> {
         let mut step = step.clone();
         if let Request::DescribeImages(describe) = &mut step.request
-            && describe.page_size.is_some_and(|size| (1..=100).contains(&size))
+            && describe
+                .page_size
+                .is_some_and(|size| (1..=100).contains(&size))
         {
             describe.page_size = None;
         }
@@ -559,7 +555,10 @@ impl Mistake for ProgressOver100Capped {
         let mut step = step.clone();
         if let Request::MockSetCopyProgress(set) = &mut step.request
             && let Some(progress) = &set.progress
-            && progress.trim_end_matches('%').parse::<u32>().is_ok_and(|p| p > 100)
+            && progress
+                .trim_end_matches('%')
+                .parse::<u32>()
+                .is_ok_and(|p| p > 100)
         {
             set.progress = Some("100".into());
         }
@@ -579,7 +578,10 @@ impl Mistake for ZeroStepIsDefault {
     fn misread(step: &Step<String>) -> Step<String> {
         let mut step = step.clone();
         if let Request::MockAdvanceCopies(tick) = &mut step.request
-            && tick.step.as_deref().is_some_and(|s| s.trim_end_matches('%') == "0")
+            && tick
+                .step
+                .as_deref()
+                .is_some_and(|s| s.trim_end_matches('%') == "0")
         {
             tick.step = None;
         }
@@ -617,7 +619,13 @@ impl CopyService for SlotKeptOnFailure {
             Request::MockFailCopy(fail) => (fail.image_id.as_deref())
                 .and_then(|id| id.parse::<ImageId>().ok())
                 .and_then(|id| self.world.image(id))
-                .and_then(|view| Some((view.owner().to_owned(), view.region().to_owned(), view.copy_task()?))),
+                .and_then(|view| {
+                    Some((
+                        view.owner().to_owned(),
+                        view.region().to_owned(),
+                        view.copy_task()?,
+                    ))
+                }),
             _ => None,
         };
         let reply = self.world.send(step);
@@ -635,14 +643,16 @@ impl CopyService for SlotKeptOnFailure {
         match reply {
             Reply::Images { total, images } => {
                 let held = self.held();
-                let images = images.into_iter().map(|seen| match held.contains(&seen.image) {
-                    true => Seen {
-                        status: "Waiting".into(),
-                        progress: "0%".into(),
-                        ..seen
-                    },
-                    false => seen,
-                });
+                let images = images
+                    .into_iter()
+                    .map(|seen| match held.contains(&seen.image) {
+                        true => Seen {
+                            status: "Waiting".into(),
+                            progress: "0%".into(),
+                            ..seen
+                        },
+                        false => seen,
+                    });
                 Reply::Images {
                     total,
                     images: images.collect(),
@@ -687,25 +697,79 @@ type Check = fn(Runs) -> Result<Coverage, Counterexample>;
 /// Every mutant, by the name of its mistake, with the setup it runs in.
 fn mutants() -> Vec<(&'static str, Check)> {
     vec![
-        ("CancelWhileFinalizing", Conformance::<Mutant<CancelWhileFinalizing>>::run),
-        ("FailedCallChangesTheWorld", Conformance::<Mutant<FailedCallChangesTheWorld>>::run),
-        ("ForeignImageForbidden", Conformance::<Mutant<ForeignImageForbidden>>::run),
-        ("OtherCompletedMessage", Conformance::<Mutant<OtherCompletedMessage>>::run),
+        (
+            "CancelWhileFinalizing",
+            Conformance::<Mutant<CancelWhileFinalizing>>::run,
+        ),
+        (
+            "FailedCallChangesTheWorld",
+            Conformance::<Mutant<FailedCallChangesTheWorld>>::run,
+        ),
+        (
+            "ForeignImageForbidden",
+            Conformance::<Mutant<ForeignImageForbidden>>::run,
+        ),
+        (
+            "OtherCompletedMessage",
+            Conformance::<Mutant<OtherCompletedMessage>>::run,
+        ),
         ("OneSlotTooMany", Conformance::<Mutant<OneSlotTooMany>>::run),
-        ("DeleteWhileCopying", Conformance::<Mutant<DeleteWhileCopying>>::run),
-        ("SharedSlots (one slot)", Conformance::<SharedSlots, OneSlot>::run),
-        ("UnsharingIgnored", Conformance::<Mutant<UnsharingIgnored>>::run),
-        ("ShareDeprecated", Conformance::<Mutant<ShareDeprecated>>::run),
-        ("TagQuotaIgnored", Conformance::<Mutant<TagQuotaIgnored>>::run),
-        ("DeleteSnapshotInUse", Conformance::<Mutant<DeleteSnapshotInUse>, SameIds>::run),
-        ("DefaultFilterForgotten", Conformance::<Mutant<DefaultFilterForgotten>>::run),
-        ("PageSizeIgnored", Conformance::<Mutant<PageSizeIgnored>>::run),
-        ("TotalCountOfThePage", Conformance::<Mutant<TotalCountOfThePage>>::run),
-        ("ClientTokenIgnored", Conformance::<Mutant<ClientTokenIgnored>>::run),
-        ("TwentyTagsRefused", Conformance::<Mutant<TwentyTagsRefused>>::run),
-        ("NotCancellableBeforePhase", Conformance::<Mutant<NotCancellableBeforePhase>>::run),
-        ("ProgressOver100Capped", Conformance::<Mutant<ProgressOver100Capped>>::run),
-        ("ZeroStepIsDefault", Conformance::<Mutant<ZeroStepIsDefault>>::run),
+        (
+            "DeleteWhileCopying",
+            Conformance::<Mutant<DeleteWhileCopying>>::run,
+        ),
+        (
+            "SharedSlots (one slot)",
+            Conformance::<SharedSlots, OneSlot>::run,
+        ),
+        (
+            "UnsharingIgnored",
+            Conformance::<Mutant<UnsharingIgnored>>::run,
+        ),
+        (
+            "ShareDeprecated",
+            Conformance::<Mutant<ShareDeprecated>>::run,
+        ),
+        (
+            "TagQuotaIgnored",
+            Conformance::<Mutant<TagQuotaIgnored>>::run,
+        ),
+        (
+            "DeleteSnapshotInUse",
+            Conformance::<Mutant<DeleteSnapshotInUse>, SameIds>::run,
+        ),
+        (
+            "DefaultFilterForgotten",
+            Conformance::<Mutant<DefaultFilterForgotten>>::run,
+        ),
+        (
+            "PageSizeIgnored",
+            Conformance::<Mutant<PageSizeIgnored>>::run,
+        ),
+        (
+            "TotalCountOfThePage",
+            Conformance::<Mutant<TotalCountOfThePage>>::run,
+        ),
+        (
+            "ClientTokenIgnored",
+            Conformance::<Mutant<ClientTokenIgnored>>::run,
+        ),
+        (
+            "TwentyTagsRefused",
+            Conformance::<Mutant<TwentyTagsRefused>>::run,
+        ),
+        (
+            "NotCancellableBeforePhase",
+            Conformance::<Mutant<NotCancellableBeforePhase>>::run,
+        ),
+        (
+            "ProgressOver100Capped",
+            Conformance::<Mutant<ProgressOver100Capped>>::run,
+        ),
+        (
+            "ZeroStepIsDefault",
+            Conformance::<Mutant<ZeroStepIsDefault>>::run,
+        ),
         ("SlotKeptOnFailure", Conformance::<SlotKeptOnFailure>::run),
     ]
 }
@@ -746,7 +810,9 @@ fn mutant_table() {
         lengths.get(lengths.len() / 2).copied().unwrap_or_default()
     };
     let (mut all_proptest, mut all_final) = (Vec::new(), Vec::new());
-    println!("| mutant | caught | median steps, proptest's shrinking | median steps, shrunk | longest |");
+    println!(
+        "| mutant | caught | median steps, proptest's shrinking | median steps, shrunk | longest |"
+    );
     println!("|---|---|---|---|---|");
     for (name, check) in mutants() {
         let found: Vec<Counterexample> = (0..seeds)

@@ -43,9 +43,15 @@ fn unreachable() -> Vec<(Rule, &'static str)> {
     ));
     for (row, t) in Transition::ALL.iter().enumerate() {
         let why = match (t.from, t.event) {
-            (CopyPhase::Cancelled, _) => "a cancelled copy is gone: every action answers InvalidImageId.NotFound before the table",
-            (from, EventKind::Start) if from != CopyPhase::Queued => "only the slots start a copy, and only a queued one",
-            (CopyPhase::Copying, EventKind::Complete) => "a copy still copying completes through 100% (finalizing) first",
+            (CopyPhase::Cancelled, _) => {
+                "a cancelled copy is gone: every action answers InvalidImageId.NotFound before the table"
+            }
+            (from, EventKind::Start) if from != CopyPhase::Queued => {
+                "only the slots start a copy, and only a queued one"
+            }
+            (CopyPhase::Copying, EventKind::Complete) => {
+                "a copy still copying completes through 100% (finalizing) first"
+            }
             _ => continue,
         };
         rules.push((Rule::Transition(row), why));
@@ -73,10 +79,12 @@ fn seed() -> u64 {
 /// The coverage of 256 runs, computed once for every test here.
 fn coverage() -> &'static Coverage {
     static COVERAGE: OnceLock<Coverage> = OnceLock::new();
-    COVERAGE.get_or_init(|| match Conformance::<World, Closed>::run(Runs::default().seed(seed())) {
-        Ok(coverage) => coverage,
-        Err(counterexample) => panic!("{counterexample}"),
-    })
+    COVERAGE.get_or_init(
+        || match Conformance::<World, Closed>::run(Runs::default().seed(seed())) {
+            Ok(coverage) => coverage,
+            Err(counterexample) => panic!("{counterexample}"),
+        },
+    )
 }
 
 #[test]
@@ -87,7 +95,11 @@ fn runs_reach_every_reachable_rule_five_times() {
         .filter(|rule| !unreachable.contains(rule))
         .map(|rule| format!("{rule}: {}", coverage.count(rule)))
         .collect();
-    assert!(missed.is_empty(), "reached fewer than 5 times:\n{}\n\n{coverage}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "reached fewer than 5 times:\n{}\n\n{coverage}",
+        missed.join("\n")
+    );
 }
 
 #[test]

@@ -81,7 +81,10 @@ fn a_seed_given_back_finds_the_same_counterexample() {
 fn different_seeds_find_different_runs() {
     let one = failure::<CancelsAnything>(Runs::default().seed(1));
     let other = failure::<CancelsAnything>(Runs::default().seed(2));
-    assert_ne!((one.generated_steps, one.steps), (other.generated_steps, other.steps));
+    assert_ne!(
+        (one.generated_steps, one.steps),
+        (other.generated_steps, other.steps)
+    );
 }
 
 #[test]
@@ -117,8 +120,14 @@ fn the_counterexample_reads_as_a_report() {
         assert_eq!(lines[2 + n], format!("{:>4}. {step}", n + 1));
     }
     let tail = &lines[2 + found.steps.len()..];
-    assert_eq!(tail[0], format!("at step {}, {}", found.steps.len(), found.difference.step));
-    assert!(tail[1].starts_with("  reference: 400 IncorrectImageStatus: "), "{report}");
+    assert_eq!(
+        tail[0],
+        format!("at step {}, {}", found.steps.len(), found.difference.step)
+    );
+    assert!(
+        tail[1].starts_with("  reference: 400 IncorrectImageStatus: "),
+        "{report}"
+    );
     assert_eq!(tail[2], "  system:    success");
 }
 
@@ -153,11 +162,17 @@ fn the_model_and_the_endpoint_answer_empty_parameters_alike() {
     create.region_id = Some(String::new());
     create.image_name = Some("web".into());
     let missing_region = Reply::error(EcsError::MissingRegionId);
-    assert_eq!(both(&Step::new("alice", create.clone())), (missing_region.clone(), missing_region));
+    assert_eq!(
+        both(&Step::new("alice", create.clone())),
+        (missing_region.clone(), missing_region)
+    );
     create.region_id = Some("cn-hangzhou".into());
     create.image_name = Some(String::new());
     let missing_name = Reply::error(EcsError::MissingImageName);
-    assert_eq!(both(&Step::new("alice", create)), (missing_name.clone(), missing_name));
+    assert_eq!(
+        both(&Step::new("alice", create)),
+        (missing_name.clone(), missing_name)
+    );
     let mut set = MockSetCancellable::default();
     set.region_id = Some(String::new());
     set.image_id = Some(String::new());
@@ -195,7 +210,11 @@ fn the_endpoint_answers_every_generated_step_as_the_model_does() {
             continue;
         };
         if first.condition.contains("absent or empty") {
-            assert!(coverage.count(Rule::Check(action, 0)) > 0, "{action}: {}", first.condition);
+            assert!(
+                coverage.count(Rule::Check(action, 0)) > 0,
+                "{action}: {}",
+                first.condition
+            );
         }
     }
 }

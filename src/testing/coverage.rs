@@ -63,7 +63,11 @@ impl fmt::Display for Rule {
             }
             Rule::Passed(action) => write!(f, "{action} passed every check"),
             Rule::Transition(row) => match Transition::ALL.get(row) {
-                Some(t) => write!(f, "phase row {row} ({}, {:?}, {:?})", t.from, t.event, t.guard),
+                Some(t) => write!(
+                    f,
+                    "phase row {row} ({}, {:?}, {:?})",
+                    t.from, t.event, t.guard
+                ),
                 None => write!(f, "phase row {row}"),
             },
         }
@@ -110,7 +114,9 @@ impl Coverage {
 
     /// The rules reached fewer than `times` times, in [`Rule::all`]'s order.
     pub fn below(&self, times: u64) -> Vec<Rule> {
-        Rule::all().filter(|&rule| self.count(rule) < times).collect()
+        Rule::all()
+            .filter(|&rule| self.count(rule) < times)
+            .collect()
     }
 
     /// Errors the reference answered that are not in their action's
@@ -144,7 +150,12 @@ impl Coverage {
     /// Records what `step` reached: `before` is the reference before it
     /// (its copies' tasks, as [`tasks`] reads them), `after` the reference
     /// after it, with its answer.
-    pub(crate) fn observe(&mut self, before: &[Option<CopyTask>], step: &Step, after: &ReferenceState) {
+    pub(crate) fn observe(
+        &mut self,
+        before: &[Option<CopyTask>],
+        step: &Step,
+        after: &ReferenceState,
+    ) {
         self.steps += 1;
         let action = step.request.action();
         let Some(answer) = &after.last else {
@@ -185,9 +196,8 @@ impl Coverage {
             if was_queued && started {
                 self.reach(Rule::Transition(row(CopyTask::new(), CopyEvent::Start)));
             }
-            let running = was.filter(|task| {
-                matches!(task.phase(), CopyPhase::Copying | CopyPhase::Finalizing)
-            });
+            let running = was
+                .filter(|task| matches!(task.phase(), CopyPhase::Copying | CopyPhase::Finalizing));
             if let (Some(step), Some(was)) = (advanced, running) {
                 for row in path(was, &[tick(was, step)]) {
                     self.reach(Rule::Transition(row));
@@ -228,7 +238,8 @@ fn decided_by(action: Action, answer: &Reply) -> Decided {
         return Decided::Rule(Rule::Check(action, row));
     }
     let refused_by_phase = action == Action::CancelCopyImage
-        && (Transition::ALL.iter()).any(|t| matches!(t.outcome, crate::task::Outcome::Refuse(e) if is_error(answer, e)));
+        && (Transition::ALL.iter())
+            .any(|t| matches!(t.outcome, crate::task::Outcome::Refuse(e) if is_error(answer, e)));
     match refused_by_phase || is_error(answer, EcsError::DryRunOperation) {
         true => Decided::Rule(Rule::Passed(action)),
         false => Decided::Unlisted(code.clone()),
@@ -240,7 +251,10 @@ fn target(step: &Step) -> Option<(usize, Vec<CopyEvent>)> {
     let (image, events) = match &step.request {
         Request::CancelCopyImage(r) => (&r.image_id, vec![CopyEvent::Cancel]),
         Request::MockSetCopyProgress(r) => {
-            let percent = r.progress.as_deref().and_then(|p| p.parse::<Percent>().ok());
+            let percent = r
+                .progress
+                .as_deref()
+                .and_then(|p| p.parse::<Percent>().ok());
             (&r.image_id, vec![CopyEvent::Progress(percent?)])
         }
         Request::MockCompleteCopy(r) => (&r.image_id, vec![CopyEvent::Complete]),
@@ -325,7 +339,10 @@ impl fmt::Display for Coverage {
             writeln!(f, "{:>8}  {rule}", self.count(rule))?;
         }
         for (action, code, count) in self.unlisted() {
-            writeln!(f, "{count:>8}  {action} answered {code}, which its checks do not list")?;
+            writeln!(
+                f,
+                "{count:>8}  {action} answered {code}, which its checks do not list"
+            )?;
         }
         Ok(())
     }

@@ -56,7 +56,8 @@ impl<S: CopyService> Harness<S> {
         let resolved = step.clone().map_images(|image| self.ids.resolve(&image));
         let system = &mut self.system;
         let reply = std::panic::catch_unwind(AssertUnwindSafe(|| system.send(&resolved)));
-        self.ids.normalize(reply.unwrap_or_else(|panic| panicked(&*panic)))
+        self.ids
+            .normalize(reply.unwrap_or_else(|panic| panicked(&*panic)))
     }
 
     /// Sends `step`, which the reference has just answered from

@@ -251,7 +251,9 @@ fn shorter<S: CopyService, C: Setup>(steps: &[Step]) -> Option<(Vec<Step>, Box<D
         let found = differs::<S, C>(&candidate)?;
         Some((candidate, found))
     };
-    let singles = (0..steps.len()).rev().flat_map(|at| without(steps, at, issued[at]));
+    let singles = (0..steps.len())
+        .rev()
+        .flat_map(|at| without(steps, at, issued[at]));
     if let Some(found) = singles.into_iter().find_map(fails) {
         return Some(found);
     }
@@ -321,7 +323,10 @@ fn without(steps: &[Step], at: usize, issued: Option<usize>) -> Vec<Vec<Step>> {
     };
     let keep = |n: usize, step: &Step, with_namers: bool| n != at && !(with_namers && names(step));
     let chain = |with_namers: bool| -> Vec<Step> {
-        let kept = steps.iter().enumerate().filter(|(n, s)| keep(*n, s, with_namers));
+        let kept = steps
+            .iter()
+            .enumerate()
+            .filter(|(n, s)| keep(*n, s, with_namers));
         kept.map(|(_, step)| rename(step)).collect()
     };
     let named_later = steps[at + 1..].iter().any(names);

@@ -60,7 +60,16 @@ pub fn account(accounts: &'static [&'static str]) -> impl Strategy<Value = Strin
 
 /// Image names that keep the rules: the shortest (2 characters) and the
 /// longest (128) among them, and one thrice, so that names collide.
-const GOOD_NAMES: &[&str] = &["web", "db-2", "web", "cache", "web", "api.v1", "ab", LONGEST_NAME];
+const GOOD_NAMES: &[&str] = &[
+    "web",
+    "db-2",
+    "web",
+    "cache",
+    "web",
+    "api.v1",
+    "ab",
+    LONGEST_NAME,
+];
 /// Image names that break a rule each: empty (missing), a digit first,
 /// too short, reserved prefixes, a space, one character too long.
 const BAD_NAMES: &[&str] = &[
@@ -305,7 +314,9 @@ pub fn step(
         true => 0,
         false => 1,
     };
-    let lifecycle = lifecycle.into_iter().map(|(weight, step)| ((weight * images_weigh).max(1), step));
+    let lifecycle = lifecycle
+        .into_iter()
+        .map(|(weight, step)| ((weight * images_weigh).max(1), step));
     steps.extend(lifecycle);
     Union::new_weighted(steps).boxed()
 }
@@ -340,7 +351,9 @@ fn kinds(state: &ReferenceState) -> Vec<(Kind, Vec<usize>)> {
 
 /// The groups, each as many times as `weight` says.
 fn weighted(groups: &[(Kind, Vec<usize>)], weight: impl Fn(Kind) -> usize) -> Vec<Vec<usize>> {
-    let repeated = groups.iter().flat_map(|(kind, group)| vec![group.clone(); weight(*kind)]);
+    let repeated = groups
+        .iter()
+        .flat_map(|(kind, group)| vec![group.clone(); weight(*kind)]);
     repeated.collect()
 }
 
@@ -381,7 +394,11 @@ fn of_kinds(groups: Vec<Vec<usize>>, state: &ReferenceState, places: &Places) ->
     }
     // Now and then the latest image of the biggest group, so that chains
     // (set not cancellable, then cancel) happen to one image.
-    let latest = groups.iter().max_by_key(|group| group.len()).and_then(|g| g.last()).copied();
+    let latest = groups
+        .iter()
+        .max_by_key(|group| group.len())
+        .and_then(|g| g.last())
+        .copied();
     let latest = latest.map_or(ImageRef::Issued(0), ImageRef::Issued);
     let copy = (0..groups.len(), any::<prop::sample::Index>())
         .prop_map(move |(group, n)| ImageRef::Issued(groups[group][n.index(groups[group].len())]));
@@ -426,14 +443,15 @@ fn copy_steps(
 ) -> Vec<(u32, BoxedStrategy<Step>)> {
     let (accounts, regions) = (places.accounts, places.regions);
     let located = copy_target(state, groups, places);
-    let create = (account(accounts), places.region(), name()).prop_map(|(account, region, name)| {
-        let create = MockCreateImage {
-            region_id: Some(region),
-            image_name: Some(name.to_owned()),
-            ..MockCreateImage::default()
-        };
-        Step::new(account, create)
-    });
+    let create =
+        (account(accounts), places.region(), name()).prop_map(|(account, region, name)| {
+            let create = MockCreateImage {
+                region_id: Some(region),
+                image_name: Some(name.to_owned()),
+                ..MockCreateImage::default()
+            };
+            Step::new(account, create)
+        });
     let copy = (places.locate(source(state)), copy_image(regions)).prop_map(
         |((account, region, source), mut copy)| {
             copy.region_id = Some(region);
@@ -443,15 +461,17 @@ fn copy_steps(
     );
     // The same call twice is a retry: the same source, token and nothing
     // else, so that a retry answers the first copy.
-    let retry = places.locate(source(state)).prop_map(|(account, region, source)| {
-        let copy = CopyImage {
-            region_id: Some(region),
-            image_id: Some(source),
-            client_token: Some("retry".to_owned()),
-            ..CopyImage::default()
-        };
-        Step::new(account, copy)
-    });
+    let retry = places
+        .locate(source(state))
+        .prop_map(|(account, region, source)| {
+            let copy = CopyImage {
+                region_id: Some(region),
+                image_id: Some(source),
+                client_token: Some("retry".to_owned()),
+                ..CopyImage::default()
+            };
+            Step::new(account, copy)
+        });
     let cancel = located.clone().prop_map(|(account, region, image)| {
         let cancel = CancelCopyImage {
             region_id: Some(region),
@@ -460,15 +480,16 @@ fn copy_steps(
         };
         Step::new(account, cancel)
     });
-    let progress = (located.clone(), progress_text()).prop_map(|((account, region, image), progress)| {
-        let progress = MockSetCopyProgress {
-            region_id: Some(region),
-            image_id: Some(image),
-            progress,
-            ..MockSetCopyProgress::default()
-        };
-        Step::new(account, progress)
-    });
+    let progress =
+        (located.clone(), progress_text()).prop_map(|((account, region, image), progress)| {
+            let progress = MockSetCopyProgress {
+                region_id: Some(region),
+                image_id: Some(image),
+                progress,
+                ..MockSetCopyProgress::default()
+            };
+            Step::new(account, progress)
+        });
     let complete = located.clone().prop_map(|(account, region, image)| {
         let complete = MockCompleteCopy {
             region_id: Some(region),
@@ -506,11 +527,17 @@ fn copy_steps(
     });
     // Weights by what the world has: images to copy first, then copies to
     // act on.
-    let has_copies = groups.iter().any(|(kind, _)| matches!(kind, Kind::Copy(..)));
+    let has_copies = groups
+        .iter()
+        .any(|(kind, _)| matches!(kind, Kind::Copy(..)));
     // While a copy waits or finalizes, act on copies four times as often:
     // those phases are short.
-    let deep = (groups.iter())
-        .any(|(kind, _)| matches!(kind, Kind::Copy(CopyPhase::Queued | CopyPhase::Finalizing, _)));
+    let deep = (groups.iter()).any(|(kind, _)| {
+        matches!(
+            kind,
+            Kind::Copy(CopyPhase::Queued | CopyPhase::Finalizing, _)
+        )
+    });
     let boost = if deep { 4 } else { 1 };
     // A queued copy that is not cancellable lives a few steps: cancel it
     // then, thrice as often again.
@@ -561,7 +588,9 @@ fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Ste
     );
     // Mostly where the run's images are, by their owner: pages of several
     // images.
-    let place = places.locate(image(state)).prop_map(|(account, region, _)| (account, region));
+    let place = places
+        .locate(image(state))
+        .prop_map(|(account, region, _)| (account, region));
     let anywhere = (account(places.accounts), places.region());
     let busiest = places.busiest();
     let place = match busiest {
@@ -574,20 +603,22 @@ fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Ste
         None => prop_oneof![3 => place, 1 => anywhere].boxed(),
     };
     (place, filters)
-        .prop_map(|((account, region), (image, status, name, alias, page, size, tags))| {
-            let describe = DescribeImages {
-                region_id: Some(region),
-                image_id: image,
-                status: status.map(str::to_owned),
-                image_name: name.map(str::to_owned),
-                image_owner_alias: alias.map(str::to_owned),
-                page_number: page,
-                page_size: size,
-                tags: tags.into_iter().collect(),
-                ..DescribeImages::default()
-            };
-            Step::new(account, describe)
-        })
+        .prop_map(
+            |((account, region), (image, status, name, alias, page, size, tags))| {
+                let describe = DescribeImages {
+                    region_id: Some(region),
+                    image_id: image,
+                    status: status.map(str::to_owned),
+                    image_name: name.map(str::to_owned),
+                    image_owner_alias: alias.map(str::to_owned),
+                    page_number: page,
+                    page_size: size,
+                    tags: tags.into_iter().collect(),
+                    ..DescribeImages::default()
+                };
+                Step::new(account, describe)
+            },
+        )
         .boxed()
 }
 
@@ -611,7 +642,9 @@ fn many_ids(count: usize) -> String {
 
 /// `count` tags `k<first>` to `k<first + count - 1>`, each `v`.
 fn numbered_tags(first: usize, count: usize) -> Vec<Tag> {
-    (first..first + count).map(|k| Tag::new(format!("k{k}"), "v")).collect()
+    (first..first + count)
+        .map(|k| Tag::new(format!("k{k}"), "v"))
+        .collect()
 }
 
 /// The steps of the actions around a copy: deleting, modifying, sharing
@@ -624,8 +657,8 @@ fn lifecycle_steps(
     let located = target(state, groups, places);
     // A `Deprecated` image is shared (refused) and a shared one deprecated
     // (refused) more often while there is one: each takes a step first.
-    let deprecated = (groups.iter())
-        .any(|(kind, _)| *kind == Kind::Image(crate::task::ImageStatus::Deprecated));
+    let deprecated =
+        (groups.iter()).any(|(kind, _)| *kind == Kind::Image(crate::task::ImageStatus::Deprecated));
     let share_weight = if deprecated { 6 } else { 3 };
     vec![
         (2, delete_image(located.clone())),
@@ -743,22 +776,25 @@ fn share(located: Located, accounts: &'static [&'static str]) -> BoxedStrategy<S
         prop::option::weighted(0.1, any::<bool>()),
         prop::bool::weighted(0.1),
     )
-        .prop_map(move |((account, region, image), add, remove, is_public, stranger)| {
-            let remove = remove.map_or_else(Vec::new, |remove| picked(accounts, remove, &account));
-            let mut add = picked(accounts, add, &account);
-            if stranger {
-                add.push("carol".to_owned());
-            }
-            let share = ModifyImageSharePermission {
-                region_id: Some(region),
-                image_id: Some(image),
-                add_account: add,
-                remove_account: remove,
-                is_public,
-                ..ModifyImageSharePermission::default()
-            };
-            Step::new(account, share)
-        })
+        .prop_map(
+            move |((account, region, image), add, remove, is_public, stranger)| {
+                let remove =
+                    remove.map_or_else(Vec::new, |remove| picked(accounts, remove, &account));
+                let mut add = picked(accounts, add, &account);
+                if stranger {
+                    add.push("carol".to_owned());
+                }
+                let share = ModifyImageSharePermission {
+                    region_id: Some(region),
+                    image_id: Some(image),
+                    add_account: add,
+                    remove_account: remove,
+                    is_public,
+                    ..ModifyImageSharePermission::default()
+                };
+                Step::new(account, share)
+            },
+        )
         .boxed()
 }
 
@@ -799,13 +835,31 @@ fn resources(state: &ReferenceState, located: Located) -> BoxedStrategy<Resource
     (
         located,
         prop::option::weighted(0.15, image(state)),
-        select(&[None, None, None, None, None, None, None, None, Some(0), Some(50), Some(51)][..]),
+        select(
+            &[
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(0),
+                Some(50),
+                Some(51),
+            ][..],
+        ),
     )
         .prop_map(|((account, region, image), other, count)| {
             let images = match count {
                 None => [image].into_iter().chain(other).collect(),
                 // 50 are the most a call takes: the image and 49 of none.
-                Some(count) => [image].into_iter().chain(strangers(count)).take(count).collect(),
+                Some(count) => [image]
+                    .into_iter()
+                    .chain(strangers(count))
+                    .take(count)
+                    .collect(),
             };
             (account, region, images)
         })
