@@ -3,8 +3,11 @@
 //! Strategies for the model's values and requests, reference state
 //! machines for one copy task ([`TaskMachine`]) and for the whole service
 //! ([`WorldMachine`]), and a harness ([`Conformance`]) that checks any
-//! system implementing [`CopyService`] against the reference, step by step.
-//! See `docs/testing.md` for a guide.
+//! system implementing [`CopyService`] against the reference, step by step:
+//! as a `prop_state_machine!` test that panics on the first difference, or
+//! as a function, [`Conformance::run`], that answers the [`Coverage`] of
+//! the runs or a shrunk [`Counterexample`]. See `docs/testing.md` for a
+//! guide.
 //!
 //! Add to `[dev-dependencies]`:
 //!
