@@ -795,7 +795,7 @@ fn the_harness_catches_every_mutant_with_a_short_run() {
 /// The table of `docs/testing.md`: each mutant at `MUTANT_SEEDS` seeds (5
 /// unless given), 256 runs each; how often it was caught and how long its
 /// counterexamples were, after proptest's shrinking and after the
-/// testkit's.
+/// testkit's; the counterexamples over 6 steps go to stderr.
 ///
 /// `MUTANT_SEEDS=20 cargo test --release --all-features --test conformance -- --ignored --nocapture mutant_table`
 #[test]
@@ -818,6 +818,9 @@ fn mutant_table() {
         let found: Vec<Counterexample> = (0..seeds)
             .filter_map(|seed| check(Runs::default().seed(seed)).err())
             .collect();
+        for long in found.iter().filter(|f| f.steps.len() > SHORT) {
+            eprintln!("{name}, longer than {SHORT} steps:\n{long}\n");
+        }
         let proptest: Vec<usize> = found.iter().map(|f| f.proptest_steps).collect();
         let shrunk: Vec<usize> = found.iter().map(|f| f.steps.len()).collect();
         let longest = shrunk.iter().max().copied().unwrap_or_default();

@@ -299,9 +299,10 @@ fn issuers<C: Setup>(steps: &[Step]) -> Vec<Option<usize>> {
     steps.iter().map(issue).collect()
 }
 
-/// The runs without step `at`: if it issued image `issued`, once alone
-/// (when no step names that image) and once with every step that names
-/// it, the images after it renamed; else just without it.
+/// The runs without step `at`: if it issued image `issued`, with the
+/// images after it renamed, and either every step that names the image
+/// gone too, or each earlier image named in its place (a copy of a copy
+/// may do as a copy of the first image); else just without it.
 fn without(steps: &[Step], at: usize, issued: Option<usize>) -> Vec<Vec<Step>> {
     let Some(image) = issued else {
         let mut candidate = steps.to_vec();
@@ -315,23 +316,25 @@ fn without(steps: &[Step], at: usize, issued: Option<usize>) -> Vec<Vec<Step>> {
         });
         named
     };
-    let rename = |step: &Step| {
-        step.clone().map_images(|r| match r {
-            ImageRef::Issued(n) if n > image => ImageRef::Issued(n - 1),
-            other => other,
-        })
-    };
-    let keep = |n: usize, step: &Step, with_namers: bool| n != at && !(with_namers && names(step));
-    let chain = |with_namers: bool| -> Vec<Step> {
+    // `instead`: the earlier image named in its place, or none to drop
+    // every step that names it.
+    let chain = |instead: Option<usize>| -> Vec<Step> {
         let kept = steps
             .iter()
             .enumerate()
-            .filter(|(n, s)| keep(*n, s, with_namers));
-        kept.map(|(_, step)| rename(step)).collect()
+            .filter(|(n, step)| *n != at && (instead.is_some() || !names(step)));
+        let renamed = kept.map(|(_, step)| {
+            step.clone().map_images(|r| match r {
+                ImageRef::Issued(n) if n == image => ImageRef::Issued(instead.unwrap_or(n)),
+                ImageRef::Issued(n) if n > image => ImageRef::Issued(n - 1),
+                other => other,
+            })
+        });
+        renamed.collect()
     };
-    let named_later = steps[at + 1..].iter().any(names);
-    match named_later {
-        true => vec![chain(true)],
-        false => vec![chain(false)],
+    let mut candidates = vec![chain(None)];
+    if steps[at + 1..].iter().any(names) {
+        candidates.extend((0..image).map(|earlier| chain(Some(earlier))));
     }
+    candidates
 }
