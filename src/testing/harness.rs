@@ -1,8 +1,9 @@
 //! The conformance harness: a system under test, step by step against the
 //! reference.
 
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 
 use proptest_state_machine::StateMachineTest;
 
@@ -40,15 +41,102 @@ pub struct Harness<S> {
     steps: usize,
 }
 
-impl<S> Harness<S> {
+impl<S: CopyService> Harness<S> {
+    /// A fresh system of `config`, before any step.
+    pub(crate) fn start(config: &crate::service::Config) -> Harness<S> {
+        Harness {
+            system: S::start(config),
+            ids: IssuedIds::default(),
+            steps: 0,
+        }
+    }
+
     /// Sends `step` to the system and names the images of its answer.
-    fn send(&mut self, step: &Step) -> Reply
-    where
-        S: CopyService,
-    {
+    fn send(&mut self, step: &Step) -> Reply {
         let resolved = step.clone().map_images(|image| self.ids.resolve(&image));
-        let reply = self.system.send(&resolved);
-        self.ids.normalize(reply)
+        let system = &mut self.system;
+        let reply = std::panic::catch_unwind(AssertUnwindSafe(|| system.send(&resolved)));
+        self.ids
+            .normalize(reply.unwrap_or_else(|panic| panicked(&*panic)))
+    }
+
+    /// Sends `step`, which the reference has just answered from
+    /// `reference`, and compares the system's answer, then what the
+    /// accounts see where the step acted.
+    pub(crate) fn check<C: Setup>(
+        &mut self,
+        reference: &ReferenceState,
+        step: &Step,
+    ) -> Result<(), Box<Difference>> {
+        self.steps += 1;
+        let answered = self.send(step);
+        if reference.last.as_ref() != Some(&answered) {
+            return Err(Box::new(Difference {
+                at: self.steps,
+                step: step.clone(),
+                view: None,
+                reference: reference.last.clone(),
+                system: answered,
+            }));
+        }
+        for (account, region) in observed(step, C::accounts(), C::regions()) {
+            let seen = self.send(&visible_step(account, region));
+            let expected = reference.visible(account, region);
+            if seen != expected {
+                return Err(Box::new(Difference {
+                    at: self.steps,
+                    step: step.clone(),
+                    view: Some((account.to_owned(), region.to_owned())),
+                    reference: Some(expected),
+                    system: seen,
+                }));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first answer in which a system differs from the reference: the
+/// step's own answer, or what an account sees in a region after it.
+///
+/// Its `Display` names the step and puts both answers side by side:
+///
+/// ```text
+/// at step 4, alice: CancelCopyImage RegionId=cn-hangzhou ImageId=#1
+///   reference: 400 IncorrectImageStatus: The specified snapshot is not coping.
+///   system:    success
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub struct Difference {
+    /// The step's position in its run, from 1.
+    pub at: usize,
+    /// The step.
+    pub step: Step,
+    /// `None` when the step's own answer differs; else the account and
+    /// region whose images (DescribeImages of every status) differ after it.
+    pub view: Option<(String, String)>,
+    /// The reference's answer (`None` only if it gave none).
+    pub reference: Option<Reply>,
+    /// The system's answer.
+    pub system: Reply,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.view {
+            None => writeln!(f, "at step {}, {}", self.at, self.step)?,
+            Some((account, region)) => writeln!(
+                f,
+                "after step {} ({}), {account} sees in {region}",
+                self.at, self.step
+            )?,
+        }
+        match &self.reference {
+            Some(reply) => writeln!(f, "  reference: {reply}")?,
+            None => writeln!(f, "  reference: no answer")?,
+        }
+        write!(f, "  system:    {}", self.system)
     }
 }
 
@@ -57,33 +145,13 @@ impl<S: CopyService + Debug, C: Setup> StateMachineTest for Conformance<S, C> {
     type Reference = WorldMachine<C>;
 
     fn init_test(_: &ReferenceState) -> Harness<S> {
-        Harness {
-            system: S::start(&C::config()),
-            ids: IssuedIds::default(),
-            steps: 0,
-        }
+        Harness::start(&C::config())
     }
 
+    /// Panics with the [`Difference`] on the first one.
     fn apply(mut harness: Harness<S>, reference: &ReferenceState, step: Step) -> Harness<S> {
-        harness.steps += 1;
-        let answered = harness.send(&step);
-        let expected = reference.last.as_ref();
-        if expected != Some(&answered) {
-            panic!(
-                "the system differs from the reference at step {}:\n  step:      {step:?}\n  reference: {}\n  system:    {answered:?}",
-                harness.steps,
-                expected.map_or_else(|| "no answer".to_owned(), |reply| format!("{reply:?}")),
-            );
-        }
-        for (account, region) in observed(&step, C::accounts(), C::regions()) {
-            let seen = harness.send(&visible_step(account, region));
-            let expected = reference.visible(account, region);
-            if seen != expected {
-                panic!(
-                    "after step {} ({step:?}), {account} sees in {region}:\n  reference: {expected:?}\n  system:    {seen:?}",
-                    harness.steps,
-                );
-            }
+        if let Err(difference) = harness.check::<C>(reference, &step) {
+            panic!("the system differs from the reference {difference}");
         }
         harness
     }
@@ -144,4 +212,18 @@ fn region_of<I>(request: &Request<I>) -> Option<&str> {
         | Request::DeleteSnapshot(_) => return None,
     };
     region.as_deref()
+}
+
+/// A system that panicked answers this: status 0, code `<panicked>`, and
+/// the panic's message, so that the run stops at its step as at any other
+/// difference.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> Reply<String> {
+    let message = (panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    Reply::Error {
+        status: 0,
+        code: "<panicked>".to_owned(),
+        message,
+    }
 }

@@ -3,8 +3,11 @@
 //! Strategies for the model's values and requests, reference state
 //! machines for one copy task ([`TaskMachine`]) and for the whole service
 //! ([`WorldMachine`]), and a harness ([`Conformance`]) that checks any
-//! system implementing [`CopyService`] against the reference, step by step.
-//! See `docs/testing.md` for a guide.
+//! system implementing [`CopyService`] against the reference, step by step:
+//! as a `prop_state_machine!` test that panics on the first difference, or
+//! as a function, [`Conformance::run`], that answers the [`Coverage`] of
+//! the runs or a shrunk [`Counterexample`]. See `docs/testing.md` for a
+//! guide.
 //!
 //! Add to `[dev-dependencies]`:
 //!
@@ -17,13 +20,17 @@
 //! `proptest::proptest!`. `proptest-state-machine` is not: this module
 //! re-exports its traits and its macro.
 
+mod coverage;
 mod harness;
+mod outcome;
 mod reference;
 mod service;
 mod step;
 mod strategy;
 
-pub use self::harness::{Conformance, Harness};
+pub use self::coverage::{Coverage, Rule};
+pub use self::harness::{Conformance, Difference, Harness};
+pub use self::outcome::{Counterexample, Runs};
 pub use self::reference::{
     ReferenceState, Setup, SmallWorld, TaskMachine, TaskState, WorldMachine, visible_step,
 };

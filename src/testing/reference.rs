@@ -171,7 +171,7 @@ impl<S: Setup> ReferenceStateMachine for WorldMachine<S> {
         let step = strategy::step(state, S::accounts(), S::regions());
         match S::issues_reference_ids() {
             true => prop_oneof![
-                36 => step,
+                72 => step,
                 2 => strategy::own_snapshot(state, S::accounts()),
             ]
             .boxed(),

@@ -1,5 +1,7 @@
 //! One generated call, and one answer, in a form two systems can compare.
 
+use core::fmt;
+
 use crate::service::Request;
 
 /// An image as a generated step names it: the `n`-th image the run has
@@ -245,4 +247,115 @@ impl IssuedIds {
             None => ImageRef::Literal(id),
         })
     }
+}
+
+/// `#n` for the `n`-th image the run issued, the text itself otherwise.
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageRef::Issued(n) => write!(f, "#{n}"),
+            ImageRef::Literal(text) => f.write_str(text),
+        }
+    }
+}
+
+/// The caller, the action and its wire parameters, as a request carries
+/// them: `alice: CancelCopyImage RegionId=cn-hangzhou ImageId=#1`.
+///
+/// ```
+/// use ecs_image_copy::CancelCopyImage;
+/// use ecs_image_copy::testing::{ImageRef, Step};
+///
+/// let mut cancel = CancelCopyImage::default();
+/// cancel.region_id = Some("cn-hangzhou".into());
+/// cancel.image_id = Some(ImageRef::Issued(1));
+/// let step: Step = Step::new("alice", cancel);
+/// assert_eq!(step.to_string(), "alice: CancelCopyImage RegionId=cn-hangzhou ImageId=#1");
+/// ```
+impl<I: fmt::Display + Clone> fmt::Display for Step<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.account, self.request.action())?;
+        let named = self.request.clone().map_images(|image| image.to_string());
+        let mut parameters = Parameters(Vec::new());
+        named.write(&mut parameters);
+        for (name, value) in parameters.0 {
+            write!(f, " {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A request's parameters as name and value, in order.
+struct Parameters(Vec<(String, String)>);
+
+impl crate::service::request::Sink for Parameters {
+    fn put(&mut self, name: &str, value: &str) {
+        self.0.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+/// The reply's fields as a line: `ImageId #2`, `Status Creating, Progress
+/// 40%, Cancellable true`, `400 InvalidImageId.NotFound: The specified
+/// ImageId does not exist.`, ...
+impl<I: fmt::Display> fmt::Display for Reply<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::Image(image) => write!(f, "ImageId {image}"),
+            Reply::Done => f.write_str("success"),
+            Reply::Images { total, images } => {
+                write!(f, "TotalCount {total}:")?;
+                list(f, images, |f, seen| {
+                    write!(f, "{} {} {}", seen.image, seen.status, seen.progress)
+                })
+            }
+            Reply::Task {
+                status,
+                progress,
+                cancellable,
+            } => write!(
+                f,
+                "Status {status}, Progress {progress}, Cancellable {cancellable}"
+            ),
+            Reply::Moved(moved) => write!(f, "Moved {moved}"),
+            Reply::Shares { total, accounts } => {
+                write!(f, "TotalCount {total}:")?;
+                list(f, accounts, |f, account| f.write_str(account))
+            }
+            Reply::Tags { tags, more } => {
+                f.write_str("tags:")?;
+                list(f, tags, |f, (image, key, value)| {
+                    write!(f, "{image} {key}={value}")
+                })?;
+                match more {
+                    true => f.write_str(", and a NextToken"),
+                    false => Ok(()),
+                }
+            }
+            Reply::Regions(regions) => {
+                f.write_str("regions:")?;
+                list(f, regions, |f, region| f.write_str(region))
+            }
+            Reply::Error {
+                status,
+                code,
+                message,
+            } => write!(f, "{status} {code}: {message}"),
+        }
+    }
+}
+
+/// ` none`, or ` a, b, c`.
+fn list<T>(
+    f: &mut fmt::Formatter<'_>,
+    items: &[T],
+    mut item: impl FnMut(&mut fmt::Formatter<'_>, &T) -> fmt::Result,
+) -> fmt::Result {
+    if items.is_empty() {
+        return f.write_str(" none");
+    }
+    for (n, each) in items.iter().enumerate() {
+        f.write_str(if n == 0 { " " } else { ", " })?;
+        item(f, each)?;
+    }
+    Ok(())
 }

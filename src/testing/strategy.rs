@@ -58,33 +58,77 @@ pub fn account(accounts: &'static [&'static str]) -> impl Strategy<Value = Strin
     select(accounts).prop_map(str::to_owned)
 }
 
-/// Image names that keep and that break each naming rule.
-const NAMES: &[&str] = &[
+/// Image names that keep the rules: the shortest (2 characters) and the
+/// longest (128) among them, and one thrice, so that names collide.
+const GOOD_NAMES: &[&str] = &[
     "web",
     "db-2",
     "web",
+    "cache",
+    "web",
+    "api.v1",
+    "ab",
+    LONGEST_NAME,
+];
+/// Image names that break a rule each: empty (missing), a digit first,
+/// too short, reserved prefixes, a space, one character too long.
+const BAD_NAMES: &[&str] = &[
+    "",
     "1-digit-first",
     "a",
     "acs:reserved",
+    "aliyun-x",
     "has space",
+    TOO_LONG_NAME,
 ];
-/// Descriptions that keep and that break the rules.
-const DESCRIPTIONS: &[&str] = &["nightly", "x", "http://not.allowed"];
-/// Client tokens: reused ones, and one that is not ASCII.
-const TOKENS: &[&str] = &["token-1", "token-2", "tökén"];
+const LONGEST_NAME: &str = "n2345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678";
+const TOO_LONG_NAME: &str = "n23456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789";
+
+/// A name: mostly one that keeps the rules, so that runs have images.
+fn name() -> impl Strategy<Value = &'static str> {
+    prop_oneof![3 => select(GOOD_NAMES), 1 => select(BAD_NAMES)]
+}
+
+/// Descriptions that keep and that break the rules: 2 and 128 characters
+/// keep them, 1 and 257 and a link break them; empty is absent.
+const DESCRIPTIONS: &[&str] = &[
+    "nightly",
+    "x",
+    "http://not.allowed",
+    "ab",
+    "",
+    LONGEST_NAME,
+    TOO_LONG_DESCRIPTION,
+];
+const TOO_LONG_DESCRIPTION: &str = "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
+/// Client tokens: reused ones, one that is not ASCII, the longest (64)
+/// and one character longer.
+const TOKENS: &[&str] = &[
+    "token-1",
+    "token-2",
+    "token-1",
+    "tökén",
+    "t234567890123456789012345678901234567890123456789012345678901234",
+    "t2345678901234567890123456789012345678901234567890123456789012345",
+];
 
 /// CopyImage's optional parameters, mostly valid, each constraint broken
 /// now and then: names, descriptions, `KMSKeyId` without `Encrypted`,
 /// tokens, tags. `RegionId` and `ImageId` are left for the caller.
 pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = CopyImage<ImageRef>> {
     let tag = prop_oneof![
-        4 => Just(Tag::new("team", "web")),
+        10 => Just(Tag::new("team", "web")),
         1 => Just(Tag::new("aliyun-reserved", "x")),
         1 => Just(Tag::new("k", "v".repeat(129))),
     ];
+    let tags = prop_oneof![
+        12 => prop::collection::vec(tag, 0..2),
+        1 => Just(numbered_tags(0, 20)),
+        1 => Just(numbered_tags(0, 21)),
+    ];
     (
-        prop::option::weighted(0.6, select(regions)),
-        prop::option::weighted(0.3, select(NAMES)),
+        prop::option::weighted(0.25, select(regions)),
+        prop::option::weighted(0.3, name()),
         prop::option::weighted(0.1, select(DESCRIPTIONS)),
         (
             prop::bool::weighted(0.1),
@@ -92,7 +136,7 @@ pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = Cop
         ),
         prop::option::weighted(0.3, select(TOKENS)),
         prop::bool::weighted(0.05),
-        prop::collection::vec(tag, 0..2),
+        tags,
     )
         .prop_map(
             |(destination, name, description, (encrypted, kms), token, dry_run, tags)| {
@@ -125,7 +169,7 @@ fn image(state: &ReferenceState) -> BoxedStrategy<ImageRef> {
         issued => prop_oneof![
             6 => Just(ImageRef::Issued(issued - 1)),
             6 => (0..issued).prop_map(ImageRef::Issued),
-            1 => stranger,
+            2 => stranger,
         ]
         .boxed(),
     }
@@ -154,10 +198,13 @@ fn source(state: &ReferenceState) -> BoxedStrategy<ImageRef> {
         view.is_some_and(|v| v.status() == crate::task::ImageStatus::Available)
     };
     let copyable: Vec<usize> = (0..state.ids.len()).filter(available).collect();
-    match copyable.is_empty() {
-        true => image(state),
-        false => prop_oneof![
-            4 => select(copyable).prop_map(ImageRef::Issued),
+    // The latest often, so that copies of one account and region wait
+    // for its slots.
+    match copyable.last().copied() {
+        None => image(state),
+        Some(latest) => prop_oneof![
+            3 => Just(ImageRef::Issued(latest)),
+            3 => select(copyable).prop_map(ImageRef::Issued),
             1 => image(state),
         ]
         .boxed(),
@@ -189,13 +236,39 @@ impl Places {
         }
     }
 
+    /// The owner and region with the most images alive, if any.
+    fn busiest(&self) -> Option<(String, String)> {
+        let mut counts: Vec<(&(String, String), usize)> = Vec::new();
+        for home in self.homes.iter().flatten() {
+            match counts.iter_mut().find(|(h, _)| *h == home) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((home, 1)),
+            }
+        }
+        let (home, _) = counts.into_iter().max_by_key(|(_, count)| *count)?;
+        Some((home.1.clone(), home.0.clone()))
+    }
+
+    /// One of the setup's regions, the last (which does not exist) a
+    /// fourth as often as each real one, and now and then an empty one
+    /// (missing).
     fn region(&self) -> BoxedStrategy<String> {
-        select(self.regions).prop_map(str::to_owned).boxed()
+        let regions = self.regions;
+        let real = regions.len().saturating_sub(1);
+        let region = (0..=real * 4).prop_map(move |k| {
+            let at = (k / 4).min(real);
+            regions.get(at).copied().unwrap_or_default().to_owned()
+        });
+        prop_oneof![
+            15 => region,
+            1 => Just(String::new()),
+        ]
+        .boxed()
     }
 
     fn locate(&self, image: BoxedStrategy<ImageRef>) -> Located {
         let homes = self.homes.clone();
-        (
+        let located = (
             image,
             prop::bool::weighted(0.85),
             account(self.accounts),
@@ -208,6 +281,16 @@ impl Places {
                 };
                 let (region, account) = home.unwrap_or((other_region, other_account));
                 (account, region, image)
+            })
+            .boxed();
+        // Now and then the owner names its own image without a region, or
+        // in the region that does not exist.
+        let nowhere = self.regions.last().copied().unwrap_or_default();
+        (located, 0..20u8)
+            .prop_map(move |((account, region, image), roll)| match roll {
+                0 => (account, String::new(), image),
+                1 => (account, nowhere.to_owned(), image),
+                _ => (account, region, image),
             })
             .boxed()
     }
@@ -222,27 +305,153 @@ pub fn step(
     regions: &'static [&'static str],
 ) -> BoxedStrategy<Step> {
     let places = Places::new(state, accounts, regions);
-    let mut steps = copy_steps(state, &places);
-    steps.extend(lifecycle_steps(state, &places));
+    let groups = kinds(state);
+    let mut steps = copy_steps(state, &groups, &places);
+    let lifecycle = lifecycle_steps(state, &groups, &places);
+    // Until there are images, steps on images only reach their first
+    // checks: make images first.
+    let images_weigh = match state.ids.is_empty() {
+        true => 0,
+        false => 1,
+    };
+    let lifecycle = lifecycle
+        .into_iter()
+        .map(|(weight, step)| ((weight * images_weigh).max(1), step));
+    steps.extend(lifecycle);
     Union::new_weighted(steps).boxed()
 }
 
-/// The steps of the copy actions and the mock control actions, with the
-/// weights they had before the lifecycle actions came, so that runs still
-/// reach as deep into copies.
-fn copy_steps(state: &ReferenceState, places: &Places) -> Vec<(u32, BoxedStrategy<Step>)> {
-    let (accounts, regions) = (places.accounts, places.regions);
-    let located = places.locate(image(state));
-    // Mostly a name that keeps the rules, so that runs have images to copy.
-    let name = prop_oneof![2 => select(&NAMES[..3]), 1 => select(NAMES)];
-    let create = (account(accounts), places.region(), name).prop_map(|(account, region, name)| {
-        let create = MockCreateImage {
-            region_id: Some(region),
-            image_name: Some(name.to_owned()),
-            ..MockCreateImage::default()
+/// What an image of the run is now: a copy in a phase, cancellable or
+/// not, or another image in a status.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Copy(CopyPhase, bool),
+    Image(crate::task::ImageStatus),
+}
+
+/// The images alive in the reference, grouped by [`Kind`], each group in
+/// issue order.
+fn kinds(state: &ReferenceState) -> Vec<(Kind, Vec<usize>)> {
+    let mut groups: Vec<(Kind, Vec<usize>)> = Vec::new();
+    for n in 0..state.ids.len() {
+        let Some(view) = issued_view(state, n) else {
+            continue;
         };
-        Step::new(account, create)
-    });
+        let kind = match view.copy_task() {
+            Some(task) => Kind::Copy(task.phase(), task.is_cancellable()),
+            None => Kind::Image(view.status()),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, group)) => group.push(n),
+            None => groups.push((kind, vec![n])),
+        }
+    }
+    groups
+}
+
+/// The groups, each as many times as `weight` says.
+fn weighted(groups: &[(Kind, Vec<usize>)], weight: impl Fn(Kind) -> usize) -> Vec<Vec<usize>> {
+    let repeated = groups
+        .iter()
+        .flat_map(|(kind, group)| vec![group.clone(); weight(*kind)]);
+    repeated.collect()
+}
+
+/// An image for the actions around a copy: mostly one of each kind as
+/// likely as another, `Deprecated` images (which may not be shared) and
+/// failed copies (which may not be deprecated) more; else any image.
+fn target(state: &ReferenceState, groups: &[(Kind, Vec<usize>)], places: &Places) -> Located {
+    let weight = |kind| match kind {
+        Kind::Image(crate::task::ImageStatus::Deprecated) => 4,
+        Kind::Copy(CopyPhase::Failed, _) => 3,
+        Kind::Image(_) => 2,
+        Kind::Copy(..) => 1,
+    };
+    of_kinds(weighted(groups, weight), state, places)
+}
+
+/// A copy to act on, mostly: each phase present as likely as another, so
+/// that a finalizing copy that is not cancellable is cancelled about as
+/// often as a running one. Queued and finalizing copies are few and
+/// short-lived: they come five times as often, and copies that are not
+/// cancellable (which take a control step first), failed and completed
+/// ones twice.
+fn copy_target(state: &ReferenceState, groups: &[(Kind, Vec<usize>)], places: &Places) -> Located {
+    let weight = |kind| match kind {
+        Kind::Copy(CopyPhase::Queued, false) => 10,
+        Kind::Copy(CopyPhase::Queued | CopyPhase::Finalizing, _) => 5,
+        Kind::Copy(_, false) | Kind::Copy(CopyPhase::Failed | CopyPhase::Completed, _) => 2,
+        Kind::Copy(..) => 1,
+        Kind::Image(_) => 0,
+    };
+    of_kinds(weighted(groups, weight), state, places)
+}
+
+/// One of `groups` mostly, each group as likely as another; else any image.
+fn of_kinds(groups: Vec<Vec<usize>>, state: &ReferenceState, places: &Places) -> Located {
+    if groups.is_empty() {
+        return places.locate(image(state));
+    }
+    // Now and then the latest image of the biggest group, so that chains
+    // (set not cancellable, then cancel) happen to one image.
+    let latest = groups
+        .iter()
+        .max_by_key(|group| group.len())
+        .and_then(|g| g.last())
+        .copied();
+    let latest = latest.map_or(ImageRef::Issued(0), ImageRef::Issued);
+    let copy = (0..groups.len(), any::<prop::sample::Index>())
+        .prop_map(move |(group, n)| ImageRef::Issued(groups[group][n.index(groups[group].len())]));
+    prop_oneof![
+        6 => places.locate(copy.boxed()),
+        1 => places.locate(Just(latest).boxed()),
+        2 => places.locate(image(state)),
+    ]
+    .boxed()
+}
+
+/// `Progress` texts: mostly a percentage, and each boundary: 0, 99, 100
+/// (finalizing), 101, a `%`, empty (missing), not a number, absent.
+fn progress_text() -> impl Strategy<Value = Option<String>> {
+    let boundary = select(&["0", "99", "100", "100", "101", "40%", "", "abc"][..]);
+    let text = prop_oneof![
+        2 => percent().prop_map(|p| p.get().to_string()),
+        2 => boundary.prop_map(str::to_owned),
+    ];
+    prop::option::weighted(0.97, text)
+}
+
+/// `Step` texts: mostly a few percent, and each boundary: absent (the
+/// default), 0 (nothing moves but finalizing copies), 100, 101, empty,
+/// not a number.
+fn advance_step() -> impl Strategy<Value = Option<String>> {
+    let boundary = select(&["0", "0", "100", "101", "", "x"][..]);
+    prop_oneof![
+        2 => Just(None),
+        4 => (1..=60u8).prop_map(|step| Some(step.to_string())),
+        3 => boundary.prop_map(|step| Some(step.to_owned())),
+    ]
+}
+
+/// The steps of the copy actions and the mock control actions: copies
+/// often, from images that can be copied, so that an account's slots fill
+/// and copies wait; control steps mostly on copies, in every phase.
+fn copy_steps(
+    state: &ReferenceState,
+    groups: &[(Kind, Vec<usize>)],
+    places: &Places,
+) -> Vec<(u32, BoxedStrategy<Step>)> {
+    let (accounts, regions) = (places.accounts, places.regions);
+    let located = copy_target(state, groups, places);
+    let create =
+        (account(accounts), places.region(), name()).prop_map(|(account, region, name)| {
+            let create = MockCreateImage {
+                region_id: Some(region),
+                image_name: Some(name.to_owned()),
+                ..MockCreateImage::default()
+            };
+            Step::new(account, create)
+        });
     let copy = (places.locate(source(state)), copy_image(regions)).prop_map(
         |((account, region, source), mut copy)| {
             copy.region_id = Some(region);
@@ -250,6 +459,19 @@ fn copy_steps(state: &ReferenceState, places: &Places) -> Vec<(u32, BoxedStrateg
             Step::new(account, copy)
         },
     );
+    // The same call twice is a retry: the same source, token and nothing
+    // else, so that a retry answers the first copy.
+    let retry = places
+        .locate(source(state))
+        .prop_map(|(account, region, source)| {
+            let copy = CopyImage {
+                region_id: Some(region),
+                image_id: Some(source),
+                client_token: Some("retry".to_owned()),
+                ..CopyImage::default()
+            };
+            Step::new(account, copy)
+        });
     let cancel = located.clone().prop_map(|(account, region, image)| {
         let cancel = CancelCopyImage {
             region_id: Some(region),
@@ -258,30 +480,16 @@ fn copy_steps(state: &ReferenceState, places: &Places) -> Vec<(u32, BoxedStrateg
         };
         Step::new(account, cancel)
     });
-    let describe = (
-        account(accounts),
-        places.region(),
-        prop::option::weighted(0.3, image(state)),
-        select(&["Creating,Waiting", "Available", "Bogus"][..]),
-    )
-        .prop_map(|(account, region, image, status)| {
-            let describe = DescribeImages {
+    let progress =
+        (located.clone(), progress_text()).prop_map(|((account, region, image), progress)| {
+            let progress = MockSetCopyProgress {
                 region_id: Some(region),
-                image_id: image,
-                status: Some(status.to_owned()),
-                ..DescribeImages::default()
+                image_id: Some(image),
+                progress,
+                ..MockSetCopyProgress::default()
             };
-            Step::new(account, describe)
+            Step::new(account, progress)
         });
-    let progress = (located.clone(), percent()).prop_map(|((account, region, image), progress)| {
-        let progress = MockSetCopyProgress {
-            region_id: Some(region),
-            image_id: Some(image),
-            progress: Some(progress.get().to_string()),
-            ..MockSetCopyProgress::default()
-        };
-        Step::new(account, progress)
-    });
     let complete = located.clone().prop_map(|(account, region, image)| {
         let complete = MockCompleteCopy {
             region_id: Some(region),
@@ -298,50 +506,168 @@ fn copy_steps(state: &ReferenceState, places: &Places) -> Vec<(u32, BoxedStrateg
         };
         Step::new(account, fail)
     });
-    let cancellable =
-        (located, any::<bool>()).prop_map(|((account, region, image), cancellable)| {
-            let set = MockSetCancellable {
-                region_id: Some(region),
-                image_id: Some(image),
-                cancellable: Some(cancellable),
-                ..MockSetCancellable::default()
-            };
-            Step::new(account, set)
-        });
+    let cancellable = prop_oneof![3 => Just(Some(false)), 2 => Just(Some(true)), 1 => Just(None)];
+    let cancellable = (located, cancellable).prop_map(|((account, region, image), cancellable)| {
+        let set = MockSetCancellable {
+            region_id: Some(region),
+            image_id: Some(image),
+            cancellable,
+            ..MockSetCancellable::default()
+        };
+        Step::new(account, set)
+    });
     // A tick moves every account's copies, whoever asks: the first account.
     let ticker = accounts.first().copied().unwrap_or_default();
-    let advance = (1..=60u8).prop_map(move |step| {
+    let advance = advance_step().prop_map(move |step| {
         let tick = MockAdvanceCopies {
-            step: Some(step.to_string()),
+            step,
             ..MockAdvanceCopies::default()
         };
         Step::new(ticker, tick)
     });
+    // Weights by what the world has: images to copy first, then copies to
+    // act on.
+    let has_copies = groups
+        .iter()
+        .any(|(kind, _)| matches!(kind, Kind::Copy(..)));
+    // While a copy waits or finalizes, act on copies four times as often:
+    // those phases are short.
+    let deep = (groups.iter()).any(|(kind, _)| {
+        matches!(
+            kind,
+            Kind::Copy(CopyPhase::Queued | CopyPhase::Finalizing, _)
+        )
+    });
+    let boost = if deep { 4 } else { 1 };
+    // A queued copy that is not cancellable lives a few steps: cancel it
+    // then, thrice as often again.
+    let stuck = (groups.iter()).any(|(kind, _)| *kind == Kind::Copy(CopyPhase::Queued, false));
+    let cancel_weight = if stuck { 15 } else { 5 };
+    let (create_weight, copy_weight) = match (state.ids.len(), has_copies) {
+        (0, _) => (12, 1),
+        (_, false) => (3, 10),
+        (1..8, true) => (2, 9),
+        (_, true) => (1, 9),
+    };
+    let on_copies = |weight: u32| match has_copies {
+        true => weight * boost,
+        false => 1,
+    };
     vec![
-        (3, create.boxed()),
-        (6, copy.boxed()),
-        (5, cancel.boxed()),
-        (1, describe.boxed()),
-        (3, progress.boxed()),
-        (2, complete.boxed()),
-        (1, fail.boxed()),
-        (1, cancellable.boxed()),
-        (1, advance.boxed()),
+        (create_weight, create.boxed()),
+        (copy_weight, copy.boxed()),
+        (if has_copies { 2 } else { 1 }, retry.boxed()),
+        (on_copies(cancel_weight), cancel.boxed()),
+        (4, describe_images(state, places)),
+        (on_copies(4), progress.boxed()),
+        (on_copies(2), complete.boxed()),
+        (on_copies(4), fail.boxed()),
+        (on_copies(4), cancellable.boxed()),
+        // Ticks end finalizing copies: fewer while there are some.
+        (if has_copies && !deep { 2 } else { 1 }, advance.boxed()),
     ]
+}
+
+/// DescribeImages: every parameter absent now and then (`Status` absent is
+/// the default filter, `Available` only), and each at its boundaries:
+/// `PageSize` 0, 1, 2, 100, 101, `PageNumber` 0 to 3, 100 and 101 IDs.
+fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Step> {
+    let ids = prop_oneof![
+        6 => image(state),
+        1 => Just(ImageRef::Literal(many_ids(100))),
+        1 => Just(ImageRef::Literal(many_ids(101))),
+    ];
+    let filters = (
+        prop::option::weighted(0.2, ids),
+        prop::option::weighted(0.5, select(DESCRIBED_STATUSES)),
+        prop::option::weighted(0.1, select(&GOOD_NAMES[..2])),
+        prop::option::weighted(0.1, select(&["self", "system", "others", "bogus"][..])),
+        prop::option::weighted(0.2, 0..=3u32),
+        prop::option::weighted(0.6, select(&[0u32, 1, 1, 2, 2, 100, 101][..])),
+        prop::option::weighted(0.1, Just(Tag::new("team", "web"))),
+    );
+    // Mostly where the run's images are, by their owner: pages of several
+    // images.
+    let place = places
+        .locate(image(state))
+        .prop_map(|(account, region, _)| (account, region));
+    let anywhere = (account(places.accounts), places.region());
+    let busiest = places.busiest();
+    let place = match busiest {
+        Some(busiest) => prop_oneof![
+            2 => Just(busiest),
+            2 => place,
+            1 => anywhere,
+        ]
+        .boxed(),
+        None => prop_oneof![3 => place, 1 => anywhere].boxed(),
+    };
+    (place, filters)
+        .prop_map(
+            |((account, region), (image, status, name, alias, page, size, tags))| {
+                let describe = DescribeImages {
+                    region_id: Some(region),
+                    image_id: image,
+                    status: status.map(str::to_owned),
+                    image_name: name.map(str::to_owned),
+                    image_owner_alias: alias.map(str::to_owned),
+                    page_number: page,
+                    page_size: size,
+                    tags: tags.into_iter().collect(),
+                    ..DescribeImages::default()
+                };
+                Step::new(account, describe)
+            },
+        )
+        .boxed()
+}
+
+/// `Status` filters of DescribeImages: lists, one that is no status, and
+/// an empty one.
+const DESCRIBED_STATUSES: &[&str] = &[
+    "Creating,Waiting",
+    "Available",
+    "Bogus",
+    "Waiting",
+    "CreateFailed,UnAvailable",
+    "Deprecated,Available",
+    "",
+];
+
+/// `count` well-formed IDs of no image, comma-separated.
+fn many_ids(count: usize) -> String {
+    let ids = (0..count).map(|n| format!("m-{n:020}"));
+    ids.collect::<Vec<_>>().join(",")
+}
+
+/// `count` tags `k<first>` to `k<first + count - 1>`, each `v`.
+fn numbered_tags(first: usize, count: usize) -> Vec<Tag> {
+    (first..first + count)
+        .map(|k| Tag::new(format!("k{k}"), "v"))
+        .collect()
 }
 
 /// The steps of the actions around a copy: deleting, modifying, sharing
 /// and tagging images, regions and snapshots.
-fn lifecycle_steps(state: &ReferenceState, places: &Places) -> Vec<(u32, BoxedStrategy<Step>)> {
-    let located = places.locate(image(state));
+fn lifecycle_steps(
+    state: &ReferenceState,
+    groups: &[(Kind, Vec<usize>)],
+    places: &Places,
+) -> Vec<(u32, BoxedStrategy<Step>)> {
+    let located = target(state, groups, places);
+    // A `Deprecated` image is shared (refused) and a shared one deprecated
+    // (refused) more often while there is one: each takes a step first.
+    let deprecated =
+        (groups.iter()).any(|(kind, _)| *kind == Kind::Image(crate::task::ImageStatus::Deprecated));
+    let share_weight = if deprecated { 6 } else { 3 };
     vec![
         (2, delete_image(located.clone())),
-        (2, modify_image_attribute(located.clone())),
-        (2, share(located.clone(), places.accounts)),
-        (1, describe_shares(located.clone())),
-        (2, tag(state, located.clone())),
-        (1, untag(state, located.clone())),
-        (1, list_tags(state, places)),
+        (5, modify_image_attribute(located.clone(), names(state))),
+        (share_weight, share(located.clone(), places.accounts)),
+        (2, describe_shares(located.clone())),
+        (3, tag(state, located.clone())),
+        (2, untag(state, located.clone())),
+        (2, list_tags(state, located.clone())),
         (1, describe_regions(places.accounts)),
         (1, delete_snapshot(places.accounts)),
     ]
@@ -375,12 +701,31 @@ const STATUSES: &[&str] = &[
     "Bogus",
 ];
 
-fn modify_image_attribute(located: Located) -> BoxedStrategy<Step> {
+/// The names of the images alive in the reference, or a good name if
+/// there is none.
+fn names(state: &ReferenceState) -> Vec<String> {
+    let name = |n| issued_view(state, n).map(|view| view.name().to_owned());
+    let mut names: Vec<String> = (0..state.ids.len()).filter_map(name).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        names.push(GOOD_NAMES[0].to_owned());
+    }
+    names
+}
+
+/// ModifyImageAttribute: a new name half the time, often one an image of
+/// the run has (so that it may be the caller's in the region: taken).
+fn modify_image_attribute(located: Located, names: Vec<String>) -> BoxedStrategy<Step> {
+    let name = prop_oneof![
+        1 => select(names),
+        1 => name().prop_map(str::to_owned),
+    ];
     (
         located,
-        prop::option::weighted(0.3, select(NAMES)),
+        prop::option::weighted(0.5, name),
         prop::option::weighted(0.2, select(DESCRIPTIONS)),
-        prop::option::weighted(0.6, select(STATUSES)),
+        prop::option::weighted(0.8, select(STATUSES)),
         prop::bool::weighted(0.05),
     )
         .prop_map(
@@ -389,7 +734,7 @@ fn modify_image_attribute(located: Located) -> BoxedStrategy<Step> {
                 let modify = ModifyImageAttribute {
                     region_id: Some(region),
                     image_id: Some(image),
-                    image_name: owned(name),
+                    image_name: name,
                     description: owned(description),
                     status: owned(status),
                     dry_run,
@@ -420,34 +765,44 @@ fn picked(accounts: &[&str], (mask, with_caller): Pick, caller: &str) -> Vec<Str
 }
 
 /// ModifyImageSharePermission: adding some of the setup's accounts,
-/// removing some half the time; both lists empty now and then.
+/// removing some half the time; both lists empty now and then, and now and
+/// then `carol`, an account of no setup (which a closed list of accounts
+/// refuses).
 fn share(located: Located, accounts: &'static [&'static str]) -> BoxedStrategy<Step> {
     (
         located,
         pick(),
         prop::option::weighted(0.5, pick()),
-        prop::option::weighted(0.05, any::<bool>()),
+        prop::option::weighted(0.1, any::<bool>()),
+        prop::bool::weighted(0.1),
     )
-        .prop_map(move |((account, region, image), add, remove, is_public)| {
-            let remove = remove.map_or_else(Vec::new, |remove| picked(accounts, remove, &account));
-            let share = ModifyImageSharePermission {
-                region_id: Some(region),
-                image_id: Some(image),
-                add_account: picked(accounts, add, &account),
-                remove_account: remove,
-                is_public,
-                ..ModifyImageSharePermission::default()
-            };
-            Step::new(account, share)
-        })
+        .prop_map(
+            move |((account, region, image), add, remove, is_public, stranger)| {
+                let remove =
+                    remove.map_or_else(Vec::new, |remove| picked(accounts, remove, &account));
+                let mut add = picked(accounts, add, &account);
+                if stranger {
+                    add.push("carol".to_owned());
+                }
+                let share = ModifyImageSharePermission {
+                    region_id: Some(region),
+                    image_id: Some(image),
+                    add_account: add,
+                    remove_account: remove,
+                    is_public,
+                    ..ModifyImageSharePermission::default()
+                };
+                Step::new(account, share)
+            },
+        )
         .boxed()
 }
 
 fn describe_shares(located: Located) -> BoxedStrategy<Step> {
     (
         located,
-        prop::option::weighted(0.2, 0..3u32),
-        prop::option::weighted(0.2, prop_oneof![Just(1u32), Just(100), Just(101)]),
+        prop::option::weighted(0.3, 0..3u32),
+        prop::option::weighted(0.3, select(&[0u32, 1, 100, 101][..])),
     )
         .prop_map(|((account, region, image), page_number, page_size)| {
             let describe = DescribeImageSharePermission {
@@ -474,30 +829,55 @@ fn resource_type() -> impl Strategy<Value = Option<String>> {
     prop::option::weighted(0.97, types.prop_map(str::to_owned))
 }
 
-/// The located image, mostly alone, now and then with another of the run
-/// or none at all.
+/// The located image, mostly alone, now and then with another of the run,
+/// none at all, or with IDs of no image up to 50 or 51 in all.
 fn resources(state: &ReferenceState, located: Located) -> BoxedStrategy<ResourcesOf> {
     (
         located,
         prop::option::weighted(0.15, image(state)),
-        prop::bool::weighted(0.05),
+        select(
+            &[
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(0),
+                Some(50),
+                Some(51),
+            ][..],
+        ),
     )
-        .prop_map(|((account, region, image), other, none)| {
-            let images = match none {
-                true => Vec::new(),
-                false => [image].into_iter().chain(other).collect(),
+        .prop_map(|((account, region, image), other, count)| {
+            let images = match count {
+                None => [image].into_iter().chain(other).collect(),
+                // 50 are the most a call takes: the image and 49 of none.
+                Some(count) => [image]
+                    .into_iter()
+                    .chain(strangers(count))
+                    .take(count)
+                    .collect(),
             };
             (account, region, images)
         })
         .boxed()
 }
 
+/// Well-formed IDs of no image, `count` of them.
+fn strangers(count: usize) -> impl Iterator<Item = ImageRef> {
+    (0..count).map(|n| ImageRef::Literal(format!("m-{n:020}")))
+}
+
 /// A caller, a region and images.
 type ResourcesOf = (String, String, Vec<ImageRef>);
 
 /// Tags to set: mostly one or two, now and then eleven distinct ones (two
-/// such calls pass an image's quota of 20), twenty-one (over a call's), a
-/// key twice, or a malformed key or value.
+/// such calls pass an image's quota of 20), twenty (a call's most; with
+/// any other tag, over an image's), twenty-one (over a call's), a key
+/// twice, or a malformed key or value.
 fn tags() -> impl Strategy<Value = Vec<Tag>> {
     let tag = prop_oneof![
         6 => select(&["team", "env", "owner"][..]).prop_map(|key| Tag::new(key, "web")),
@@ -508,11 +888,11 @@ fn tags() -> impl Strategy<Value = Vec<Tag>> {
         let keys = (0..11).map(move |k| Tag::new(format!("k{}", batch * 11 + k), "v"));
         keys.collect()
     });
-    let too_many = (0..21).map(|k| Tag::new(format!("k{k}"), "v")).collect();
     prop_oneof![
-        6 => prop::collection::vec(tag, 1..3),
+        6 => prop::collection::vec(tag, 1..4),
         4 => eleven,
-        1 => Just(too_many),
+        5 => Just(numbered_tags(0, 20)),
+        1 => Just(numbered_tags(0, 21)),
         1 => Just(Vec::new()),
     ]
 }
@@ -533,7 +913,12 @@ fn tag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
 }
 
 fn untag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
-    let keys = prop::collection::vec(select(&["team", "env", "k0", "k11"][..]), 0..3);
+    let some = prop::collection::vec(select(&["team", "env", "k0", "k11"][..]), 0..3)
+        .prop_map(|keys| keys.into_iter().map(str::to_owned).collect::<Vec<_>>());
+    let keys = prop_oneof![
+        6 => some,
+        1 => Just((0..21).map(|k| format!("k{k}")).collect()),
+    ];
     (
         resources(state, located),
         resource_type(),
@@ -545,7 +930,7 @@ fn untag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
                 region_id: Some(region),
                 resource_type,
                 resource_id: images,
-                tag_key: keys.into_iter().map(str::to_owned).collect(),
+                tag_key: keys,
                 all,
                 ..UntagResources::default()
             };
@@ -558,8 +943,8 @@ fn untag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
 /// ones: absent mostly, else not a token any system gave.
 const NEXT_TOKENS: &[&str] = &["not-a-token", "", "0"];
 
-fn list_tags(state: &ReferenceState, places: &Places) -> BoxedStrategy<Step> {
-    let filters = prop::collection::vec(
+fn list_tags(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
+    let some = prop::collection::vec(
         select(vec![
             Tag::new("team", "web"),
             Tag::new("team", ""),
@@ -567,11 +952,15 @@ fn list_tags(state: &ReferenceState, places: &Places) -> BoxedStrategy<Step> {
         ]),
         0..2,
     );
-    let located = places.locate(image(state));
+    let filters = prop_oneof![
+        12 => some,
+        1 => Just(numbered_tags(0, 20)),
+        1 => Just(numbered_tags(0, 21)),
+    ];
     (
         resources(state, located),
         resource_type(),
-        prop::bool::weighted(0.4),
+        prop::bool::weighted(0.3),
         filters,
         prop::option::weighted(0.15, select(NEXT_TOKENS)),
     )
