@@ -818,7 +818,10 @@ fn mutant_table() {
     let only = std::env::var("MUTANT_ONLY").unwrap_or_default();
     let chosen = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
     for (name, check) in mutants().into_iter().filter(|(name, _)| chosen(name)) {
-        let first: u64 = std::env::var("MUTANT_FIRST").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let first: u64 = std::env::var("MUTANT_FIRST")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let outcomes = (first..seeds).map(|seed| (seed, check(Runs::default().seed(seed))));
         let (found, missed): (Vec<_>, Vec<_>) = outcomes.partition(|(_, outcome)| outcome.is_err());
         if !missed.is_empty() {

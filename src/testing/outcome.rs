@@ -328,7 +328,8 @@ fn without(steps: &[Step], at: usize, issued: &[Option<usize>], homes: &[Home]) 
     // `instead`: the earlier image named in its place, or none to drop
     // every step that names it.
     let chain = |instead: Option<usize>| -> Vec<Step> {
-        let moved = instead.map_or_else(Vec::new, |earlier| moves(steps, at, issued, homes, earlier));
+        let moved =
+            instead.map_or_else(Vec::new, |earlier| moves(steps, at, issued, homes, earlier));
         let kept = steps
             .iter()
             .enumerate()
@@ -381,7 +382,9 @@ fn moves(
         let Request::CopyImage(copy) = &step.request else {
             continue;
         };
-        let to = (moved.iter()).find(|(m, _)| names_image(step, *m)).map(|(_, to)| to.clone());
+        let to = (moved.iter())
+            .find(|(m, _)| names_image(step, *m))
+            .map(|(_, to)| to.clone());
         if let (Some(to), Some(copied), None) = (to, issued[k], &copy.destination_region_id) {
             moved.push((copied, to));
         }
@@ -424,7 +427,9 @@ fn region_mut<I>(request: &mut Request<I>) -> Option<&mut Option<String>> {
         Request::TagResources(r) => &mut r.region_id,
         Request::UntagResources(r) => &mut r.region_id,
         Request::ListTagResources(r) => &mut r.region_id,
-        Request::MockAdvanceCopies(_) | Request::DescribeRegions(_) | Request::DeleteSnapshot(_) => {
+        Request::MockAdvanceCopies(_)
+        | Request::DescribeRegions(_)
+        | Request::DeleteSnapshot(_) => {
             return None;
         }
     })

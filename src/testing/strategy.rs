@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::strategy::Union;
+use proptest::strategy::{LazyJust, Union};
 
 use super::reference::{ReferenceState, visible_step};
 use super::step::{ImageRef, Step};
@@ -119,12 +119,12 @@ pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = Cop
     let tag = prop_oneof![
         10 => Just(Tag::new("team", "web")),
         1 => Just(Tag::new("aliyun-reserved", "x")),
-        1 => Just(Tag::new("k", "v".repeat(129))),
+        1 => LazyJust::new(|| Tag::new("k", "v".repeat(129))),
     ];
     let tags = prop_oneof![
         12 => prop::collection::vec(tag, 0..2),
-        1 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        1 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
     ];
     (
         prop::option::weighted(0.25, select(regions)),
@@ -339,7 +339,9 @@ fn chain_steps(
 ) -> Vec<(u32, BoxedStrategy<Step>)> {
     let of = |wanted: &dyn Fn(Kind) -> bool| -> Vec<usize> {
         let chosen = groups.iter().filter(|(kind, _)| wanted(*kind));
-        chosen.flat_map(|(_, group)| group.iter().copied()).collect()
+        chosen
+            .flat_map(|(_, group)| group.iter().copied())
+            .collect()
     };
     let phase = |phase: CopyPhase| of(&move |kind| matches!(kind, Kind::Copy(p, _) if p == phase));
     let at_home = AtHome(places.homes.clone());
@@ -358,12 +360,15 @@ fn chain_steps(
     }
     let queued = phase(CopyPhase::Queued);
     if !queued.is_empty() {
-        steps.push((3, at_home.step(&queued, |region_id, image_id| MockSetCancellable {
-            region_id,
-            image_id,
-            cancellable: Some(false),
-            ..MockSetCancellable::default()
-        })));
+        steps.push((
+            3,
+            at_home.step(&queued, |region_id, image_id| MockSetCancellable {
+                region_id,
+                image_id,
+                cancellable: Some(false),
+                ..MockSetCancellable::default()
+            }),
+        ));
     }
     for (stuck, weight) in [
         (of(&|kind| kind == Kind::Copy(CopyPhase::Queued, false)), 6),
@@ -376,45 +381,60 @@ fn chain_steps(
     // Finalizing copies live until the next tick: make them.
     let copying = phase(CopyPhase::Copying);
     if !copying.is_empty() {
-        steps.push((1, at_home.step(&copying, |region_id, image_id| MockSetCancellable {
-            region_id,
-            image_id,
-            cancellable: Some(false),
-            ..MockSetCancellable::default()
-        })));
-        steps.push((3, at_home.step(&copying, |region_id, image_id| MockSetCopyProgress {
-            region_id,
-            image_id,
-            progress: Some("100".to_owned()),
-            ..MockSetCopyProgress::default()
-        })));
+        steps.push((
+            1,
+            at_home.step(&copying, |region_id, image_id| MockSetCancellable {
+                region_id,
+                image_id,
+                cancellable: Some(false),
+                ..MockSetCancellable::default()
+            }),
+        ));
+        steps.push((
+            3,
+            at_home.step(&copying, |region_id, image_id| MockSetCopyProgress {
+                region_id,
+                image_id,
+                progress: Some("100".to_owned()),
+                ..MockSetCopyProgress::default()
+            }),
+        ));
     }
     let shared = shared(state, places);
     if !shared.is_empty() {
         let images: Vec<usize> = shared.iter().map(|(n, _)| *n).collect();
-        steps.push((2, at_home.step(&images, |region_id, image_id| ModifyImageAttribute {
-            region_id,
-            image_id,
-            status: Some("Deprecated".to_owned()),
-            ..ModifyImageAttribute::default()
-        })));
-        steps.push((1, at_home.step(&images, |region_id, image_id| DeleteImage {
-            region_id,
-            image_id,
-            ..DeleteImage::default()
-        })));
+        steps.push((
+            2,
+            at_home.step(&images, |region_id, image_id| ModifyImageAttribute {
+                region_id,
+                image_id,
+                status: Some("Deprecated".to_owned()),
+                ..ModifyImageAttribute::default()
+            }),
+        ));
+        steps.push((
+            1,
+            at_home.step(&images, |region_id, image_id| DeleteImage {
+                region_id,
+                image_id,
+                ..DeleteImage::default()
+            }),
+        ));
         steps.push((2, unshare(&at_home, shared)));
     }
     steps.extend(same_names(state));
     let tagged = tagged(state);
     if !tagged.is_empty() {
-        steps.push((2, at_home.step(&tagged, |region_id, image_id| TagResources {
-            region_id,
-            resource_type: Some("image".to_owned()),
-            resource_id: image_id.into_iter().collect(),
-            tags: numbered_tags(0, 20),
-            ..TagResources::default()
-        })));
+        steps.push((
+            2,
+            at_home.step(&tagged, |region_id, image_id| TagResources {
+                region_id,
+                resource_type: Some("image".to_owned()),
+                resource_id: image_id.into_iter().collect(),
+                tags: numbered_tags(0, 20),
+                ..TagResources::default()
+            }),
+        ));
     }
     if let Some(page) = small_page(places) {
         steps.push((2, page));
@@ -487,16 +507,22 @@ fn events(at_home: &AtHome, copies: &[usize], weight: u32) -> Vec<(u32, BoxedStr
     });
     vec![
         (weight, progress.boxed()),
-        (weight, at_home.step(copies, |region_id, image_id| MockCompleteCopy {
-            region_id,
-            image_id,
-            ..MockCompleteCopy::default()
-        })),
-        (weight, at_home.step(copies, |region_id, image_id| MockFailCopy {
-            region_id,
-            image_id,
-            ..MockFailCopy::default()
-        })),
+        (
+            weight,
+            at_home.step(copies, |region_id, image_id| MockCompleteCopy {
+                region_id,
+                image_id,
+                ..MockCompleteCopy::default()
+            }),
+        ),
+        (
+            weight,
+            at_home.step(copies, |region_id, image_id| MockFailCopy {
+                region_id,
+                image_id,
+                ..MockFailCopy::default()
+            }),
+        ),
         (weight, at_home.step(copies, cancel_at)),
     ]
 }
@@ -524,7 +550,9 @@ fn same_names(state: &ReferenceState) -> Vec<(u32, BoxedStrategy<Step>)> {
     });
     let pairs: Vec<(usize, String, String, String)> = (named.iter())
         .flat_map(|(n, region, owner, _)| {
-            let siblings = named.iter().filter(move |(m, r, o, _)| m != n && r == region && o == owner);
+            let siblings = named
+                .iter()
+                .filter(move |(m, r, o, _)| m != n && r == region && o == owner);
             siblings.map(move |(_, _, _, name)| (*n, region.clone(), owner.clone(), name.clone()))
         })
         .collect();
@@ -591,7 +619,8 @@ fn shared(state: &ReferenceState, places: &Places) -> Vec<(usize, Vec<String>)> 
 
 /// The images of the run with a tag.
 fn tagged(state: &ReferenceState) -> Vec<usize> {
-    let has_tags = |n: &usize| issued_view(state, *n).is_some_and(|view| view.tags().next().is_some());
+    let has_tags =
+        |n: &usize| issued_view(state, *n).is_some_and(|view| view.tags().next().is_some());
     (0..state.ids.len()).filter(has_tags).collect()
 }
 
@@ -631,16 +660,18 @@ fn small_page(places: &Places) -> Option<BoxedStrategy<Step>> {
     if count < 2 {
         return None;
     }
-    let page = (select(&[1u32, 1, 2][..]), prop::option::weighted(0.3, 1..=3u32)).prop_map(
-        move |(size, number)| {
+    let page = (
+        select(&[1u32, 1, 2][..]),
+        prop::option::weighted(0.3, 1..=3u32),
+    )
+        .prop_map(move |(size, number)| {
             let mut describe = visible_step::<ImageRef>(&account, &region);
             if let crate::service::Request::DescribeImages(d) = &mut describe.request {
                 d.page_size = Some(size);
                 d.page_number = number;
             }
             describe
-        },
-    );
+        });
     Some(page.boxed())
 }
 
@@ -897,8 +928,8 @@ fn copy_steps(
 fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Step> {
     let ids = prop_oneof![
         6 => image(state),
-        1 => Just(ImageRef::Literal(many_ids(100))),
-        1 => Just(ImageRef::Literal(many_ids(101))),
+        1 => LazyJust::new(|| ImageRef::Literal(many_ids(100))),
+        1 => LazyJust::new(|| ImageRef::Literal(many_ids(101))),
     ];
     let filters = (
         prop::option::weighted(0.2, ids),
@@ -1214,8 +1245,8 @@ fn tags() -> impl Strategy<Value = Vec<Tag>> {
     prop_oneof![
         6 => prop::collection::vec(tag, 1..4),
         4 => eleven,
-        5 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        5 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
         1 => Just(Vec::new()),
     ]
 }
@@ -1240,7 +1271,7 @@ fn untag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
         .prop_map(|keys| keys.into_iter().map(str::to_owned).collect::<Vec<_>>());
     let keys = prop_oneof![
         6 => some,
-        1 => Just((0..21).map(|k| format!("k{k}")).collect()),
+        1 => LazyJust::new(|| (0..21).map(|k| format!("k{k}")).collect()),
     ];
     (
         resources(state, located),
@@ -1277,8 +1308,8 @@ fn list_tags(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
     );
     let filters = prop_oneof![
         12 => some,
-        1 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        1 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
     ];
     (
         resources(state, located),
