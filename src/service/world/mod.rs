@@ -40,7 +40,7 @@ use self::slots::Slots;
 use self::table::ImageTable;
 use crate::service::request::given;
 use crate::service::{Config, ImageId, SnapshotId};
-use crate::task::EcsError;
+use crate::task::{EcsError, ImageStatus};
 
 /// The whole modelled service: every region's images, by account, and each
 /// account's copies queued and running into each region.
@@ -126,7 +126,8 @@ type Shelves = HashMap<(AccountHandle, RegionHandle), Shelf, Issued>;
 struct Shelf {
     /// The names in use.
     names: HashSet<Box<str>, Fixed>,
-    /// Every image, by creation order.
+    /// Every image, by creation order, counted by status: what
+    /// DescribeImages pages through.
     listing: Listing,
     /// The account's copies into the region that run or wait.
     slots: Slots,
@@ -241,6 +242,7 @@ impl World {
     /// changing nothing, only if the image table is full.
     fn insert_image(&mut self, mut image: Image) -> Result<ImageId, EcsError> {
         image.seq = self.next_seq;
+        let (seq, status) = (image.seq, image.status());
         let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
         let name = (!image.name.is_empty()).then(|| image.name.clone());
         let id = self
@@ -252,12 +254,28 @@ impl World {
         if let Some(name) = name {
             shelf.names.insert(name);
         }
-        shelf.listing.push(id);
+        shelf.listing.push(id, seq, status);
         if is_copy {
             let limit = region.copy_limit(&self.config);
-            shelf.slots.queue(&mut self.images, limit, id);
+            let Shelf { listing, slots, .. } = shelf;
+            slots.queue(&mut self.images, listing, limit, id);
         }
         Ok(id)
+    }
+
+    /// Tells the listing of `owner`'s images in `region` that the image
+    /// `seq` went from status `was` to `now`.
+    fn restatus(
+        &mut self,
+        owner: AccountHandle,
+        region: RegionHandle,
+        seq: u64,
+        was: ImageStatus,
+        now: ImageStatus,
+    ) {
+        if let Some(shelf) = self.shelves.get_mut(&(owner, region)) {
+            shelf.listing.restatus(seq, was, now);
+        }
     }
 
     /// Deletes an image, frees its copy slot if it held one, stops sharing
@@ -287,11 +305,13 @@ impl World {
         if !image.name.is_empty() {
             shelf.names.remove(&image.name);
         }
-        if shelf.listing.remove() {
-            shelf.listing.sweep(|id| images.get(id).is_some());
+        if shelf.listing.remove(image.seq, image.status()) {
+            let live = |id| images.get(id).map(|image| (image.seq, image.status()));
+            shelf.listing.sweep(live);
         }
         if let Some(copy) = image.copy {
-            shelf.slots.release(images, limit, id, copy.task.phase());
+            let Shelf { listing, slots, .. } = shelf;
+            slots.release(images, listing, limit, id, copy.task.phase());
         }
     }
 }

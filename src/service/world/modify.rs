@@ -41,7 +41,10 @@ impl World {
             names.insert(name.into());
         }
         let image = self.images.get_mut(id).expect("found above");
+        let (seq, was) = (image.seq, image.status());
         change.apply(image);
+        let now = image.status();
+        self.restatus(owner, region, seq, was, now);
         Ok(())
     }
 
