@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ecs_image_copy::mock::MockAdvanceCopies;
-use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES};
+use ecs_image_copy::rpc::{
+    Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES, RequestReader,
+};
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -133,6 +135,9 @@ struct Core {
 
 struct Shared {
     core: Mutex<Core>,
+    /// Reads requests before the lock is taken: all the work that needs no
+    /// world, however large the request.
+    reader: RequestReader,
     /// Wakes the serve loop when the journal fails.
     journal_failed: Notify,
 }
@@ -159,8 +164,10 @@ pub struct Server {
 /// Loads the world the options name, before anything listens, so that a
 /// client that can connect gets answers.
 pub fn open(options: Options) -> io::Result<Server> {
+    let core = start(&options)?;
     let shared = Arc::new(Shared {
-        core: Mutex::new(start(&options)?),
+        reader: core.endpoint.reader().clone(),
+        core: Mutex::new(core),
         journal_failed: Notify::new(),
     });
     Ok(Server { shared, options })
@@ -351,11 +358,12 @@ async fn answer(
 /// The endpoint's answer once its change is journalled, else an
 /// `InternalError`.
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
+    let read = shared.reader.read(request, now());
     let mut core = lock(&shared.core);
     // Once the journal has failed the endpoint still answers, for the
     // format and RequestId of the refusal; what it changes is never saved,
     // and its answer is never sent.
-    let mut response = core.endpoint.handle(request, now());
+    let mut response = core.endpoint.answer(read, now());
     let acknowledged = match &response.applied {
         Some(command) => journal(&mut core, command, &shared.journal_failed),
         None => core.journal_failure.is_none(),
