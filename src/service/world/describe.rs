@@ -328,34 +328,10 @@ impl World {
         shared.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
         let own_total = own.as_ref().map_or(0, Own::count);
         let (skip, size) = (filter.paging.skip(), filter.paging.size as usize);
-        // The shared images before the page: the n-th newest shared image
-        // is at n plus the own images newer than it.
-        let shared_before = {
-            let (mut low, mut high) = (0, shared.len());
-            while low < high {
-                let mid = low + (high - low) / 2;
-                let newer = own.as_ref().map_or(0, |own| own.newer_than(shared[mid].image.seq));
-                match mid + newer < skip {
-                    true => low = mid + 1,
-                    false => high = mid,
-                }
-            }
-            low
-        };
+        let shared_before = shared_before(own.as_ref(), &shared, skip);
         let own_before = skip.saturating_sub(shared_before);
         let own_page = own.as_ref().map_or(Vec::new(), |own| own.newest(own_before, size));
-        let mut page = Vec::with_capacity(size);
-        let mut own_page = own_page.into_iter().peekable();
-        let mut shared_page = shared.iter().skip(shared_before).peekable();
-        while page.len() < size {
-            let next = match (own_page.peek(), shared_page.peek()) {
-                (Some(o), Some(s)) if o.image.seq < s.image.seq => shared_page.next().copied(),
-                (Some(_), _) => own_page.next(),
-                (None, Some(_)) => shared_page.next().copied(),
-                (None, None) => break,
-            };
-            page.extend(next);
-        }
+        let page = newest_of_both(own_page, &shared[shared_before..], size);
         (own_total + shared.len(), page)
     }
 
@@ -414,6 +390,43 @@ impl World {
             .map(|(id, image)| self.shared_view(id, image))
             .collect()
     }
+}
+
+/// How many of the `shared` images, newest first, come before the first
+/// `skip` images of a listing that merges them with `own`: the n-th is at
+/// n plus the own images newer than it, which grows with n, so a binary
+/// search finds the count.
+fn shared_before(own: Option<&Own<'_>>, shared: &[ImageView<'_>], skip: usize) -> usize {
+    let (mut low, mut high) = (0, shared.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let newer = own.map_or(0, |own| own.newer_than(shared[mid].image.seq));
+        match mid + newer < skip {
+            true => low = mid + 1,
+            false => high = mid,
+        }
+    }
+    low
+}
+
+/// The `size` newest of two lists that are each newest first.
+fn newest_of_both<'w>(
+    own: Vec<ImageView<'w>>,
+    shared: &[ImageView<'w>],
+    size: usize,
+) -> Vec<ImageView<'w>> {
+    let mut page = Vec::with_capacity(size);
+    let (mut own, mut shared) = (own.into_iter().peekable(), shared.iter().peekable());
+    while page.len() < size {
+        let next = match (own.peek(), shared.peek()) {
+            (Some(o), Some(s)) if o.image.seq < s.image.seq => shared.next().copied(),
+            (Some(_), _) => own.next(),
+            (None, _) => shared.next().copied(),
+        };
+        let Some(view) = next else { break };
+        page.push(view);
+    }
+    page
 }
 
 /// The caller's own images in a region with the statuses asked for, as
