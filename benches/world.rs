@@ -1011,7 +1011,10 @@ fn listing_300k(c: &mut Criterion) {
         (0..LISTED as u64).map(|seq| (seq, seq * 7)).collect();
     // The newest entry of the deep page: as many newer ones as pages before.
     let deep_key = (LISTED - (DEEP_PAGE as usize - 1) * 10 - 1) as u64;
-    for (name, last) in [("baseline_btree_first", u64::MAX), ("baseline_btree_deep", deep_key)] {
+    for (name, last) in [
+        ("baseline_btree_first", u64::MAX),
+        ("baseline_btree_deep", deep_key),
+    ] {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let page = index.range(..=black_box(last)).rev().take(10);

@@ -1155,7 +1155,10 @@ fn a_request_is_read_without_the_endpoint_and_answered_as_handle_answers_it() {
     let refused = e.answer(reader.read(&request, NOW), NOW);
     // Refused before `Format` is read: in XML, the default.
     let code = refused.summary.code.map(|code| code.to_string());
-    assert_eq!((refused.status, code.as_deref()), (400, Some("InvalidParameter")));
+    assert_eq!(
+        (refused.status, code.as_deref()),
+        (400, Some("InvalidParameter"))
+    );
     assert!(text_of(&refused).contains("<Code>InvalidParameter</Code>"));
     assert_eq!(refused, twin.handle(&request, NOW));
 }
@@ -1187,5 +1190,8 @@ fn a_signed_request_spends_its_nonce_when_answered_not_when_read() {
         "SignatureNonceUsed",
         "Specified signature nonce was used already.",
     );
-    assert_eq!(replayed.summary.account, None, "as `handle` answers a replay");
+    assert_eq!(
+        replayed.summary.account, None,
+        "as `handle` answers a replay"
+    );
 }

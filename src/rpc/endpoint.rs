@@ -390,7 +390,10 @@ impl Endpoint {
         summary: &mut Summary,
     ) -> Result<(Action, Served<'_>), Failure> {
         let Read { caller, request } = outcome?;
-        let spent = caller.nonce.as_deref().is_none_or(|nonce| self.nonces.spend(nonce, now));
+        let spent = caller
+            .nonce
+            .as_deref()
+            .is_none_or(|nonce| self.nonces.spend(nonce, now));
         if !spent {
             return Err(EcsError::SignatureNonceUsed.into());
         }

@@ -53,7 +53,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Reads the request's body, as the mock does, and answers `body`.
-async fn answer(request: Request<Incoming>, body: Bytes) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    request: Request<Incoming>,
+    body: Bytes,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let mut incoming = request.into_body();
     while let Some(Ok(_)) = incoming.frame().await {}
     let mut reply = Response::new(Full::new(body));

@@ -296,7 +296,10 @@ impl World {
         matches.retain(|view| filter.admits(view));
         let total_count = matches.len();
         let page = matches.into_iter().skip(filter.paging.skip());
-        (total_count, page.take(filter.paging.size as usize).collect())
+        (
+            total_count,
+            page.take(filter.paging.size as usize).collect(),
+        )
     }
 
     /// The page from the listing's counts: the caller's own images by
@@ -330,7 +333,9 @@ impl World {
         let (skip, size) = (filter.paging.skip(), filter.paging.size as usize);
         let shared_before = shared_before(own.as_ref(), &shared, skip);
         let own_before = skip.saturating_sub(shared_before);
-        let own_page = own.as_ref().map_or(Vec::new(), |own| own.newest(own_before, size));
+        let own_page = own
+            .as_ref()
+            .map_or(Vec::new(), |own| own.newest(own_before, size));
         let page = newest_of_both(own_page, &shared[shared_before..], size);
         (own_total + shared.len(), page)
     }
@@ -506,16 +511,43 @@ mod tests {
     #[derive(Clone, Debug)]
     enum Change {
         /// `count` images of an account in a region.
-        Create { account: usize, region: usize, count: usize },
-        Copy { image: usize, region: usize },
-        Progress { image: usize, percent: u8 },
-        Complete { image: usize },
-        Fail { image: usize },
-        Cancel { image: usize },
-        Delete { image: usize },
-        Deprecate { image: usize, deprecated: bool },
-        Share { image: usize, with: usize, add: bool },
-        Advance { step: u8 },
+        Create {
+            account: usize,
+            region: usize,
+            count: usize,
+        },
+        Copy {
+            image: usize,
+            region: usize,
+        },
+        Progress {
+            image: usize,
+            percent: u8,
+        },
+        Complete {
+            image: usize,
+        },
+        Fail {
+            image: usize,
+        },
+        Cancel {
+            image: usize,
+        },
+        Delete {
+            image: usize,
+        },
+        Deprecate {
+            image: usize,
+            deprecated: bool,
+        },
+        Share {
+            image: usize,
+            with: usize,
+            add: bool,
+        },
+        Advance {
+            step: u8,
+        },
     }
 
     fn change() -> impl Strategy<Value = Change> {
@@ -537,8 +569,11 @@ mod tests {
             image.prop_map(|image| Change::Delete { image }),
             (image, any::<bool>())
                 .prop_map(|(image, deprecated)| Change::Deprecate { image, deprecated }),
-            (image, 0..3usize, any::<bool>())
-                .prop_map(|(image, with, add)| Change::Share { image, with, add }),
+            (image, 0..3usize, any::<bool>()).prop_map(|(image, with, add)| Change::Share {
+                image,
+                with,
+                add
+            }),
             (1..60u8).prop_map(|step| Change::Advance { step }),
         ]
     }
@@ -563,7 +598,8 @@ mod tests {
                 } => {
                     for _ in 0..count {
                         let name = format!("image-{}", made.len());
-                        let made_now = world.create_image(ACCOUNTS[account], REGIONS[region], &name, NOW);
+                        let made_now =
+                            world.create_image(ACCOUNTS[account], REGIONS[region], &name, NOW);
                         made.extend(made_now);
                     }
                 }
@@ -598,32 +634,44 @@ mod tests {
                 }
                 Change::Delete { image } => {
                     if let Some((id, owner, region)) = target(image) {
-                        let mut delete = DeleteImage::default();
-                        delete.region_id = Some(region);
-                        delete.image_id = Some(id.to_string());
+                        let delete = DeleteImage {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            ..DeleteImage::default()
+                        };
                         let _ = world.delete_image(&owner, &delete);
                     }
                 }
                 Change::Deprecate { image, deprecated } => {
                     if let Some((id, owner, region)) = target(image) {
-                        let mut modify = ModifyImageAttribute::default();
-                        modify.region_id = Some(region);
-                        modify.image_id = Some(id.to_string());
-                        let status = if deprecated { "Deprecated" } else { "Available" };
-                        modify.status = Some(status.to_owned());
+                        let status = if deprecated {
+                            "Deprecated"
+                        } else {
+                            "Available"
+                        };
+                        let modify = ModifyImageAttribute {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            status: Some(status.to_owned()),
+                            ..ModifyImageAttribute::default()
+                        };
                         let _ = world.modify_image_attribute(&owner, &modify);
                     }
                 }
                 Change::Share { image, with, add } => {
                     if let Some((id, owner, region)) = target(image) {
-                        let mut share = ModifyImageSharePermission::default();
-                        share.region_id = Some(region);
-                        share.image_id = Some(id.to_string());
                         let accounts = vec![ACCOUNTS[with].to_owned()];
-                        match add {
-                            true => share.add_account = accounts,
-                            false => share.remove_account = accounts,
-                        }
+                        let (add_account, remove_account) = match add {
+                            true => (accounts, Vec::new()),
+                            false => (Vec::new(), accounts),
+                        };
+                        let share = ModifyImageSharePermission {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            add_account,
+                            remove_account,
+                            ..ModifyImageSharePermission::default()
+                        };
                         let _ = world.modify_image_share_permission(&owner, &share, NOW);
                     }
                 }

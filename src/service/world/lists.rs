@@ -137,7 +137,9 @@ impl Listing {
 
     /// The block whose range of creation numbers holds `seq`.
     pub(super) fn block_of(&self, seq: u64) -> usize {
-        self.starts.partition_point(|&start| start <= seq).saturating_sub(1)
+        self.starts
+            .partition_point(|&start| start <= seq)
+            .saturating_sub(1)
     }
 
     /// The entries of `block`, removed ones included.
@@ -189,7 +191,10 @@ fn lowbit(node: usize) -> usize {
 
 /// The sum of `counts` over `statuses`.
 fn masked(counts: &Counts, statuses: &Statuses) -> usize {
-    let admitted = counts.iter().zip(statuses).filter(|(_, admitted)| **admitted);
+    let admitted = counts
+        .iter()
+        .zip(statuses)
+        .filter(|(_, admitted)| **admitted);
     admitted.map(|(count, _)| *count as usize).sum()
 }
 
@@ -281,7 +286,10 @@ mod tests {
     /// What `find` and `count_before` answer, by a walk over per-entry
     /// statuses.
     fn walk(statuses: &[ImageStatus], mask: &Statuses, rank: usize) -> Option<(usize, usize)> {
-        let admitted = statuses.iter().enumerate().filter(|(_, s)| mask[**s as usize]);
+        let admitted = statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| mask[**s as usize]);
         let (at, _) = admitted.clone().nth(rank)?;
         let block = at / BLOCK;
         let before = admitted.filter(|(i, _)| *i < block * BLOCK).count();
@@ -312,7 +320,11 @@ mod tests {
             let count = statuses.iter().filter(|s| mask[**s as usize]).count();
             assert_eq!(listing.count(mask), count);
             for rank in 0..=count {
-                assert_eq!(listing.find(mask, rank), walk(&statuses, mask, rank), "{rank}");
+                assert_eq!(
+                    listing.find(mask, rank),
+                    walk(&statuses, mask, rank),
+                    "{rank}"
+                );
             }
             for block in 0..=statuses.len() / BLOCK + 1 {
                 let before = statuses.iter().take(block * BLOCK);

@@ -337,7 +337,10 @@ fn check_image(
 /// already in): listing, and the queue or slot its phase holds.
 fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
-    shelf.or_default().listing.push(id, image.seq, image.status());
+    shelf
+        .or_default()
+        .listing
+        .push(id, image.seq, image.status());
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
         world
             .grants
