@@ -206,10 +206,15 @@ impl<'a> Filter<'a> {
         })
     }
 
-    /// Whether the listing's counts answer the filter: every filter but
-    /// `ImageName` and tags is by status and owner.
-    fn is_indexed(&self) -> bool {
-        self.name.is_none() && self.tags.is_empty()
+    /// The page of `candidates`, newest first, that the filter admits:
+    /// for a list of IDs, which bounds the walk, for `ImageName`, and for
+    /// tags, which nothing counts (then the candidates are all the
+    /// caller's images in the region, and the walk costs them all).
+    fn page_of<'w>(&self, mut candidates: Vec<ImageView<'w>>) -> (usize, Vec<ImageView<'w>>) {
+        candidates.retain(|view| self.admits(view));
+        let total_count = candidates.len();
+        let page = candidates.into_iter().skip(self.paging.skip());
+        (total_count, page.take(self.paging.size as usize).collect())
     }
 
     fn admits(&self, view: &ImageView<'_>) -> bool {
@@ -268,9 +273,10 @@ impl World {
         if ids.len() > DescribeImages::MAX_IDS {
             return Err(EcsError::InvalidParameter);
         }
-        let (total_count, images) = match ids.is_empty() && filter.is_indexed() {
-            true => self.indexed_page(caller, region, &filter),
-            false => self.scanned_page(caller, region, &filter, &ids),
+        let (total_count, images) = match (ids.is_empty(), filter.tags.is_empty(), filter.name) {
+            (true, true, None) => self.indexed_page(caller, region, &filter),
+            (true, true, Some(name)) => filter.page_of(self.named(caller, region, name)),
+            _ => filter.page_of(self.candidates(caller, region, &ids)),
         };
         let Paging { number, size } = filter.paging;
         Ok(ImagePage {
@@ -281,25 +287,21 @@ impl World {
         })
     }
 
-    /// The page by a walk over every candidate: for the filters the
-    /// listing does not count (ImageName, tags) and for a list of IDs,
-    /// which bounds the walk itself. Costs the caller's images in the
-    /// region when no ID is given.
-    fn scanned_page(
-        &self,
-        caller: &str,
-        region: RegionHandle,
-        filter: &Filter<'_>,
-        ids: &[&str],
-    ) -> (usize, Vec<ImageView<'_>>) {
-        let mut matches = self.candidates(caller, region, ids);
-        matches.retain(|view| filter.admits(view));
-        let total_count = matches.len();
-        let page = matches.into_iter().skip(filter.paging.skip());
-        (
-            total_count,
-            page.take(filter.paging.size as usize).collect(),
-        )
+    /// The caller's image named `name` in the region, if any, and the
+    /// images shared with them there, newest first: the candidates of
+    /// `ImageName`, found without a walk over the caller's images, as
+    /// names are unique in a shelf.
+    fn named(&self, caller: &str, region: RegionHandle, name: &str) -> Vec<ImageView<'_>> {
+        let Some(caller) = self.accounts.find(caller) else {
+            return Vec::new();
+        };
+        let shelf = self.shelves.get(&(caller, region));
+        let own = shelf.and_then(|shelf| shelf.names.get(name).copied());
+        let own = own.and_then(|id| Some(self.view(id, self.images.get(id)?)));
+        let mut named: Vec<ImageView<'_>> = own.into_iter().collect();
+        named.extend(self.shared_with(caller, region));
+        named.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
+        named
     }
 
     /// The page from the listing's counts: the caller's own images by
@@ -536,6 +538,10 @@ mod tests {
         Delete {
             image: usize,
         },
+        Rename {
+            image: usize,
+            name: u8,
+        },
         Deprecate {
             image: usize,
             deprecated: bool,
@@ -569,6 +575,7 @@ mod tests {
             image.prop_map(|image| Change::Delete { image }),
             (image, any::<bool>())
                 .prop_map(|(image, deprecated)| Change::Deprecate { image, deprecated }),
+            (image, any::<u8>()).prop_map(|(image, name)| Change::Rename { image, name }),
             (image, 0..3usize, any::<bool>()).prop_map(|(image, with, add)| Change::Share {
                 image,
                 with,
@@ -658,6 +665,17 @@ mod tests {
                         let _ = world.modify_image_attribute(&owner, &modify);
                     }
                 }
+                Change::Rename { image, name } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let modify = ModifyImageAttribute {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            image_name: Some(format!("renamed-{name}")),
+                            ..ModifyImageAttribute::default()
+                        };
+                        let _ = world.modify_image_attribute(&owner, &modify);
+                    }
+                }
                 Change::Share { image, with, add } => {
                     if let Some((id, owner, region)) = target(image) {
                         let accounts = vec![ACCOUNTS[with].to_owned()];
@@ -720,9 +738,8 @@ mod tests {
                 let region = world.region(request.region_id.as_deref().unwrap_or_default());
                 let region = region.expect("a default region");
                 let filter = Filter::parse(request).expect("a valid filter");
-                prop_assert!(filter.is_indexed());
                 let (total, page) = world.indexed_page(caller, region, &filter);
-                let (scanned_total, scanned) = world.scanned_page(caller, region, &filter, &[]);
+                let (scanned_total, scanned) = filter.page_of(world.candidates(caller, region, &[]));
                 prop_assert_eq!(total, scanned_total, "{:?}", request);
                 prop_assert_eq!(ids(&page), ids(&scanned), "{:?}", request);
                 // The last page, wherever it is.
@@ -730,8 +747,18 @@ mod tests {
                 let last = total.div_ceil(size).max(1) as u32;
                 let filter = Filter { paging: Paging { number: last, size: size as u32 }, ..filter };
                 let (_, page) = world.indexed_page(caller, region, &filter);
-                let (_, scanned) = world.scanned_page(caller, region, &filter, &[]);
+                let (_, scanned) = filter.page_of(world.candidates(caller, region, &[]));
                 prop_assert_eq!(ids(&page), ids(&scanned), "last page {} of {:?}", last, request);
+                // By name: every name the scan shows, and one nobody has.
+                // (An empty `ImageName` is no filter: `Filter::parse` gives `None`.)
+                let names = scanned.iter().map(|view| view.name()).filter(|n| !n.is_empty());
+                for name in names.chain(["image-none"]) {
+                    let filter = Filter { name: Some(name), ..Filter::parse(request).expect("valid") };
+                    let named = filter.page_of(world.named(caller, region, name));
+                    let scanned = filter.page_of(world.candidates(caller, region, &[]));
+                    prop_assert_eq!(named.0, scanned.0, "{} {:?}", name, request);
+                    prop_assert_eq!(ids(&named.1), ids(&scanned.1), "{} {:?}", name, request);
+                }
             }
         }
     }

@@ -23,7 +23,7 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub use self::backend::WorldError;
 pub use self::describe::{ImagePage, ImageView};
@@ -124,8 +124,9 @@ type Shelves = HashMap<(AccountHandle, RegionHandle), Shelf, Issued>;
 /// One account's images in one region.
 #[derive(Clone, Debug, Default)]
 struct Shelf {
-    /// The names in use.
-    names: HashSet<Box<str>, Fixed>,
+    /// The images that have a name, by name: names are unique in a shelf,
+    /// and DescribeImages' `ImageName` finds its image here.
+    names: HashMap<Box<str>, ImageId, Fixed>,
     /// Every image, by creation order, counted by status: what
     /// DescribeImages pages through.
     listing: Listing,
@@ -234,7 +235,7 @@ impl World {
     fn name_taken(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> bool {
         self.shelves
             .get(&(owner, region))
-            .is_some_and(|shelf| shelf.names.contains(name))
+            .is_some_and(|shelf| shelf.names.contains_key(name))
     }
 
     /// Adds `image` under a fresh ID as the newest image; a copy queues, and
@@ -252,7 +253,7 @@ impl World {
         self.next_seq += 1;
         let shelf = self.shelves.entry((owner, region)).or_default();
         if let Some(name) = name {
-            shelf.names.insert(name);
+            shelf.names.insert(name, id);
         }
         shelf.listing.push(id, seq, status);
         if is_copy {

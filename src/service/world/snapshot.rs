@@ -227,7 +227,10 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         // Names go in at once, so that a later record reusing one is caught.
         if !image.name.is_empty() {
             let shelf = world.shelves.entry((image.owner, image.region));
-            shelf.or_default().names.insert(image.name.clone());
+            shelf
+                .or_default()
+                .names
+                .insert(image.name.clone(), record.id);
         }
         images.push((record.id, image));
     }
