@@ -1098,3 +1098,100 @@ fn the_lifecycle_answers_are_written_in_xml_too() {
         "{described}"
     );
 }
+
+/// `count` distinct parameter names without values, from the `first`-th
+/// on, joined by `&`: three characters each, a digit then two letters or
+/// digits, so that 12,000 of them fit the size limit and none is a name
+/// an action reads.
+fn many_names(first: usize, count: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let name = |n: usize| {
+        let (high, rest) = (n / (62 * 62), n % (62 * 62));
+        let bytes = [b'0' + high as u8, CHARS[rest / 62], CHARS[rest % 62]];
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let names: Vec<String> = (first..first + count).map(name).collect();
+    names.join("&")
+}
+
+#[test]
+fn a_request_is_read_without_the_endpoint_and_answered_as_handle_answers_it() {
+    let mut e = endpoint(EndpointConfig::default());
+    let made = call(
+        &mut e,
+        "Action=MockCreateImage&Version=2014-05-26&RegionId=cn-hangzhou&ImageName=web",
+    );
+    assert_eq!(made.status, 200, "{}", text_of(&made));
+    // 24,000 distinct names, half in the query and half in the form body,
+    // each within the size limit: all of it is read before the world.
+    let query = format!(
+        "Action=DescribeImages&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&{}",
+        many_names(0, 12_000)
+    );
+    let body = many_names(12_000, 12_000);
+    let request = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: body.as_bytes(),
+    };
+    let mut twin = e.clone();
+    let reader = e.reader().clone();
+    // The endpoint is borrowed mutably, as a server's lock would hold it,
+    // while the clone of its reader reads the request.
+    let busy = &mut e;
+    let read = reader.read(&request, NOW);
+    let answered = busy.answer(read, NOW);
+    assert_eq!(answered.status, 200, "{}", text_of(&answered));
+    assert_eq!(json_of(&answered)["TotalCount"], 1);
+    assert_eq!(answered, twin.handle(&request, NOW));
+    // A name given twice among them is refused, as `handle` refuses it.
+    let twice = format!("{body}&{}=2", many_names(10, 1));
+    let request = HttpRequest {
+        body: twice.as_bytes(),
+        ..request
+    };
+    let refused = e.answer(reader.read(&request, NOW), NOW);
+    // Refused before `Format` is read: in XML, the default.
+    let code = refused.summary.code.map(|code| code.to_string());
+    assert_eq!(
+        (refused.status, code.as_deref()),
+        (400, Some("InvalidParameter"))
+    );
+    assert!(text_of(&refused).contains("<Code>InvalidParameter</Code>"));
+    assert_eq!(refused, twin.handle(&request, NOW));
+}
+
+#[test]
+fn a_signed_request_spends_its_nonce_when_answered_not_when_read() {
+    let config = EndpointConfig::default().with_key("ak-alice", "s3cret", "alice");
+    let mut e = endpoint(config);
+    let reader = e.reader().clone();
+    let describe = [("Action", "DescribeImages"), ("RegionId", "cn-hangzhou")];
+    let query = signed_v1(&describe, "ak-alice", "s3cret", "n-1", NOW_TEXT);
+    let request = HttpRequest {
+        method: "GET",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: b"",
+    };
+    // Read twice, and once more for nothing: reading spends no nonce.
+    let (first, again) = (reader.read(&request, NOW), reader.read(&request, NOW));
+    drop(reader.read(&request, NOW));
+    let answered = e.answer(first, NOW);
+    assert_eq!(answered.status, 200, "{}", text_of(&answered));
+    assert_eq!(answered.summary.account.as_deref(), Some("alice"));
+    let replayed = e.answer(again, NOW);
+    assert_error(
+        &replayed,
+        400,
+        "SignatureNonceUsed",
+        "Specified signature nonce was used already.",
+    );
+    assert_eq!(
+        replayed.summary.account, None,
+        "as `handle` answers a replay"
+    );
+}
