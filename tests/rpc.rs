@@ -1195,3 +1195,76 @@ fn a_signed_request_spends_its_nonce_when_answered_not_when_read() {
         "as `handle` answers a replay"
     );
 }
+
+#[test]
+fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
+    let config = EndpointConfig::default().with_key("ak-alice", "s3cret", "alice");
+    let mut e = endpoint(config);
+    let reader = e.reader().clone();
+    let get = |query: &str, nonce: &str, secret: &str| {
+        let pairs: Vec<(&str, &str)> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .collect();
+        signed_v1(&pairs, "ak-alice", secret, nonce, NOW_TEXT)
+    };
+    let create = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=web";
+    let describe = "Action=DescribeImages&RegionId=cn-hangzhou";
+    // A change is refused with the server's error, and spends its nonce.
+    let query = get(create, "n-1", "s3cret");
+    let mut change = read_request(&reader, &query);
+    assert!(change.may_change());
+    change.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    let refused = e.answer(change, NOW);
+    assert_error(
+        &refused,
+        503,
+        "ServiceUnavailable",
+        "The request has failed due to a temporary failure of the server.",
+    );
+    assert_eq!(refused.applied, None);
+    let mut again = read_request(&reader, &query);
+    again.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_error(
+        &e.answer(again, NOW),
+        400,
+        "SignatureNonceUsed",
+        "Specified signature nonce was used already.",
+    );
+    // A read, and a request the reader refused, keep their own answers.
+    let list_query = get(describe, "n-2", "s3cret");
+    let mut list = read_request(&reader, &list_query);
+    assert!(!list.may_change());
+    list.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_eq!(e.answer(list, NOW).status, 200);
+    let forged_query = get(create, "n-3", "wrong");
+    let mut forged = read_request(&reader, &forged_query);
+    assert!(!forged.may_change());
+    forged.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_eq!(
+        e.answer(forged, NOW)
+            .summary
+            .code
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("SignatureDoesNotMatch")
+    );
+    // Nothing was created.
+    let shown_query = get(describe, "n-4", "s3cret");
+    let shown = e.answer(read_request(&reader, &shown_query), NOW);
+    assert_eq!(json_of(&shown)["TotalCount"], 0, "{}", text_of(&shown));
+}
+
+fn read_request<'q>(
+    reader: &ecs_image_copy::rpc::RequestReader,
+    query: &'q str,
+) -> ecs_image_copy::rpc::ReadRequest<'q> {
+    let request = HttpRequest {
+        method: "GET",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: b"",
+    };
+    reader.read(&request, NOW)
+}

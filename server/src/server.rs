@@ -140,6 +140,12 @@ impl Core {
     /// which holds every journalled change and nothing else. The next
     /// change tries the journal again: the server recovers by itself once
     /// the disk does.
+    /// Whether a change would be journalled (always, without a state
+    /// file).
+    fn writable(&mut self) -> bool {
+        self.store.as_mut().is_none_or(Store::writable)
+    }
+
     fn keep(&mut self, command: Command) -> bool {
         let Some(store) = &mut self.store else {
             return true;
@@ -285,6 +291,9 @@ async fn tick(shared: Arc<Shared>, options: Options) {
     loop {
         interval.tick().await;
         let mut core = lock(&shared.core);
+        if !core.writable() {
+            continue;
+        }
         let mut advance = MockAdvanceCopies::default();
         advance.step = Some(options.step.get().to_string());
         // A tick is the backend's, no account's.
@@ -353,8 +362,11 @@ async fn answer(
 /// `ServiceUnavailable` that changed nothing. Reads need no journal, and
 /// are answered whatever the disk does.
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
-    let read = shared.reader.read(request, now());
+    let mut read = shared.reader.read(request, now());
     let mut core = lock(&shared.core);
+    if read.may_change() && !core.writable() {
+        read.refuse_change(EcsError::ServiceUnavailable);
+    }
     let mut response = core.endpoint.answer(read, now());
     if let Some(command) = response.applied.take()
         && !core.keep(command)

@@ -201,6 +201,26 @@ struct Served<'w> {
     applied: Option<Command>,
 }
 
+impl ReadRequest<'_> {
+    /// Whether answering the request may change the world: a request read
+    /// whole, of an action that is not read-only.
+    pub fn may_change(&self) -> bool {
+        matches!(&self.outcome, Ok(Read { request: Ok((action, _)), .. }) if !action.is_read_only())
+    }
+
+    /// Refuses a request that [may change](ReadRequest::may_change) the
+    /// world with `error` when it is answered, after the reader's own
+    /// checks and the nonce: for a server that knows, before it answers,
+    /// that it cannot keep a change. Changes nothing for any other request.
+    pub fn refuse_change(&mut self, error: EcsError) {
+        if self.may_change()
+            && let Ok(read) = &mut self.outcome
+        {
+            read.request = Err(error.into());
+        }
+    }
+}
+
 impl RequestReader {
     /// Reads `request` at time `now` (which the signature's timestamp is
     /// checked against): every check before the nonce, in the documented
