@@ -16,13 +16,17 @@
 #    256 connections.
 # 3. A normal request while 5,000 idle connections are held, and while
 #    1,100 are held against a server limited to 1,024 descriptors.
+# 4. CancelCopyImage, 32 connections, journal on, compacting every
+#    COMPACT_EVERY (100,000) changes, on a world of COPIES queued copies:
+#    its latency through the compactions, beside the bare server's.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 copies=${1:-800000}
 seconds=${2:-10}
 listed=${3:-300000}
 server_bin=${SERVER:-target/release/ecs-mock-server}
-sections=" ${SECTIONS:-1 2 3} "
+sections=" ${SECTIONS:-1 2 3 4} "
+compact_every=${COMPACT_EVERY:-100000}
 rounds=${ROUNDS:-3}
 load=server/benches/load
 work=$(mktemp -d)
@@ -165,4 +169,25 @@ fresh
    "$(grep 'open files' /proc/"$server"/limits)"
  kill -0 "$server" 2>/dev/null && echo "the server is running" || echo "THE SERVER EXITED"
  release; stop; tail -n 3 "$work/server.log")
+fi
+
+if [[ $sections == *" 4 "* ]]; then
+echo "== CancelCopyImage through compactions (every $compact_every changes), $copies copies"
+rm -f "$work"/world.json.journal-*
+cp "$work/world.pristine" "$work/world.json"
+start "$work/world.json" --quiet --compact-every "$compact_every"
+IDS="$work/ids" wrk -t1 -c32 -d"${seconds}s" --latency \
+  -s $load/cancel.lua http://127.0.0.1:18181/
+# Counted before the stop, which compacts once more.
+echo "compactions during the run: $(grep -c 'compaction to generation' "$work/server.log")"
+grep 'compaction to generation' "$work/server.log" | tail -n 5
+stop
+echo "== the floor: the bare server, 32 connections"
+printf '{"RequestId":"0"}' >"$work/small"
+rm -f "$work/bare.log"
+target/release/examples/bare 127.0.0.1:18182 "$work/small" 2>"$work/bare.log" &
+bare=$!
+until grep -qs listening "$work/bare.log"; do sleep 0.1; done
+wrk -t1 -c32 -d"${seconds}s" --latency http://127.0.0.1:18182/
+kill "$bare"
 fi
