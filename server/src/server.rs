@@ -40,7 +40,9 @@ const HOST_ID: &str = "ecs.aliyuncs.com";
 /// An access key the server accepts, given as `ID:SECRET[:ACCOUNT]`.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct AccessKeyArg {
+    /// The access key ID, as clients send it.
     pub id: String,
+    /// The secret both sides sign with.
     pub secret: String,
     /// The account the key acts as: the ID, unless given.
     pub account: String,
