@@ -1,5 +1,7 @@
 //! The wire protocol's cost: whole requests through `Endpoint::handle`,
-//! against the parsing of their query alone.
+//! against the parsing of their query alone; and the reading of the
+//! largest request (`read_many_names`, what a server does before its
+//! lock) against its parsing alone (`parse_many_names`).
 //!
 //! `cargo bench --bench rpc`
 
@@ -126,6 +128,21 @@ fn rpc(c: &mut Criterion) {
     let many = many_names();
     group.bench_function("parse_many_names", |b| {
         b.iter(|| black_box(Parameters::parse(black_box(many.as_bytes()), None)))
+    });
+
+    // The same names in a form body, read whole by the endpoint's reader,
+    // as a server does before its lock: the floor is `parse_many_names`.
+    let reader = open.reader().clone();
+    let query = "Action=DescribeImages&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou";
+    group.bench_function("read_many_names", |b| {
+        let request = HttpRequest {
+            method: "POST",
+            path: "/",
+            query: query.as_bytes(),
+            headers: &[],
+            body: many.as_bytes(),
+        };
+        b.iter(|| black_box(reader.read(black_box(&request), NOW)))
     });
 
     group.bench_function("cancel_json_unsigned", |b| {

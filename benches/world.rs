@@ -40,6 +40,16 @@
 //!   `IssuedHasher` in `src/service/world/hash.rs`, which the model's image table used
 //!   before it became a vector of slots that hashes nothing).
 //!
+//! `listing_300k`: DescribeImages of an account holding 300,000 images in
+//! one region (all `Available`, none shared), no other filter:
+//! - `first_page`: the newest ten, as a console or a poller asks first.
+//! - `deep_page`: the ten on page 20,000 of 30,000, as a client walking
+//!   every page reaches.
+//! - `baseline_btree_first`, `baseline_btree_deep`: the floors: the ten
+//!   newest, and the ten at the deep page's depth, of a `BTreeMap<u64, u64>`
+//!   of 300,000 entries, by a reverse range from a known key (what an
+//!   ordered index at least costs; finding the key of a depth is extra).
+//!
 //! Every call's answer is checked, so no error path is measured.
 //! `docs/performance.md` records the run.
 
@@ -980,9 +990,56 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(5))
 }
 
+/// Images of the one account `listing_300k` lists.
+const LISTED: usize = 300_000;
+
+/// The page `deep_page` asks for: two thirds of the way down.
+const DEEP_PAGE: u32 = 20_000;
+
+fn listing_300k(c: &mut Criterion) {
+    let mut world = ecs_image_copy::World::new(Config::default());
+    let at = population::at(1_000);
+    for n in 0..LISTED {
+        let made = world.create_image("alice", "cn-hangzhou", &format!("image-{n}"), at);
+        made.expect("a valid image");
+    }
+    let first = DescribeImages::new("cn-hangzhou");
+    let mut deep = DescribeImages::new("cn-hangzhou");
+    deep.page_number = Some(DEEP_PAGE);
+    let mut group = c.benchmark_group("listing_300k");
+    let index: std::collections::BTreeMap<u64, u64> =
+        (0..LISTED as u64).map(|seq| (seq, seq * 7)).collect();
+    // The newest entry of the deep page: as many newer ones as pages before.
+    let deep_key = (LISTED - (DEEP_PAGE as usize - 1) * 10 - 1) as u64;
+    for (name, last) in [
+        ("baseline_btree_first", u64::MAX),
+        ("baseline_btree_deep", deep_key),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let page = index.range(..=black_box(last)).rev().take(10);
+                let page: Vec<u64> = page.map(|(_, value)| *value).collect();
+                assert_eq!(page.len(), 10);
+                black_box(page)
+            })
+        });
+    }
+    for (name, request) in [("first_page", &first), ("deep_page", &deep)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let page = world.describe_images("alice", black_box(request));
+                let page = page.expect("a valid request");
+                assert_eq!((page.total_count, page.images.len()), (LISTED, 10));
+                black_box(page.images[0].id())
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = world_1m
+    targets = world_1m, listing_300k
 }
 criterion_main!(benches);

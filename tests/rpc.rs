@@ -1098,3 +1098,173 @@ fn the_lifecycle_answers_are_written_in_xml_too() {
         "{described}"
     );
 }
+
+/// `count` distinct parameter names without values, from the `first`-th
+/// on, joined by `&`: three characters each, a digit then two letters or
+/// digits, so that 12,000 of them fit the size limit and none is a name
+/// an action reads.
+fn many_names(first: usize, count: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let name = |n: usize| {
+        let (high, rest) = (n / (62 * 62), n % (62 * 62));
+        let bytes = [b'0' + high as u8, CHARS[rest / 62], CHARS[rest % 62]];
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let names: Vec<String> = (first..first + count).map(name).collect();
+    names.join("&")
+}
+
+#[test]
+fn a_request_is_read_without_the_endpoint_and_answered_as_handle_answers_it() {
+    let mut e = endpoint(EndpointConfig::default());
+    let made = call(
+        &mut e,
+        "Action=MockCreateImage&Version=2014-05-26&RegionId=cn-hangzhou&ImageName=web",
+    );
+    assert_eq!(made.status, 200, "{}", text_of(&made));
+    // 24,000 distinct names, half in the query and half in the form body,
+    // each within the size limit: all of it is read before the world.
+    let query = format!(
+        "Action=DescribeImages&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou&{}",
+        many_names(0, 12_000)
+    );
+    let body = many_names(12_000, 12_000);
+    let request = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: body.as_bytes(),
+    };
+    let mut twin = e.clone();
+    let reader = e.reader().clone();
+    // The endpoint is borrowed mutably, as a server's lock would hold it,
+    // while the clone of its reader reads the request.
+    let busy = &mut e;
+    let read = reader.read(&request, NOW);
+    let answered = busy.answer(read, NOW);
+    assert_eq!(answered.status, 200, "{}", text_of(&answered));
+    assert_eq!(json_of(&answered)["TotalCount"], 1);
+    assert_eq!(answered, twin.handle(&request, NOW));
+    // A name given twice among them is refused, as `handle` refuses it.
+    let twice = format!("{body}&{}=2", many_names(10, 1));
+    let request = HttpRequest {
+        body: twice.as_bytes(),
+        ..request
+    };
+    let refused = e.answer(reader.read(&request, NOW), NOW);
+    // Refused before `Format` is read: in XML, the default.
+    let code = refused.summary.code.map(|code| code.to_string());
+    assert_eq!(
+        (refused.status, code.as_deref()),
+        (400, Some("InvalidParameter"))
+    );
+    assert!(text_of(&refused).contains("<Code>InvalidParameter</Code>"));
+    assert_eq!(refused, twin.handle(&request, NOW));
+}
+
+#[test]
+fn a_signed_request_spends_its_nonce_when_answered_not_when_read() {
+    let config = EndpointConfig::default().with_key("ak-alice", "s3cret", "alice");
+    let mut e = endpoint(config);
+    let reader = e.reader().clone();
+    let describe = [("Action", "DescribeImages"), ("RegionId", "cn-hangzhou")];
+    let query = signed_v1(&describe, "ak-alice", "s3cret", "n-1", NOW_TEXT);
+    let request = HttpRequest {
+        method: "GET",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: b"",
+    };
+    // Read twice, and once more for nothing: reading spends no nonce.
+    let (first, again) = (reader.read(&request, NOW), reader.read(&request, NOW));
+    drop(reader.read(&request, NOW));
+    let answered = e.answer(first, NOW);
+    assert_eq!(answered.status, 200, "{}", text_of(&answered));
+    assert_eq!(answered.summary.account.as_deref(), Some("alice"));
+    let replayed = e.answer(again, NOW);
+    assert_error(
+        &replayed,
+        400,
+        "SignatureNonceUsed",
+        "Specified signature nonce was used already.",
+    );
+    assert_eq!(
+        replayed.summary.account, None,
+        "as `handle` answers a replay"
+    );
+}
+
+#[test]
+fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
+    let config = EndpointConfig::default().with_key("ak-alice", "s3cret", "alice");
+    let mut e = endpoint(config);
+    let reader = e.reader().clone();
+    let get = |query: &str, nonce: &str, secret: &str| {
+        let pairs: Vec<(&str, &str)> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .collect();
+        signed_v1(&pairs, "ak-alice", secret, nonce, NOW_TEXT)
+    };
+    let create = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=web";
+    let describe = "Action=DescribeImages&RegionId=cn-hangzhou";
+    // A change is refused with the server's error, and spends its nonce.
+    let query = get(create, "n-1", "s3cret");
+    let mut change = read_request(&reader, &query);
+    assert!(change.may_change());
+    change.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    let refused = e.answer(change, NOW);
+    assert_error(
+        &refused,
+        503,
+        "ServiceUnavailable",
+        "The request has failed due to a temporary failure of the server.",
+    );
+    assert_eq!(refused.applied, None);
+    let mut again = read_request(&reader, &query);
+    again.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_error(
+        &e.answer(again, NOW),
+        400,
+        "SignatureNonceUsed",
+        "Specified signature nonce was used already.",
+    );
+    // A read, and a request the reader refused, keep their own answers.
+    let list_query = get(describe, "n-2", "s3cret");
+    let mut list = read_request(&reader, &list_query);
+    assert!(!list.may_change());
+    list.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_eq!(e.answer(list, NOW).status, 200);
+    let forged_query = get(create, "n-3", "wrong");
+    let mut forged = read_request(&reader, &forged_query);
+    assert!(!forged.may_change());
+    forged.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    assert_eq!(
+        e.answer(forged, NOW)
+            .summary
+            .code
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("SignatureDoesNotMatch")
+    );
+    // Nothing was created.
+    let shown_query = get(describe, "n-4", "s3cret");
+    let shown = e.answer(read_request(&reader, &shown_query), NOW);
+    assert_eq!(json_of(&shown)["TotalCount"], 0, "{}", text_of(&shown));
+}
+
+fn read_request<'q>(
+    reader: &ecs_image_copy::rpc::RequestReader,
+    query: &'q str,
+) -> ecs_image_copy::rpc::ReadRequest<'q> {
+    let request = HttpRequest {
+        method: "GET",
+        path: "/",
+        query: query.as_bytes(),
+        headers: &[],
+        body: b"",
+    };
+    reader.read(&request, NOW)
+}

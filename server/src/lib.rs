@@ -6,6 +6,8 @@
 //! See `docs/mock-server.md` in the repository for the flags, the control
 //! actions and how to point SDKs and tools at it.
 
+#![warn(missing_docs)]
+
 /// A line on standard error that never panics: `eprintln!` does when
 /// standard error cannot be written (a log file on the full disk the
 /// journal is on), and the server must outlive its log.

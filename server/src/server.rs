@@ -7,11 +7,13 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ecs_image_copy::mock::MockAdvanceCopies;
-use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES};
+use ecs_image_copy::rpc::{
+    Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES, RequestReader,
+};
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -38,7 +40,9 @@ const HOST_ID: &str = "ecs.aliyuncs.com";
 /// An access key the server accepts, given as `ID:SECRET[:ACCOUNT]`.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct AccessKeyArg {
+    /// The access key ID, as clients send it.
     pub id: String,
+    /// The secret both sides sign with.
     pub secret: String,
     /// The account the key acts as: the ID, unless given.
     pub account: String,
@@ -138,6 +142,12 @@ impl Core {
     /// which holds every journalled change and nothing else. The next
     /// change tries the journal again: the server recovers by itself once
     /// the disk does.
+    /// Whether a change would be journalled (always, without a state
+    /// file).
+    fn writable(&mut self) -> bool {
+        self.store.as_mut().is_none_or(Store::writable)
+    }
+
     fn keep(&mut self, command: Command) -> bool {
         let Some(store) = &mut self.store else {
             return true;
@@ -153,11 +163,15 @@ impl Core {
 
 struct Shared {
     core: Mutex<Core>,
+    /// Reads requests before the lock is taken: all the work that needs no
+    /// world, however large the request.
+    reader: RequestReader,
 }
 
-fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
+fn lock<T>(core: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave the endpoint half-changed
-    // (its calls are atomic), so a poisoned lock is still good to use.
+    // (its calls are atomic), nor the log (a line at most is cut short), so
+    // a poisoned lock is still good to use.
     core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -177,8 +191,10 @@ pub struct Server {
 /// Loads the world the options name, before anything listens, so that a
 /// client that can connect gets answers.
 pub fn open(options: Options) -> io::Result<Server> {
+    let core = start(&options)?;
     let shared = Arc::new(Shared {
-        core: Mutex::new(start(&options)?),
+        reader: core.endpoint.reader().clone(),
+        core: Mutex::new(core),
     });
     Ok(Server { shared, options })
 }
@@ -277,6 +293,9 @@ async fn tick(shared: Arc<Shared>, options: Options) {
     loop {
         interval.tick().await;
         let mut core = lock(&shared.core);
+        if !core.writable() {
+            continue;
+        }
         let mut advance = MockAdvanceCopies::default();
         advance.step = Some(options.step.get().to_string());
         // A tick is the backend's, no account's.
@@ -345,8 +364,12 @@ async fn answer(
 /// `ServiceUnavailable` that changed nothing. Reads need no journal, and
 /// are answered whatever the disk does.
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
+    let mut read = shared.reader.read(request, now());
     let mut core = lock(&shared.core);
-    let mut response = core.endpoint.handle(request, now());
+    if read.may_change() && !core.writable() {
+        read.refuse_change(EcsError::ServiceUnavailable);
+    }
+    let mut response = core.endpoint.answer(read, now());
     if let Some(command) = response.applied.take()
         && !core.keep(command)
     {
@@ -383,31 +406,62 @@ async fn read_body(mut body: Incoming) -> Result<Vec<u8>, hyper::Error> {
 }
 
 /// One line per request on standard error, written by a thread of its
-/// own: requests hand it their line and go on, and it flushes whenever it
-/// has caught up, so lines are prompt when idle and batched under load.
+/// own. A request writes its line into a shared buffer and goes on; the
+/// thread takes the buffer every `LOG_BATCH` and writes it whole, and
+/// sleeps while nothing comes. So lines are at most that late, and under
+/// load a request neither allocates for its line nor wakes the thread (a
+/// wake is a system call on the request's path).
 #[derive(Clone)]
-struct Log(mpsc::Sender<String>);
+struct Log(Arc<LogBuffer>);
+
+struct LogBuffer {
+    pending: Mutex<Pending>,
+    /// Signalled by the first line after the thread found nothing.
+    arrived: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    lines: Vec<u8>,
+    /// The thread waits for `arrived`.
+    idle: bool,
+}
+
+/// How long the log thread gathers lines before it writes them.
+const LOG_BATCH: Duration = Duration::from_millis(5);
 
 impl Log {
     fn start() -> Log {
-        let (sender, lines) = mpsc::channel::<String>();
+        let buffer = Arc::new(LogBuffer {
+            pending: Mutex::new(Pending::default()),
+            arrived: Condvar::new(),
+        });
+        let shared = buffer.clone();
         std::thread::spawn(move || {
-            let mut out = io::BufWriter::new(io::stderr());
-            while let Ok(line) = lines.recv() {
-                let _ = writeln!(out, "{line}");
-                while let Ok(line) = lines.try_recv() {
-                    let _ = writeln!(out, "{line}");
+            let mut taken = Vec::new();
+            loop {
+                std::thread::sleep(LOG_BATCH);
+                let mut pending = lock(&shared.pending);
+                while pending.lines.is_empty() {
+                    pending.idle = true;
+                    pending = (shared.arrived.wait(pending))
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
-                let _ = out.flush();
+                std::mem::swap(&mut pending.lines, &mut taken);
+                drop(pending);
+                let _ = io::stderr().write_all(&taken);
+                taken.clear();
             }
         });
-        Log(sender)
+        Log(buffer)
     }
 
     fn line(&self, response: &HttpResponse, peer: SocketAddr, took: Duration) {
         let summary = &response.summary;
         let code = summary.code.map_or("-", |code| code.into());
-        let line = format!(
+        let mut pending = lock(&self.0.pending);
+        let _ = writeln!(
+            pending.lines,
             "{peer} {} {} {} {code} {}us {}",
             summary.action.map_or("-", <&str>::from),
             summary.account.as_deref().unwrap_or("-"),
@@ -415,8 +469,9 @@ impl Log {
             took.as_micros(),
             summary.request_id,
         );
-        // The logger thread lives as long as the process.
-        let _ = self.0.send(line);
+        if std::mem::take(&mut pending.idle) {
+            self.0.arrived.notify_one();
+        }
     }
 }
 

@@ -44,6 +44,12 @@ use ecs_image_copy::{Command, World};
 /// traffic: each create grows the world as much as the journal.)
 pub const COMPACT_AFTER: usize = 10_000;
 
+/// Bytes a journal that failed must take before the server tries a change
+/// again: more than most journal lines, so that a change the probe lets
+/// through is seldom refused after it was applied (which costs the world's
+/// replica).
+pub const PROBE_BYTES: usize = 4096;
+
 #[derive(serde::Serialize)]
 struct SnapshotOut<'w> {
     generation: u64,
@@ -274,6 +280,24 @@ impl Store {
             self.compact();
         }
         Ok(())
+    }
+
+    /// Whether a change would be journalled: always, but after a failed
+    /// write, when a probe of [`PROBE_BYTES`] can be written (and is cut
+    /// back at once). Lets the server refuse a change before it applies
+    /// one, instead of taking each back while the disk stays full.
+    pub fn writable(&mut self) -> bool {
+        if self.fault.is_none() {
+            return true;
+        }
+        let probe = self
+            .cut_back()
+            .and_then(|()| self.journal.write_all(&[b' '; PROBE_BYTES]));
+        if let Err(cut) = self.cut_back() {
+            note!("state: cutting a probe back failed: {cut}");
+            return false;
+        }
+        probe.is_ok()
     }
 
     /// Writes one whole line, its newline last, in one write: a kill can

@@ -764,12 +764,13 @@ fn a_journal_that_cannot_be_written_refuses_changes_until_it_can() {
     // Reads go on, and see nothing of the refused change.
     let only_kept = BTreeMap::from([(kept.clone(), "kept".to_owned())]);
     assert_eq!(hangzhou_names(&server, "alice"), only_kept);
-    // A change that fails by itself still answers its own error.
+    // While the journal fails, a change is refused before it is decided,
+    // even one that would fail by itself; a request the reader refuses
+    // still gets its own error.
     let duplicate = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=kept";
-    assert_eq!(
-        code(&server, "alice", duplicate).1,
-        "InvalidImageName.Duplicated"
-    );
+    assert_eq!(code(&server, "alice", duplicate).1, "ServiceUnavailable");
+    let unknown = "Action=MockCreateImages&RegionId=cn-hangzhou";
+    assert_eq!(code(&server, "alice", unknown).1, "InvalidAction.NotFound");
     limit_file_size(&server, None);
     let after = create(&server, "alice", "cn-hangzhou", "after");
     let log = server.kill_and_log();

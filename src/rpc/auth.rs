@@ -75,10 +75,11 @@ impl Nonces {
         }
     }
 
-    /// Records `key`'s `nonce` at `now`; `false` if it was seen before.
-    fn spend(&mut self, key: &str, nonce: &str, now: Timestamp) -> bool {
+    /// Records a nonce, as [`Caller::nonce`] names it, at `now`; `false`
+    /// if it was seen before.
+    pub(crate) fn spend(&mut self, nonce: &str, now: Timestamp) -> bool {
         self.forget_before(now);
-        let entry: Arc<str> = Arc::from(format!("{key}\n{nonce}"));
+        let entry: Arc<str> = Arc::from(nonce);
         if !self.seen.insert(entry.clone()) {
             return false;
         }
@@ -87,12 +88,22 @@ impl Nonces {
     }
 }
 
-/// Access keys by ID, and the nonces they have used.
+/// Access keys by ID. It never changes once made, so it checks requests
+/// without the endpoint's lock; the nonces they spend are the endpoint's
+/// ([`Nonces`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Authenticator {
-    keys: HashMap<String, AccessKey>,
+    keys: Arc<HashMap<String, AccessKey>>,
     enabled: bool,
-    nonces: Nonces,
+}
+
+/// Who a request acts as, once its signature and timestamp are checked.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Caller {
+    pub(crate) account: String,
+    /// The nonce a signed request spends, as `key\nnonce`: the endpoint
+    /// spends it when it answers the request.
+    pub(crate) nonce: Option<String>,
 }
 
 impl Authenticator {
@@ -100,22 +111,21 @@ impl Authenticator {
     pub(crate) fn new(keys: HashMap<String, AccessKey>) -> Authenticator {
         Authenticator {
             enabled: !keys.is_empty(),
-            keys,
-            nonces: Nonces::default(),
+            keys: Arc::new(keys),
         }
     }
 
     /// The account the request acts as. With authentication off it is the
     /// request's access key ID, unchecked, or [`DEFAULT_ACCOUNT`]. With it
     /// on, the signature (V3 when an `ACS3-HMAC-SHA256` `Authorization`
-    /// header is present, else V1), then the timestamp, then the nonce are
-    /// checked, and the nonce is spent.
-    pub(crate) fn account(
-        &mut self,
+    /// header is present, else V1), then the timestamp are checked; the
+    /// nonce is left to [`Nonces::spend`].
+    pub(crate) fn caller(
+        &self,
         request: &Credentials<'_>,
         params: &Parameters<'_>,
         now: Timestamp,
-    ) -> Result<String, Failure> {
+    ) -> Result<Caller, Failure> {
         let v3 = request
             .header("authorization")
             .filter(|h| h.starts_with("ACS3-"));
@@ -128,7 +138,11 @@ impl Authenticator {
             let key = v3_key
                 .or(params.get("AccessKeyId"))
                 .filter(|k| !k.is_empty());
-            return Ok(key.unwrap_or(DEFAULT_ACCOUNT).to_owned());
+            let account = key.unwrap_or(DEFAULT_ACCOUNT).to_owned();
+            return Ok(Caller {
+                account,
+                nonce: None,
+            });
         }
         let signed = match v3 {
             Some(header) => check_v3(&self.keys, request, params, header)?,
@@ -141,10 +155,10 @@ impl Authenticator {
         if !in_window {
             return Err(EcsError::IllegalTimestamp.into());
         }
-        if !self.nonces.spend(signed.key_id, signed.nonce, now) {
-            return Err(EcsError::SignatureNonceUsed.into());
-        }
-        Ok(signed.account.to_owned())
+        Ok(Caller {
+            account: signed.account.to_owned(),
+            nonce: Some(format!("{}\n{}", signed.key_id, signed.nonce)),
+        })
     }
 }
 

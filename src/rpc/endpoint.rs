@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::auth::{AccessKey, Authenticator, Credentials};
+use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
 use super::body::{Format, Node};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
@@ -123,6 +123,14 @@ impl EndpointConfig {
 /// signatures, runs the actions on its [`World`] and writes the answers,
 /// and leaves sockets, clocks and files to its caller.
 ///
+/// A request is answered in two steps, which [`handle`](Endpoint::handle)
+/// takes one after the other: its [`RequestReader`] reads it (parameters,
+/// format, action, signature, the typed request), which needs no world and
+/// no `&mut`, then [`answer`](Endpoint::answer) spends its nonce and
+/// applies it to the world. A server that shares the endpoint behind a
+/// lock reads with a clone of the [reader](Endpoint::reader) before it
+/// takes the lock, so that a large request holds up nobody else.
+///
 /// ```
 /// use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest};
 /// use ecs_image_copy::{Timestamp, World};
@@ -135,18 +143,55 @@ impl EndpointConfig {
 ///     headers: &[],
 ///     body: b"",
 /// };
-/// let response = endpoint.handle(&request, Timestamp::from_unix_seconds(1_795_780_800));
+/// let now = Timestamp::from_unix_seconds(1_795_780_800);
+/// let response = endpoint.handle(&request, now);
 /// assert_eq!(response.status, 400);
 /// let body = String::from_utf8(response.body).unwrap();
 /// assert!(body.contains(r#""Code":"MissingParameter""#));
+///
+/// // The same in two steps: the reading needs only a clone of the reader.
+/// let reader = endpoint.reader().clone();
+/// let read = reader.read(&request, now);
+/// let response = endpoint.answer(read, now);
+/// assert_eq!(response.status, 400);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     world: World,
-    auth: Authenticator,
-    mock_actions: bool,
+    reader: RequestReader,
+    nonces: Nonces,
     host_id: String,
     request_ids: RequestIds,
+}
+
+/// What an [`Endpoint`] reads of a request without its world: everything
+/// between the bytes and the typed request, signatures included, but the
+/// nonce, which the endpoint's memory of nonces decides. It never changes,
+/// so clones of it read requests on any thread, without a lock.
+#[derive(Clone, Debug)]
+pub struct RequestReader {
+    auth: Authenticator,
+    mock_actions: bool,
+}
+
+/// A request as a [`RequestReader`] read it, for [`Endpoint::answer`]:
+/// the typed request, or why it is refused.
+#[derive(Debug)]
+pub struct ReadRequest<'r> {
+    format: Format,
+    /// The action, once known, for the log.
+    action: Option<Action>,
+    /// The `Host` header, for error bodies.
+    host: Option<&'r str>,
+    outcome: Result<Read, Failure>,
+}
+
+/// A request whose signature and timestamp are good.
+#[derive(Debug)]
+struct Read {
+    caller: Caller,
+    /// The typed request, or what refuses it once the caller is known.
+    request: Result<(Action, Request), Failure>,
 }
 
 /// What a served request answers: its fields after `RequestId`, and the
@@ -156,6 +201,91 @@ struct Served<'w> {
     applied: Option<Command>,
 }
 
+impl ReadRequest<'_> {
+    /// Whether answering the request may change the world: a request read
+    /// whole, of an action that is not read-only.
+    pub fn may_change(&self) -> bool {
+        matches!(&self.outcome, Ok(Read { request: Ok((action, _)), .. }) if !action.is_read_only())
+    }
+
+    /// Refuses a request that [may change](ReadRequest::may_change) the
+    /// world with `error` when it is answered, after the reader's own
+    /// checks and the nonce: for a server that knows, before it answers,
+    /// that it cannot keep a change. Changes nothing for any other request.
+    pub fn refuse_change(&mut self, error: EcsError) {
+        if self.may_change()
+            && let Ok(read) = &mut self.outcome
+        {
+            read.request = Err(error.into());
+        }
+    }
+}
+
+impl RequestReader {
+    /// Reads `request` at time `now` (which the signature's timestamp is
+    /// checked against): every check before the nonce, in the documented
+    /// order: method, size, parameters, format, action and version,
+    /// signature and timestamp; then the action's own parameters. Linear
+    /// in the request's size.
+    pub fn read<'r>(&self, request: &HttpRequest<'r>, now: Timestamp) -> ReadRequest<'r> {
+        let mut format = format_from_accept(request.headers);
+        let mut action = None;
+        let outcome = self.checked(request, now, &mut format, &mut action);
+        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
+        ReadRequest {
+            format,
+            action,
+            host,
+            outcome,
+        }
+    }
+
+    fn checked(
+        &self,
+        request: &HttpRequest<'_>,
+        now: Timestamp,
+        format: &mut Format,
+        seen: &mut Option<Action>,
+    ) -> Result<Read, Failure> {
+        if request.method != "GET" && request.method != "POST" {
+            return Err(EcsError::UnsupportedHttpMethod.into());
+        }
+        if request.body.len() > MAX_REQUEST_BYTES {
+            return Err(EcsError::RequestTooLarge.into());
+        }
+        let headers = text_headers(request.headers)?;
+        let params = Parameters::parse(request.query, form_body(request, &headers))?;
+        if let Some(named) = params.get("Format") {
+            *format = parse_format(named)?;
+        }
+        let action = one_of(params.get("Action"), header_text(&headers, "x-acs-action"))?
+            .ok_or(EcsError::MissingAction)?;
+        let action = action.parse::<Action>().ok();
+        let action = action.filter(|action| self.mock_actions || !action.is_mock());
+        *seen = action;
+        let version = one_of(
+            params.get("Version"),
+            header_text(&headers, "x-acs-version"),
+        )?;
+        if version.ok_or(EcsError::MissingVersion)? != API_VERSION {
+            return Err(EcsError::InvalidVersion.into());
+        }
+        let credentials = Credentials {
+            method: request.method,
+            path: request.path,
+            headers: &headers,
+            body: request.body,
+        };
+        let caller = self.auth.caller(&credentials, &params, now)?;
+        // Known only once the nonce is spent: an endpoint tells nobody
+        // which actions it serves before it knows who asks.
+        let request = action
+            .ok_or_else(|| EcsError::ActionNotFound.into())
+            .and_then(|action| Ok((action, Request::read(action, &params)?)));
+        Ok(Read { caller, request })
+    }
+}
+
 impl Endpoint {
     /// An endpoint serving `world`. With access keys, the keys' accounts
     /// are the service's accounts: an image can be shared with them only.
@@ -163,10 +293,14 @@ impl Endpoint {
         if !config.keys.is_empty() {
             world.close_accounts(config.keys.iter().map(|(_, key)| key.account.clone()));
         }
-        Endpoint {
-            world,
+        let reader = RequestReader {
             auth: Authenticator::new(config.keys.into_iter().collect()),
             mock_actions: config.mock_actions,
+        };
+        Endpoint {
+            world,
+            reader,
+            nonces: Nonces::default(),
             host_id: config.host_id,
             request_ids: RequestIds {
                 seed: config.request_id_seed,
@@ -185,35 +319,49 @@ impl Endpoint {
         &mut self.world
     }
 
+    /// What reads requests for this endpoint: clone it to read them where
+    /// the endpoint is not at hand.
+    pub fn reader(&self) -> &RequestReader {
+        &self.reader
+    }
+
     /// Answers one request at time `now`. Never panics: every malformed
     /// request gets a 4xx, and a request that fails changes nothing in the
     /// world (a signed request spends its nonce).
     pub fn handle(&mut self, request: &HttpRequest<'_>, now: Timestamp) -> HttpResponse {
+        let read = self.reader.read(request, now);
+        self.answer(read, now)
+    }
+
+    /// Answers a request its [reader](Endpoint::reader) read, at time
+    /// `now`: spends its nonce, then applies it to the world, as
+    /// [`handle`](Endpoint::handle) does. Costs the action's own work and
+    /// the answer's size, whatever the request's.
+    pub fn answer(&mut self, read: ReadRequest<'_>, now: Timestamp) -> HttpResponse {
         let request_id = self.request_ids.next_id();
         let mut summary = Summary {
             request_id: request_id.clone(),
+            action: read.action,
             ..Summary::default()
         };
-        let mut format = format_from_accept(request.headers);
-        let (status, body, applied, root) =
-            match self.serve(request, now, &mut format, &mut summary) {
-                Ok((action, served)) => {
-                    let mut fields = Vec::with_capacity(1 + served.fields.len());
-                    fields.push(("RequestId", text(request_id)));
-                    fields.extend(served.fields);
-                    let root = action.response();
-                    (200, Node::Object(fields), served.applied, root)
-                }
-                Err(failure) => {
-                    summary.code = Some(failure.error.code());
-                    let body = self.error_body(request.headers, &request_id, &failure);
-                    (failure.error.status(), body, None, "Error")
-                }
-            };
+        let (status, body, applied, root) = match self.serve(read.outcome, now, &mut summary) {
+            Ok((action, served)) => {
+                let mut fields = Vec::with_capacity(1 + served.fields.len());
+                fields.push(("RequestId", text(request_id)));
+                fields.extend(served.fields);
+                let root = action.response();
+                (200, Node::Object(fields), served.applied, root)
+            }
+            Err(failure) => {
+                summary.code = Some(failure.error.code());
+                let body = self.error_body(read.host, &request_id, &failure);
+                (failure.error.status(), body, None, "Error")
+            }
+        };
         HttpResponse {
             status,
-            content_type: format.content_type(),
-            body: body.write(format, root),
+            content_type: read.format.content_type(),
+            body: body.write(read.format, root),
             applied,
             summary,
         }
@@ -230,20 +378,15 @@ impl Endpoint {
         };
         let failure = Failure::from(error);
         let request_id = &response.summary.request_id;
-        let body = self.error_body(request.headers, request_id, &failure);
+        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
+        let body = self.error_body(host, request_id, &failure);
         response.body = body.write(format, "Error");
         response.status = error.status();
         response.applied = None;
         response.summary.code = Some(error.code());
     }
 
-    fn error_body<'n>(
-        &self,
-        headers: &[(&str, &[u8])],
-        request_id: &str,
-        failure: &Failure,
-    ) -> Node<'n> {
-        let host = header(headers, "host").and_then(|h| std::str::from_utf8(h).ok());
+    fn error_body<'n>(&self, host: Option<&str>, request_id: &str, failure: &Failure) -> Node<'n> {
         let code = failure.error.code();
         let recommend = failure.recommend.clone().unwrap_or_else(|| {
             format!(
@@ -259,52 +402,24 @@ impl Endpoint {
         ])
     }
 
-    /// Everything between the bytes and the answer, in the documented
-    /// order: method, size, parameters, format, action and version, caller,
-    /// then the action itself.
-    fn serve<'s>(
-        &'s mut self,
-        request: &HttpRequest<'_>,
+    /// What the reader left: the nonce, then the action itself.
+    fn serve(
+        &mut self,
+        outcome: Result<Read, Failure>,
         now: Timestamp,
-        format: &mut Format,
         summary: &mut Summary,
-    ) -> Result<(Action, Served<'s>), Failure> {
-        if request.method != "GET" && request.method != "POST" {
-            return Err(EcsError::UnsupportedHttpMethod.into());
+    ) -> Result<(Action, Served<'_>), Failure> {
+        let Read { caller, request } = outcome?;
+        let spent = caller
+            .nonce
+            .as_deref()
+            .is_none_or(|nonce| self.nonces.spend(nonce, now));
+        if !spent {
+            return Err(EcsError::SignatureNonceUsed.into());
         }
-        if request.body.len() > MAX_REQUEST_BYTES {
-            return Err(EcsError::RequestTooLarge.into());
-        }
-        let headers = text_headers(request.headers)?;
-        let params = Parameters::parse(request.query, form_body(request, &headers))?;
-        if let Some(named) = params.get("Format") {
-            *format = parse_format(named)?;
-        }
-        let action = one_of(params.get("Action"), header_text(&headers, "x-acs-action"))?
-            .ok_or(EcsError::MissingAction)?;
-        let action = action.parse::<Action>().ok();
-        let action = action.filter(|action| self.mock_actions || !action.is_mock());
-        summary.action = action;
-        let version = one_of(
-            params.get("Version"),
-            header_text(&headers, "x-acs-version"),
-        )?;
-        if version.ok_or(EcsError::MissingVersion)? != API_VERSION {
-            return Err(EcsError::InvalidVersion.into());
-        }
-        let credentials = Credentials {
-            method: request.method,
-            path: request.path,
-            headers: &headers,
-            body: request.body,
-        };
-        let account = self.auth.account(&credentials, &params, now)?;
-        summary.account = Some(account.clone());
-        // Known only now: an endpoint tells nobody which actions it serves
-        // before it knows who asks.
-        let action = action.ok_or(EcsError::ActionNotFound)?;
-        let request = Request::read(action, &params)?;
-        Ok((action, self.dispatch(request, account, now)?))
+        summary.account = Some(caller.account.clone());
+        let (action, request) = request?;
+        Ok((action, self.dispatch(request, caller.account, now)?))
     }
 
     /// Answers a parsed request through the world's one decision path.

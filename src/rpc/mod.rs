@@ -16,7 +16,8 @@ pub mod signature;
 
 pub use self::auth::{DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
 pub use self::endpoint::{
-    API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, Summary,
+    API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, ReadRequest, RequestReader,
+    Summary,
 };
 pub use self::params::MAX_REQUEST_BYTES;
 #[doc(hidden)]

@@ -162,11 +162,13 @@ impl World {
     ) -> Result<CopyTask, WorldError> {
         let found = self.images.get_mut(image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
-        let owner = found.owner;
+        let (owner, seq, status) = (found.owner, found.seq, found.status());
         let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
         let was = copy.task.phase();
         let task = event(copy.task)?;
         copy.task = task;
+        let now = found.status();
+        self.restatus(owner, region, seq, status, now);
         if task.phase().is_terminal() {
             // A copy that was already over held no slot: `release_slot`
             // frees one only for a copy that was queued or running.

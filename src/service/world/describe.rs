@@ -4,6 +4,7 @@
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::Image;
+use super::lists::{Listing, Statuses};
 use super::tags::matches;
 use crate::service::request::given;
 use crate::service::{DescribeImages, ImageId, SnapshotId, Tag, Timestamp};
@@ -63,14 +64,7 @@ impl<'w> ImageView<'w> {
 
     /// `Status`.
     pub fn status(&self) -> ImageStatus {
-        if self.image.is_deprecated() {
-            return ImageStatus::Deprecated;
-        }
-        match self.image.copy {
-            // A cancelled copy is deleted from the world, so it has a status.
-            Some(copy) => copy.task.status().unwrap_or(ImageStatus::UnAvailable),
-            None => ImageStatus::Available,
-        }
+        self.image.status()
     }
 
     /// `Progress`: a copy's progress, `100%` for any other image.
@@ -133,7 +127,7 @@ impl<'w> ImageView<'w> {
 
 /// DescribeImages' filters, checked.
 struct Filter<'a> {
-    statuses: [bool; ImageStatus::ALL.len()],
+    statuses: Statuses,
     name: Option<&'a str>,
     tags: &'a [Tag],
     owners: Owners,
@@ -212,6 +206,17 @@ impl<'a> Filter<'a> {
         })
     }
 
+    /// The page of `candidates`, newest first, that the filter admits:
+    /// for a list of IDs, which bounds the walk, for `ImageName`, and for
+    /// tags, which nothing counts (then the candidates are all the
+    /// caller's images in the region, and the walk costs them all).
+    fn page_of<'w>(&self, mut candidates: Vec<ImageView<'w>>) -> (usize, Vec<ImageView<'w>>) {
+        candidates.retain(|view| self.admits(view));
+        let total_count = candidates.len();
+        let page = candidates.into_iter().skip(self.paging.skip());
+        (total_count, page.take(self.paging.size as usize).collect())
+    }
+
     fn admits(&self, view: &ImageView<'_>) -> bool {
         let owner = if view.shared {
             self.owners.shared
@@ -268,18 +273,73 @@ impl World {
         if ids.len() > DescribeImages::MAX_IDS {
             return Err(EcsError::InvalidParameter);
         }
-        let mut matches = self.candidates(caller, region, &ids);
-        matches.retain(|view| filter.admits(view));
-        let total_count = matches.len();
+        let (total_count, images) = match (ids.is_empty(), filter.tags.is_empty(), filter.name) {
+            (true, true, None) => self.indexed_page(caller, region, &filter),
+            (true, true, Some(name)) => filter.page_of(self.named(caller, region, name)),
+            _ => filter.page_of(self.candidates(caller, region, &ids)),
+        };
         let Paging { number, size } = filter.paging;
-        let skip = filter.paging.skip();
-        let images = matches.into_iter().skip(skip).take(size as usize).collect();
         Ok(ImagePage {
             total_count,
             page_number: number,
             page_size: size,
             images,
         })
+    }
+
+    /// The caller's image named `name` in the region, if any, and the
+    /// images shared with them there, newest first: the candidates of
+    /// `ImageName`, found without a walk over the caller's images, as
+    /// names are unique in a shelf.
+    fn named(&self, caller: &str, region: RegionHandle, name: &str) -> Vec<ImageView<'_>> {
+        let Some(caller) = self.accounts.find(caller) else {
+            return Vec::new();
+        };
+        let shelf = self.shelves.get(&(caller, region));
+        let own = shelf.and_then(|shelf| shelf.names.get(name).copied());
+        let own = own.and_then(|id| Some(self.view(id, self.images.get(id)?)));
+        let mut named: Vec<ImageView<'_>> = own.into_iter().collect();
+        named.extend(self.shared_with(caller, region));
+        named.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
+        named
+    }
+
+    /// The page from the listing's counts: the caller's own images by
+    /// status, merged with those shared with them. Costs O(page x (log n +
+    /// BLOCK)) for the own images, plus the images shared with the caller
+    /// in the region, which are few and walked whole.
+    fn indexed_page(
+        &self,
+        caller: &str,
+        region: RegionHandle,
+        filter: &Filter<'_>,
+    ) -> (usize, Vec<ImageView<'_>>) {
+        let Some(caller) = self.accounts.find(caller) else {
+            return (0, Vec::new());
+        };
+        let own = (filter.owners.own)
+            .then(|| self.shelves.get(&(caller, region)))
+            .flatten()
+            .map(|shelf| Own {
+                world: self,
+                listing: &shelf.listing,
+                statuses: filter.statuses,
+            });
+        let mut shared = match filter.owners.shared {
+            true => self.shared_with(caller, region),
+            false => Vec::new(),
+        };
+        shared.retain(|view| filter.admits(view));
+        shared.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
+        let own_total = own.as_ref().map_or(0, Own::count);
+        let (skip, size) = (filter.paging.skip(), filter.paging.size as usize);
+        let shared_before = shared_before(own.as_ref(), &shared, skip);
+        let own_before = skip.saturating_sub(shared_before);
+        let own_page = own
+            .as_ref()
+            .map_or(Vec::new(), |own| own.newest(own_before, size));
+        let page = newest_of_both(own_page, &shared[shared_before..], size);
+        (own_total + shared.len(), page)
     }
 
     /// The caller's images in the region, and those shared with them,
@@ -320,13 +380,386 @@ impl World {
             .filter(|(_, image)| image.owner == caller && image.region == region)
             .map(|(id, image)| self.view(id, image));
         let mut listed: Vec<ImageView<'_>> = own.collect();
-        if let Some(granted) = self.grants.get(&(caller, region)) {
-            let shared = (granted.iter())
-                .filter_map(|&id| Some((id, self.images.get(id)?)))
-                .map(|(id, image)| self.shared_view(id, image));
+        let shared = self.shared_with(caller, region);
+        if !shared.is_empty() {
             listed.extend(shared);
             listed.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
         }
         listed
+    }
+
+    /// The images shared with `caller` in `region`, in no order.
+    fn shared_with(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
+        let granted = self.grants.get(&(caller, region));
+        let granted = granted.map_or(&[][..], |granted| &granted[..]);
+        (granted.iter())
+            .filter_map(|&id| Some((id, self.images.get(id)?)))
+            .map(|(id, image)| self.shared_view(id, image))
+            .collect()
+    }
+}
+
+/// How many of the `shared` images, newest first, come before the first
+/// `skip` images of a listing that merges them with `own`: the n-th is at
+/// n plus the own images newer than it, which grows with n, so a binary
+/// search finds the count.
+fn shared_before(own: Option<&Own<'_>>, shared: &[ImageView<'_>], skip: usize) -> usize {
+    let (mut low, mut high) = (0, shared.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let newer = own.map_or(0, |own| own.newer_than(shared[mid].image.seq));
+        match mid + newer < skip {
+            true => low = mid + 1,
+            false => high = mid,
+        }
+    }
+    low
+}
+
+/// The `size` newest of two lists that are each newest first.
+fn newest_of_both<'w>(
+    own: Vec<ImageView<'w>>,
+    shared: &[ImageView<'w>],
+    size: usize,
+) -> Vec<ImageView<'w>> {
+    let mut page = Vec::with_capacity(size);
+    let (mut own, mut shared) = (own.into_iter().peekable(), shared.iter().peekable());
+    while page.len() < size {
+        let next = match (own.peek(), shared.peek()) {
+            (Some(o), Some(s)) if o.image.seq < s.image.seq => shared.next().copied(),
+            (Some(_), _) => own.next(),
+            (None, _) => shared.next().copied(),
+        };
+        let Some(view) = next else { break };
+        page.push(view);
+    }
+    page
+}
+
+/// The caller's own images in a region with the statuses asked for, as
+/// the listing counts them.
+struct Own<'w> {
+    world: &'w World,
+    listing: &'w Listing,
+    statuses: Statuses,
+}
+
+impl<'w> Own<'w> {
+    fn count(&self) -> usize {
+        self.listing.count(&self.statuses)
+    }
+
+    /// The live images of `block` with the statuses asked for, oldest
+    /// first.
+    fn block(&self, block: usize) -> impl Iterator<Item = ImageView<'w>> + use<'w> {
+        let (world, statuses) = (self.world, self.statuses);
+        (self.listing.block(block).iter())
+            .filter_map(move |&id| Some((id, world.images.get(id)?)))
+            .filter(move |(_, image)| statuses[image.status() as usize])
+            .map(move |(id, image)| world.view(id, image))
+    }
+
+    /// How many of the images are newer than the image `seq`, which is
+    /// not one of them.
+    fn newer_than(&self, seq: u64) -> usize {
+        let block = self.listing.block_of(seq);
+        let in_block = self.block(block).filter(|view| view.image.seq <= seq);
+        let older = self.listing.count_before(&self.statuses, block) + in_block.count();
+        self.count().saturating_sub(older)
+    }
+
+    /// Up to `size` of the images, newest first, after the `skip` newest.
+    fn newest(&self, skip: usize, size: usize) -> Vec<ImageView<'w>> {
+        let mut page = Vec::with_capacity(size);
+        let Some(mut rank) = self.count().checked_sub(skip + 1) else {
+            return page;
+        };
+        // `rank` is the next image's rank, oldest first: each step finds
+        // its block and takes the block's images from it down.
+        while let Some((block, within)) = self.listing.find(&self.statuses, rank) {
+            let found: Vec<ImageView<'w>> = self.block(block).take(within + 1).collect();
+            for view in found.into_iter().rev() {
+                if page.len() == size {
+                    return page;
+                }
+                page.push(view);
+            }
+            match rank.checked_sub(within + 1) {
+                Some(next) if page.len() < size => rank = next,
+                _ => break,
+            }
+        }
+        page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::num::NonZeroU32;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::service::{
+        CancelCopyImage, Config, CopyImage, DeleteImage, ModifyImageAttribute,
+        ModifyImageSharePermission, Timestamp,
+    };
+
+    const ACCOUNTS: [&str; 3] = ["alice", "bob", "carol"];
+    const REGIONS: [&str; 2] = ["cn-hangzhou", "cn-beijing"];
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_000_000);
+
+    /// One change to a world, its operands picked from what exists.
+    #[derive(Clone, Debug)]
+    enum Change {
+        /// `count` images of an account in a region.
+        Create {
+            account: usize,
+            region: usize,
+            count: usize,
+        },
+        Copy {
+            image: usize,
+            region: usize,
+        },
+        Progress {
+            image: usize,
+            percent: u8,
+        },
+        Complete {
+            image: usize,
+        },
+        Fail {
+            image: usize,
+        },
+        Cancel {
+            image: usize,
+        },
+        Delete {
+            image: usize,
+        },
+        Rename {
+            image: usize,
+            name: u8,
+        },
+        Deprecate {
+            image: usize,
+            deprecated: bool,
+        },
+        Share {
+            image: usize,
+            with: usize,
+            add: bool,
+        },
+        Advance {
+            step: u8,
+        },
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        let image = any::<usize>();
+        prop_oneof![
+            (0..3usize, 0..2usize, 1..90usize).prop_map(|(account, region, count)| {
+                Change::Create {
+                    account,
+                    region,
+                    count,
+                }
+            }),
+            (image, 0..2usize).prop_map(|(image, region)| Change::Copy { image, region }),
+            (image, 0..2usize).prop_map(|(image, region)| Change::Copy { image, region }),
+            (image, 0..100u8).prop_map(|(image, percent)| Change::Progress { image, percent }),
+            image.prop_map(|image| Change::Complete { image }),
+            image.prop_map(|image| Change::Fail { image }),
+            image.prop_map(|image| Change::Cancel { image }),
+            image.prop_map(|image| Change::Delete { image }),
+            (image, any::<bool>())
+                .prop_map(|(image, deprecated)| Change::Deprecate { image, deprecated }),
+            (image, any::<u8>()).prop_map(|(image, name)| Change::Rename { image, name }),
+            (image, 0..3usize, any::<bool>()).prop_map(|(image, with, add)| Change::Share {
+                image,
+                with,
+                add
+            }),
+            (1..60u8).prop_map(|step| Change::Advance { step }),
+        ]
+    }
+
+    /// A world after `changes`; changes a world refuses change nothing.
+    fn world_after(changes: &[Change]) -> World {
+        let limit = NonZeroU32::new(2).expect("two");
+        let mut world = World::new(Config::default().with_copy_limit(limit));
+        let mut made: Vec<ImageId> = Vec::new();
+        for change in changes {
+            let pick = |n: usize| made.get(n % made.len().max(1)).copied();
+            let target = |n: usize| {
+                let id = pick(n)?;
+                let view = world.image(id)?;
+                Some((id, view.owner().to_owned(), view.region().to_owned()))
+            };
+            match change.clone() {
+                Change::Create {
+                    account,
+                    region,
+                    count,
+                } => {
+                    for _ in 0..count {
+                        let name = format!("image-{}", made.len());
+                        let made_now =
+                            world.create_image(ACCOUNTS[account], REGIONS[region], &name, NOW);
+                        made.extend(made_now);
+                    }
+                }
+                Change::Copy { image, region } => {
+                    if let Some((id, owner, from)) = target(image) {
+                        let mut copy = CopyImage::new(from, id.to_string());
+                        copy.destination_region_id = Some(REGIONS[region].to_owned());
+                        made.extend(world.copy_image(&owner, &copy, NOW));
+                    }
+                }
+                Change::Progress { image, percent } => {
+                    if let Some((id, _, region)) = target(image) {
+                        let percent = crate::task::Percent::new(percent).expect("under 100");
+                        let _ = world.set_copy_progress(&region, id, percent);
+                    }
+                }
+                Change::Complete { image } => {
+                    if let Some((id, _, region)) = target(image) {
+                        let _ = world.complete_copy(&region, id);
+                    }
+                }
+                Change::Fail { image } => {
+                    if let Some((id, _, region)) = target(image) {
+                        let _ = world.fail_copy(&region, id);
+                    }
+                }
+                Change::Cancel { image } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let cancel = CancelCopyImage::new(region, id.to_string());
+                        let _ = world.cancel_copy_image(&owner, &cancel);
+                    }
+                }
+                Change::Delete { image } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let delete = DeleteImage {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            ..DeleteImage::default()
+                        };
+                        let _ = world.delete_image(&owner, &delete);
+                    }
+                }
+                Change::Deprecate { image, deprecated } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let status = if deprecated {
+                            "Deprecated"
+                        } else {
+                            "Available"
+                        };
+                        let modify = ModifyImageAttribute {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            status: Some(status.to_owned()),
+                            ..ModifyImageAttribute::default()
+                        };
+                        let _ = world.modify_image_attribute(&owner, &modify);
+                    }
+                }
+                Change::Rename { image, name } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let modify = ModifyImageAttribute {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            image_name: Some(format!("renamed-{name}")),
+                            ..ModifyImageAttribute::default()
+                        };
+                        let _ = world.modify_image_attribute(&owner, &modify);
+                    }
+                }
+                Change::Share { image, with, add } => {
+                    if let Some((id, owner, region)) = target(image) {
+                        let accounts = vec![ACCOUNTS[with].to_owned()];
+                        let (add_account, remove_account) = match add {
+                            true => (accounts, Vec::new()),
+                            false => (Vec::new(), accounts),
+                        };
+                        let share = ModifyImageSharePermission {
+                            region_id: Some(region),
+                            image_id: Some(id.to_string()),
+                            add_account,
+                            remove_account,
+                            ..ModifyImageSharePermission::default()
+                        };
+                        let _ = world.modify_image_share_permission(&owner, &share, NOW);
+                    }
+                }
+                Change::Advance { step } => {
+                    let step = crate::task::Percent::new(step).expect("under 100");
+                    world.advance_copies(step);
+                }
+            }
+        }
+        world
+    }
+
+    /// A DescribeImages without IDs, name or tags: what the listing answers.
+    fn query() -> impl Strategy<Value = (usize, DescribeImages)> {
+        let alias = prop_oneof![Just(None), Just(Some("self")), Just(Some("others"))];
+        (0..3usize, 0..2usize, 0..64usize, alias, 1..12u32, 1..40u32).prop_map(
+            |(account, region, statuses, alias, size, number)| {
+                let mut request = DescribeImages::new(REGIONS[region]);
+                let listed = (ImageStatus::ALL.iter().enumerate())
+                    .filter(|(n, _)| statuses & (1 << n) != 0)
+                    .map(|(_, status)| <&str>::from(*status));
+                request.status = Some(listed.collect::<Vec<_>>().join(","));
+                request.image_owner_alias = alias.map(str::to_owned);
+                request.page_size = Some(size);
+                request.page_number = Some(number);
+                (account, request)
+            },
+        )
+    }
+
+    fn ids(page: &[ImageView<'_>]) -> Vec<ImageId> {
+        page.iter().map(ImageView::id).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn the_listing_answers_every_page_as_a_full_scan_does(
+            changes in prop::collection::vec(change(), 1..120),
+            queries in prop::collection::vec(query(), 1..24),
+        ) {
+            let world = world_after(&changes);
+            for (account, request) in &queries {
+                let caller = ACCOUNTS[*account];
+                let region = world.region(request.region_id.as_deref().unwrap_or_default());
+                let region = region.expect("a default region");
+                let filter = Filter::parse(request).expect("a valid filter");
+                let (total, page) = world.indexed_page(caller, region, &filter);
+                let (scanned_total, scanned) = filter.page_of(world.candidates(caller, region, &[]));
+                prop_assert_eq!(total, scanned_total, "{:?}", request);
+                prop_assert_eq!(ids(&page), ids(&scanned), "{:?}", request);
+                // The last page, wherever it is.
+                let size = filter.paging.size as usize;
+                let last = total.div_ceil(size).max(1) as u32;
+                let filter = Filter { paging: Paging { number: last, size: size as u32 }, ..filter };
+                let (_, page) = world.indexed_page(caller, region, &filter);
+                let (_, scanned) = filter.page_of(world.candidates(caller, region, &[]));
+                prop_assert_eq!(ids(&page), ids(&scanned), "last page {} of {:?}", last, request);
+                // By name: every name the scan shows, and one nobody has.
+                // (An empty `ImageName` is no filter: `Filter::parse` gives `None`.)
+                let names = scanned.iter().map(|view| view.name()).filter(|n| !n.is_empty());
+                for name in names.chain(["image-none"]) {
+                    let filter = Filter { name: Some(name), ..Filter::parse(request).expect("valid") };
+                    let named = filter.page_of(world.named(caller, region, name));
+                    let scanned = filter.page_of(world.candidates(caller, region, &[]));
+                    prop_assert_eq!(named.0, scanned.0, "{} {:?}", name, request);
+                    prop_assert_eq!(ids(&named.1), ids(&scanned.1), "{} {:?}", name, request);
+                }
+            }
+        }
     }
 }

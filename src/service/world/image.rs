@@ -2,7 +2,7 @@
 
 use super::handles::{AccountHandle, RegionHandle};
 use crate::service::{ImageId, Timestamp};
-use crate::task::CopyTask;
+use crate::task::{CopyTask, ImageStatus};
 
 /// One image of the world.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -43,6 +43,18 @@ impl Details {
 }
 
 impl Image {
+    /// `Status`, as DescribeImages shows and filters it.
+    pub(super) fn status(&self) -> ImageStatus {
+        if self.is_deprecated() {
+            return ImageStatus::Deprecated;
+        }
+        match self.copy {
+            // A cancelled copy is deleted from the world, so it has a status.
+            Some(copy) => copy.task.status().unwrap_or(ImageStatus::UnAvailable),
+            None => ImageStatus::Available,
+        }
+    }
+
     /// Whether the image is a copy that is queued, copying or finalizing.
     pub(super) fn is_copy_in_progress(&self) -> bool {
         let phase = self.copy.map(|copy| copy.task.phase());

@@ -1,9 +1,10 @@
-//! Lists that remove lazily: an account's images in creation order, and a
-//! region's queue of copies.
+//! Lists that remove lazily: an account's images in creation order, counted
+//! by status, and a region's queue of copies.
 
 use std::collections::VecDeque;
 
 use crate::service::ImageId;
+use crate::task::ImageStatus;
 
 // `Listing` and `Queue` remove lazily. A removed ID stays where it is and is
 // only counted, so a removal neither searches, shifts nor touches memory
@@ -12,32 +13,80 @@ use crate::service::ImageId;
 // never comes back. Once the removed IDs are more than half of the
 // entries, one pass sweeps them out: at most two entries' work per removal,
 // and never more than twice the live entries in memory.
+//
+// A listing is also cut into blocks of `BLOCK` entries, each counted by
+// status in a Fenwick tree, so that DescribeImages finds how many images
+// have the statuses it asks for, and in which block the n-th of them is,
+// in O(log n) steps rather than by a walk over the account's images. A
+// block is known by the creation number (`seq`) it starts at, which is
+// how an image that changes status or goes finds its block.
 
-/// Image IDs in the order they were added, with lazy removal.
+/// Entries per block: a block is scanned whole at most once per page and
+/// per block the page touches, and costs a few bytes of counts.
+pub(super) const BLOCK: usize = 64;
+
+/// Counts by status, indexed by `ImageStatus as usize`.
+pub(super) type Counts = [u32; ImageStatus::ALL.len()];
+
+/// Which statuses a query admits, indexed by `ImageStatus as usize`.
+pub(super) type Statuses = [bool; ImageStatus::ALL.len()];
+
+/// Image IDs in creation order, with lazy removal, counted by status.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Listing {
     entries: Vec<ImageId>,
     /// How many of `entries` are no longer images.
     removed: usize,
+    /// The `seq` of each block's first entry, as it was when the block was
+    /// made: the blocks cut the creation numbers into ranges.
+    starts: Vec<u64>,
+    /// The live images of each block by status, as a Fenwick tree: node
+    /// `i` (from 1) counts the blocks `i - lowbit(i)` to `i - 1`.
+    tree: Vec<Counts>,
+    /// The live images by status.
+    totals: Counts,
 }
 
 impl Listing {
-    /// Adds `id` at the end.
-    pub(super) fn push(&mut self, id: ImageId) {
+    /// Adds `id`, the newest image, with creation number `seq` and `status`.
+    pub(super) fn push(&mut self, id: ImageId, seq: u64, status: ImageStatus) {
+        if self.entries.len().is_multiple_of(BLOCK) {
+            self.starts.push(seq);
+            self.grow_tree();
+        }
         self.entries.push(id);
+        let block = self.starts.len() - 1;
+        self.add(block, status, 1);
     }
 
-    /// Notes that an image of the listing is gone; true when it is time to
-    /// [`sweep`](Listing::sweep).
-    pub(super) fn remove(&mut self) -> bool {
+    /// Notes that the image `seq` of the listing, with `status`, is gone;
+    /// true when it is time to [`sweep`](Listing::sweep).
+    pub(super) fn remove(&mut self, seq: u64, status: ImageStatus) -> bool {
+        self.sub(self.block_of(seq), status);
         self.removed += 1;
         self.removed * 2 > self.entries.len()
     }
 
-    /// Drops every ID that is not `present`.
-    pub(super) fn sweep(&mut self, present: impl Fn(ImageId) -> bool) {
-        self.entries.retain(|&id| present(id));
-        self.removed = 0;
+    /// Notes that the image `seq` went from status `was` to `now`.
+    pub(super) fn restatus(&mut self, seq: u64, was: ImageStatus, now: ImageStatus) {
+        if was != now {
+            let block = self.block_of(seq);
+            self.sub(block, was);
+            self.add(block, now, 1);
+        }
+    }
+
+    /// Drops every ID that `live` no longer finds, and counts the rest
+    /// again from what it tells: their creation number and status.
+    pub(super) fn sweep(&mut self, live: impl Fn(ImageId) -> Option<(u64, ImageStatus)>) {
+        let entries = std::mem::take(&mut self.entries);
+        *self = Listing::default();
+        self.entries.reserve(entries.len());
+        for id in entries {
+            if let Some((seq, status)) = live(id) {
+                self.push(id, seq, status);
+            }
+        }
     }
 
     /// Every ID in the order added, removed ones included: the caller
@@ -45,6 +94,108 @@ impl Listing {
     pub(super) fn all(&self) -> &[ImageId] {
         &self.entries
     }
+
+    /// How many live images have one of `statuses`.
+    pub(super) fn count(&self, statuses: &Statuses) -> usize {
+        masked(&self.totals, statuses)
+    }
+
+    /// The block holding the `rank`-th live image (from 0, oldest first)
+    /// of those with one of `statuses`, and that image's rank among them
+    /// within the block; `None` past the last.
+    pub(super) fn find(&self, statuses: &Statuses, rank: usize) -> Option<(usize, usize)> {
+        if rank >= self.count(statuses) {
+            return None;
+        }
+        // The Fenwick descent: the most blocks whose count is at most rank.
+        let (mut blocks, mut rest) = (0, rank);
+        let mut step = self.tree.len().checked_ilog2().map_or(0, |log| 1 << log);
+        while step > 0 {
+            if let Some(node) = self.tree.get(blocks + step - 1) {
+                let counted = masked(node, statuses);
+                if counted <= rest {
+                    blocks += step;
+                    rest -= counted;
+                }
+            }
+            step /= 2;
+        }
+        Some((blocks, rest))
+    }
+
+    /// How many live images with one of `statuses` the blocks before
+    /// `block` hold.
+    pub(super) fn count_before(&self, statuses: &Statuses, block: usize) -> usize {
+        let mut node = block.min(self.tree.len());
+        let mut sum = 0;
+        while node > 0 {
+            sum += masked(&self.tree[node - 1], statuses);
+            node &= node - 1;
+        }
+        sum
+    }
+
+    /// The block whose range of creation numbers holds `seq`.
+    pub(super) fn block_of(&self, seq: u64) -> usize {
+        self.starts
+            .partition_point(|&start| start <= seq)
+            .saturating_sub(1)
+    }
+
+    /// The entries of `block`, removed ones included.
+    pub(super) fn block(&self, block: usize) -> &[ImageId] {
+        let start = block.saturating_mul(BLOCK).min(self.entries.len());
+        let end = start.saturating_add(BLOCK).min(self.entries.len());
+        &self.entries[start..end]
+    }
+
+    /// Adds a node for a new, empty last block: it holds the sum of the
+    /// nodes it covers.
+    fn grow_tree(&mut self) {
+        let node = self.tree.len() + 1;
+        let mut counts = Counts::default();
+        let covered = node - lowbit(node);
+        let mut child = node - 1;
+        while child > covered {
+            for (sum, part) in counts.iter_mut().zip(&self.tree[child - 1]) {
+                *sum += part;
+            }
+            child -= lowbit(child);
+        }
+        self.tree.push(counts);
+    }
+
+    fn add(&mut self, block: usize, status: ImageStatus, count: u32) {
+        let mut node = block + 1;
+        while let Some(counts) = self.tree.get_mut(node - 1) {
+            counts[status as usize] += count;
+            node += lowbit(node);
+        }
+        self.totals[status as usize] += count;
+    }
+
+    fn sub(&mut self, block: usize, status: ImageStatus) {
+        let mut node = block + 1;
+        while let Some(counts) = self.tree.get_mut(node - 1) {
+            counts[status as usize] = counts[status as usize].saturating_sub(1);
+            node += lowbit(node);
+        }
+        let total = &mut self.totals[status as usize];
+        *total = total.saturating_sub(1);
+    }
+}
+
+fn lowbit(node: usize) -> usize {
+    node & node.wrapping_neg()
+}
+
+/// The sum of `counts` over `statuses`.
+fn masked(counts: &Counts, statuses: &Statuses) -> usize {
+    let admitted = counts
+        .iter()
+        .zip(statuses)
+        .filter(|(_, admitted)| **admitted);
+    admitted.map(|(count, _)| *count as usize).sum()
 }
 
 /// Image IDs, first in first out, with lazy removal.
@@ -106,18 +257,19 @@ mod tests {
     fn lazy_lists_sweep_once_removed_ids_are_over_half_and_keep_order() {
         let ids: Vec<ImageId> = (0..6).map(ImageId::from_number).collect();
         let alive = |id: ImageId| id.number().is_multiple_of(3);
+        let available = ImageStatus::Available;
         let mut queue = Queue::default();
         let mut listing = Listing::default();
         for &id in &ids {
             queue.push(id);
-            listing.push(id);
+            listing.push(id, id.number(), available);
         }
         // IDs 1, 2, 4 and 5 go; the fourth removal is over half of six.
         let due: Vec<bool> = (0..4).map(|_| queue.remove()).collect();
         assert_eq!(due, [false, false, false, true]);
-        let due: Vec<bool> = (0..4).map(|_| listing.remove()).collect();
-        assert_eq!(due, [false, false, false, true]);
-        listing.sweep(alive);
+        let gone = [1, 2, 4, 5].map(|seq| listing.remove(seq, available));
+        assert_eq!(gone, [false, false, false, true]);
+        listing.sweep(|id| alive(id).then_some((id.number(), available)));
         assert_eq!(listing.all(), [ids[0], ids[3]]);
         assert_eq!(queue.len(), 2);
         assert_eq!(queue.pop_front(alive), Some(ids[0]));
@@ -129,5 +281,59 @@ mod tests {
             (Some(ids[3]), None)
         );
         assert!(queue.is_empty());
+    }
+
+    /// What `find` and `count_before` answer, by a walk over per-entry
+    /// statuses.
+    fn walk(statuses: &[ImageStatus], mask: &Statuses, rank: usize) -> Option<(usize, usize)> {
+        let admitted = statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| mask[**s as usize]);
+        let (at, _) = admitted.clone().nth(rank)?;
+        let block = at / BLOCK;
+        let before = admitted.filter(|(i, _)| *i < block * BLOCK).count();
+        Some((block, rank - before))
+    }
+
+    #[test]
+    fn counts_by_status_find_the_block_of_every_rank_as_a_walk_does() {
+        let mut listing = Listing::default();
+        // Statuses in a pattern that leaves some blocks without some.
+        let mut statuses: Vec<ImageStatus> = (0..1_000)
+            .map(|n: usize| ImageStatus::ALL[(n * n / 7) % 6])
+            .collect();
+        for (seq, status) in statuses.iter().enumerate() {
+            listing.push(ImageId::from_number(seq as u64), seq as u64, *status);
+        }
+        for seq in (0..1_000).step_by(3) {
+            let now = ImageStatus::ALL[(seq / 5) % 6];
+            listing.restatus(seq as u64, statuses[seq], now);
+            statuses[seq] = now;
+        }
+        let masks: [Statuses; 3] = [
+            [true; 6],
+            [false, false, true, false, false, false],
+            [true, false, false, false, true, true],
+        ];
+        for mask in &masks {
+            let count = statuses.iter().filter(|s| mask[**s as usize]).count();
+            assert_eq!(listing.count(mask), count);
+            for rank in 0..=count {
+                assert_eq!(
+                    listing.find(mask, rank),
+                    walk(&statuses, mask, rank),
+                    "{rank}"
+                );
+            }
+            for block in 0..=statuses.len() / BLOCK + 1 {
+                let before = statuses.iter().take(block * BLOCK);
+                let before = before.filter(|s| mask[**s as usize]).count();
+                assert_eq!(listing.count_before(mask, block), before, "{block}");
+            }
+        }
+        assert_eq!(listing.block_of(0), 0);
+        assert_eq!(listing.block_of(BLOCK as u64), 1);
+        assert_eq!(listing.block_of(u64::MAX), (1_000 - 1) / BLOCK);
     }
 }

@@ -23,7 +23,7 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub use self::backend::WorldError;
 pub use self::describe::{ImagePage, ImageView};
@@ -40,7 +40,7 @@ use self::slots::Slots;
 use self::table::ImageTable;
 use crate::service::request::given;
 use crate::service::{Config, ImageId, SnapshotId};
-use crate::task::EcsError;
+use crate::task::{EcsError, ImageStatus};
 
 /// The whole modelled service: every region's images, by account, and each
 /// account's copies queued and running into each region.
@@ -124,9 +124,11 @@ type Shelves = HashMap<(AccountHandle, RegionHandle), Shelf, Issued>;
 /// One account's images in one region.
 #[derive(Clone, Debug, Default)]
 struct Shelf {
-    /// The names in use.
-    names: HashSet<Box<str>, Fixed>,
-    /// Every image, by creation order.
+    /// The images that have a name, by name: names are unique in a shelf,
+    /// and DescribeImages' `ImageName` finds its image here.
+    names: HashMap<Box<str>, ImageId, Fixed>,
+    /// Every image, by creation order, counted by status: what
+    /// DescribeImages pages through.
     listing: Listing,
     /// The account's copies into the region that run or wait.
     slots: Slots,
@@ -233,7 +235,7 @@ impl World {
     fn name_taken(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> bool {
         self.shelves
             .get(&(owner, region))
-            .is_some_and(|shelf| shelf.names.contains(name))
+            .is_some_and(|shelf| shelf.names.contains_key(name))
     }
 
     /// Adds `image` under a fresh ID as the newest image; a copy queues, and
@@ -241,6 +243,7 @@ impl World {
     /// changing nothing, only if the image table is full.
     fn insert_image(&mut self, mut image: Image) -> Result<ImageId, EcsError> {
         image.seq = self.next_seq;
+        let (seq, status) = (image.seq, image.status());
         let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
         let name = (!image.name.is_empty()).then(|| image.name.clone());
         let id = self
@@ -250,14 +253,30 @@ impl World {
         self.next_seq += 1;
         let shelf = self.shelves.entry((owner, region)).or_default();
         if let Some(name) = name {
-            shelf.names.insert(name);
+            shelf.names.insert(name, id);
         }
-        shelf.listing.push(id);
+        shelf.listing.push(id, seq, status);
         if is_copy {
             let limit = region.copy_limit(&self.config);
-            shelf.slots.queue(&mut self.images, limit, id);
+            let Shelf { listing, slots, .. } = shelf;
+            slots.queue(&mut self.images, listing, limit, id);
         }
         Ok(id)
+    }
+
+    /// Tells the listing of `owner`'s images in `region` that the image
+    /// `seq` went from status `was` to `now`.
+    fn restatus(
+        &mut self,
+        owner: AccountHandle,
+        region: RegionHandle,
+        seq: u64,
+        was: ImageStatus,
+        now: ImageStatus,
+    ) {
+        if let Some(shelf) = self.shelves.get_mut(&(owner, region)) {
+            shelf.listing.restatus(seq, was, now);
+        }
     }
 
     /// Deletes an image, frees its copy slot if it held one, stops sharing
@@ -287,11 +306,13 @@ impl World {
         if !image.name.is_empty() {
             shelf.names.remove(&image.name);
         }
-        if shelf.listing.remove() {
-            shelf.listing.sweep(|id| images.get(id).is_some());
+        if shelf.listing.remove(image.seq, image.status()) {
+            let live = |id| images.get(id).map(|image| (image.seq, image.status()));
+            shelf.listing.sweep(live);
         }
         if let Some(copy) = image.copy {
-            shelf.slots.release(images, limit, id, copy.task.phase());
+            let Shelf { listing, slots, .. } = shelf;
+            slots.release(images, listing, limit, id, copy.task.phase());
         }
     }
 }

@@ -38,10 +38,13 @@ impl World {
             let shelf = self.shelves.get_mut(&(owner, region));
             let names = &mut shelf.expect("an image's shelf exists").names;
             names.remove(&old_name);
-            names.insert(name.into());
+            names.insert(name.into(), id);
         }
         let image = self.images.get_mut(id).expect("found above");
+        let (seq, was) = (image.seq, image.status());
         change.apply(image);
+        let now = image.status();
+        self.restatus(owner, region, seq, was, now);
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
-use super::lists::Queue;
+use super::lists::{Listing, Queue};
 use super::table::ImageTable;
 use crate::service::ImageId;
 use crate::task::CopyPhase;
@@ -27,6 +27,7 @@ impl Slots {
     pub(super) fn release(
         &mut self,
         images: &mut ImageTable,
+        listing: &mut Listing,
         limit: usize,
         id: ImageId,
         was: CopyPhase,
@@ -44,29 +45,40 @@ impl Slots {
             }
             CopyPhase::Completed | CopyPhase::Failed | CopyPhase::Cancelled => return,
         }
-        self.fill(images, limit);
+        self.fill(images, listing, limit);
     }
 
     /// Queues a new copy, and starts it at once if a slot is free.
-    pub(super) fn queue(&mut self, images: &mut ImageTable, limit: usize, id: ImageId) {
+    pub(super) fn queue(
+        &mut self,
+        images: &mut ImageTable,
+        listing: &mut Listing,
+        limit: usize,
+        id: ImageId,
+    ) {
         self.queued.push(id);
-        self.fill(images, limit);
+        self.fill(images, listing, limit);
     }
 
-    /// Starts the oldest queued copies while fewer than `limit` run.
-    fn fill(&mut self, images: &mut ImageTable, limit: usize) {
+    /// Starts the oldest queued copies while fewer than `limit` run, and
+    /// tells the listing of their new status.
+    fn fill(&mut self, images: &mut ImageTable, listing: &mut Listing, limit: usize) {
         while self.running.len() < limit {
             let Some(id) = self.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
             };
-            let copy = images.get_mut(id).and_then(|image| image.copy.as_mut());
+            let Some(image) = images.get_mut(id) else {
+                continue;
+            };
+            let (seq, was) = (image.seq, image.status());
             // The queue holds queued copies only (a copy that leaves the
             // phase otherwise is removed), so the start succeeds.
-            if let Some(copy) = copy
+            if let Some(copy) = image.copy.as_mut()
                 && let Ok(started) = copy.task.start()
             {
                 copy.task = started;
                 self.running.push(id);
+                listing.restatus(seq, was, image.status());
             }
         }
     }
@@ -90,7 +102,8 @@ impl World {
         let shelf = shelves
             .get_mut(&(owner, region))
             .expect("a copy's shelf exists");
-        shelf.slots.release(images, limit, id, was);
+        let (listing, slots) = (&mut shelf.listing, &mut shelf.slots);
+        slots.release(images, listing, limit, id, was);
     }
 
     /// Every account's running copies, by the slots they hold.

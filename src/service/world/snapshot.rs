@@ -227,7 +227,10 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         // Names go in at once, so that a later record reusing one is caught.
         if !image.name.is_empty() {
             let shelf = world.shelves.entry((image.owner, image.region));
-            shelf.or_default().names.insert(image.name.clone());
+            shelf
+                .or_default()
+                .names
+                .insert(image.name.clone(), record.id);
         }
         images.push((record.id, image));
     }
@@ -337,7 +340,10 @@ fn check_image(
 /// already in): listing, and the queue or slot its phase holds.
 fn restore_image(world: &mut World, id: ImageId, image: &Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
-    shelf.or_default().listing.push(id);
+    shelf
+        .or_default()
+        .listing
+        .push(id, image.seq, image.status());
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
         world
             .grants
