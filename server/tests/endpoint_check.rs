@@ -181,3 +181,18 @@ fn an_endpoint_that_cannot_start_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_endpoint_that_is_not_http_is_a_usage_error() {
+    let output = check(&[
+        "--endpoint",
+        "https://127.0.0.1:9/",
+        "--reset-url",
+        "http://127.0.0.1:9/",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: --endpoint https://127.0.0.1:9/: only http:// URLs are supported\n"
+    );
+}

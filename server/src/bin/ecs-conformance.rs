@@ -333,19 +333,17 @@ fn signed_query(step: &Step<String>, key: &AccessKey) -> String {
 
 /// The address an endpoint URL names.
 fn address_of(endpoint: &str) -> Result<SocketAddr, String> {
-    let rest = endpoint
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("--endpoint {endpoint}: only http:// URLs are supported"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    let with_port = match authority.contains(':') {
-        true => authority.to_owned(),
-        false => format!("{authority}:80"),
-    };
-    let mut addresses =
-        (with_port.to_socket_addrs()).map_err(|error| format!("--endpoint {endpoint}: {error}"))?;
-    addresses
-        .next()
-        .ok_or_else(|| format!("--endpoint {endpoint}: no address"))
+    let bad = |why: &dyn fmt::Display| format!("--endpoint {endpoint}: {why}");
+    let uri: ureq::http::Uri = endpoint.parse().map_err(|error| bad(&error))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(bad(&"only http:// URLs are supported"));
+    }
+    let host = uri.host().ok_or_else(|| bad(&"no host"))?;
+    let port = uri.port_u16().unwrap_or(80);
+    let mut addresses = (host, port)
+        .to_socket_addrs()
+        .map_err(|error| bad(&error))?;
+    addresses.next().ok_or_else(|| bad(&"no address"))
 }
 
 /// What a conforming endpoint's runs reached, in a few lines.
