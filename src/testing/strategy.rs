@@ -355,7 +355,7 @@ fn chain_steps(
             steps.extend(events(&at_home, &copies, weight));
         }
     }
-    if let Some(queue) = queue(state, places) {
+    if let Some(queue) = queue(state) {
         steps.push((3, queue));
     }
     let queued = phase(CopyPhase::Queued);
@@ -444,7 +444,7 @@ fn chain_steps(
 
 /// A copy that waits: CopyImage of an available image of an account that
 /// runs a copy, into the running copy's region, by that account.
-fn queue(state: &ReferenceState, places: &Places) -> Option<BoxedStrategy<Step>> {
+fn queue(state: &ReferenceState) -> Option<BoxedStrategy<Step>> {
     let mut running = Vec::new();
     let mut available = Vec::new();
     for n in 0..state.ids.len() {
@@ -466,7 +466,6 @@ fn queue(state: &ReferenceState, places: &Places) -> Option<BoxedStrategy<Step>>
             own.map(move |(n, _, from)| (owner.clone(), from.clone(), *n, into.clone()))
         })
         .collect();
-    let _ = places;
     if pairs.is_empty() {
         return None;
     }
