@@ -814,10 +814,21 @@ fn mutant_table() {
         "| mutant | caught | median steps, proptest's shrinking | median steps, shrunk | longest |"
     );
     println!("|---|---|---|---|---|");
-    for (name, check) in mutants() {
-        let found: Vec<Counterexample> = (0..seeds)
-            .filter_map(|seed| check(Runs::default().seed(seed)).err())
-            .collect();
+    // `MUTANT_ONLY=A,B` measures only the mutants so named.
+    let only = std::env::var("MUTANT_ONLY").unwrap_or_default();
+    let chosen = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
+    for (name, check) in mutants().into_iter().filter(|(name, _)| chosen(name)) {
+        let first: u64 = std::env::var("MUTANT_FIRST")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let outcomes = (first..seeds).map(|seed| (seed, check(Runs::default().seed(seed))));
+        let (found, missed): (Vec<_>, Vec<_>) = outcomes.partition(|(_, outcome)| outcome.is_err());
+        if !missed.is_empty() {
+            let missed: Vec<u64> = missed.iter().map(|(seed, _)| *seed).collect();
+            eprintln!("{name} missed at seeds {missed:?}");
+        }
+        let found: Vec<Counterexample> = found.into_iter().filter_map(|(_, o)| o.err()).collect();
         for long in found.iter().filter(|f| f.steps.len() > SHORT) {
             eprintln!("{name}, longer than {SHORT} steps:\n{long}\n");
         }

@@ -64,13 +64,10 @@ fn check(action: Action, error: EcsError) -> Rule {
     Rule::Check(action, row.expect("the action checks for the error"))
 }
 
-/// The seed: 14, or `COVERAGE_SEED`. The rarest rules (a queued copy
-/// completed or, not cancellable, cancelled; a shared image deprecated; a
-/// finalizing copy failed or given progress; a 20-tag call over an image's
-/// quota) take chains of three or four steps and come about 5 to 10 times
-/// in 256 runs: at 26 of the seeds 0 to 30, one to four of them (eight at
-/// one seed) fall below 5 (docs/testing.md). Seed 14 reaches every one 5
-/// times.
+/// The seed: 14, or `COVERAGE_SEED`. Some reachable rules come only about
+/// 10 to 12 times in 256 runs, so a seed now and then falls one or two
+/// short of 5: 24 of the seeds 0 to 30 pass (`coverage_seeds` below,
+/// docs/testing.md). Seed 14 reaches every one 5 times.
 fn seed() -> u64 {
     let seed = std::env::var("COVERAGE_SEED").ok();
     seed.and_then(|seed| seed.parse().ok()).unwrap_or(14)
@@ -87,14 +84,20 @@ fn coverage() -> &'static Coverage {
     )
 }
 
+/// The reachable rules `coverage` reached fewer than 5 times, with their
+/// counts.
+fn missed(coverage: &Coverage) -> Vec<String> {
+    let unreachable: Vec<Rule> = unreachable().into_iter().map(|(rule, _)| rule).collect();
+    (coverage.below(5).into_iter())
+        .filter(|rule| !unreachable.contains(rule))
+        .map(|rule| format!("{rule}: {}", coverage.count(rule)))
+        .collect()
+}
+
 #[test]
 fn runs_reach_every_reachable_rule_five_times() {
     let coverage = coverage();
-    let unreachable: Vec<Rule> = unreachable().into_iter().map(|(rule, _)| rule).collect();
-    let missed: Vec<String> = (coverage.below(5).into_iter())
-        .filter(|rule| !unreachable.contains(rule))
-        .map(|rule| format!("{rule}: {}", coverage.count(rule)))
-        .collect();
+    let missed = missed(coverage);
     assert!(
         missed.is_empty(),
         "reached fewer than 5 times:\n{}\n\n{coverage}",
@@ -156,4 +159,41 @@ fn the_report_lists_every_rule_with_its_count() {
         "phase row {cancel_finalizing} (Finalizing, Cancel, Always)"
     )));
     assert!(report.contains("CancelCopyImage check 3 (InvalidImageId.NotFound)"));
+}
+
+/// How robust the fixed seed's pass is: at how many of the seeds 0 to
+/// `COVERAGE_SEEDS` - 1 (default 31) 256 runs reach every reachable rule 5
+/// times, and what the others miss. A measurement, not a check:
+/// `cargo test --release --all-features --test coverage -- --ignored --nocapture coverage_seeds`.
+#[test]
+#[ignore = "a measurement for docs/testing.md; run it by name"]
+fn coverage_seeds() {
+    let seeds: u64 = std::env::var("COVERAGE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(31);
+    let mut passed = 0;
+    let mut all = Coverage::default();
+    for seed in 0..seeds {
+        let coverage = Conformance::<World, Closed>::run(Runs::default().seed(seed))
+            .unwrap_or_else(|counterexample| panic!("{counterexample}"));
+        all.merge(&coverage);
+        let missed = missed(&coverage);
+        match missed.is_empty() {
+            true => passed += 1,
+            false => println!("seed {seed}: {}", missed.join("; ")),
+        }
+    }
+    println!("{passed} of {seeds} seeds reach every reachable rule 5 times");
+    let unreachable: Vec<Rule> = unreachable().into_iter().map(|(rule, _)| rule).collect();
+    println!("the rarest reachable rules, mean count per 256 runs:");
+    let mut rare: Vec<(f64, Rule)> = Rule::all()
+        .filter(|rule| !unreachable.contains(rule))
+        .map(|rule| (all.count(rule) as f64 / seeds as f64, rule))
+        .filter(|(mean, _)| *mean < 15.0)
+        .collect();
+    rare.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (mean, rule) in rare {
+        println!("{mean:>8.1}  {rule}");
+    }
 }

@@ -15,6 +15,7 @@ use super::harness::{Conformance, Difference, Harness};
 use super::reference::{ReferenceState, Setup, WorldMachine};
 use super::service::CopyService;
 use super::step::{ImageRef, Step};
+use crate::service::Request;
 
 /// How [`Conformance::run`] runs: how many runs, from which seed, of at
 /// most how many steps. The default is proptest's default of 256 runs,
@@ -246,22 +247,23 @@ fn shrink<S: CopyService, C: Setup>(mut steps: Vec<Step>) -> (Vec<Step>, Box<Dif
 /// A shorter run that still fails: without one step if one can go, else
 /// without two (two steps may be needed only by each other).
 fn shorter<S: CopyService, C: Setup>(steps: &[Step]) -> Option<(Vec<Step>, Box<Difference>)> {
-    let issued = issuers::<C>(steps);
+    let (issued, homes) = issuers::<C>(steps);
     let fails = |candidate: Vec<Step>| {
         let found = differs::<S, C>(&candidate)?;
         Some((candidate, found))
     };
     let singles = (0..steps.len())
         .rev()
-        .flat_map(|at| without(steps, at, issued[at]));
+        .flat_map(|at| without(steps, at, &issued, &homes));
     if let Some(found) = singles.into_iter().find_map(fails) {
         return Some(found);
     }
     for last in (1..steps.len()).rev() {
-        for first_gone in without(steps, last, issued[last]) {
+        for first_gone in without(steps, last, &issued, &homes) {
+            let (issued, homes) = issuers::<C>(&first_gone);
             // Steps before `last` keep their places and their images.
             for first in (0..last).rev() {
-                for candidate in without(&first_gone, first, issued[first]) {
+                for candidate in without(&first_gone, first, &issued, &homes) {
                     if let Some(found) = fails(candidate) {
                         return Some(found);
                     }
@@ -288,43 +290,56 @@ fn unrepeatable(steps: &[Step]) -> Difference {
     }
 }
 
-/// For each step, the image it issued (by issue order), in the reference.
-fn issuers<C: Setup>(steps: &[Step]) -> Vec<Option<usize>> {
+/// For each step, the image it issued (by issue order), in the reference;
+/// and for each image, its region and owner.
+fn issuers<C: Setup>(steps: &[Step]) -> (Vec<Option<usize>>, Vec<Home>) {
     let mut reference = ReferenceState::new(C::config());
-    let issue = |step: &Step| {
+    let mut homes = Vec::new();
+    let mut issue = |step: &Step| {
         let before = reference.ids.len();
         reference.perform(step);
+        for n in before..reference.ids.len() {
+            let id = reference.ids.resolve(&ImageRef::Issued(n)).parse().ok();
+            let view = id.and_then(|id| reference.world.image(id));
+            homes.push(view.map(|view| (view.region().to_owned(), view.owner().to_owned())));
+        }
         (reference.ids.len() > before).then_some(before)
     };
-    steps.iter().map(issue).collect()
+    let issued = steps.iter().map(&mut issue).collect();
+    (issued, homes)
 }
+
+/// Where an image was issued: its region and owner.
+type Home = Option<(String, String)>;
 
 /// The runs without step `at`: if it issued image `issued`, with the
 /// images after it renamed, and either every step that names the image
 /// gone too, or each earlier image named in its place (a copy of a copy
-/// may do as a copy of the first image); else just without it.
-fn without(steps: &[Step], at: usize, issued: Option<usize>) -> Vec<Vec<Step>> {
-    let Some(image) = issued else {
+/// may do as a copy of the first image), by its owner in its region where
+/// a step named the removed one by its owner in its region; else just
+/// without it.
+fn without(steps: &[Step], at: usize, issued: &[Option<usize>], homes: &[Home]) -> Vec<Vec<Step>> {
+    let Some(image) = issued[at] else {
         let mut candidate = steps.to_vec();
         candidate.remove(at);
         return vec![candidate];
     };
-    let names = |step: &Step| {
-        let mut named = false;
-        let _ = step.request.clone().map_images(|r| {
-            named |= r == ImageRef::Issued(image);
-        });
-        named
-    };
+    let names = |step: &Step| names_image(step, image);
     // `instead`: the earlier image named in its place, or none to drop
     // every step that names it.
     let chain = |instead: Option<usize>| -> Vec<Step> {
+        let moved =
+            instead.map_or_else(Vec::new, |earlier| moves(steps, at, issued, homes, earlier));
         let kept = steps
             .iter()
             .enumerate()
             .filter(|(n, step)| *n != at && (instead.is_some() || !names(step)));
         let renamed = kept.map(|(_, step)| {
-            step.clone().map_images(|r| match r {
+            let mut step = step.clone();
+            if let Some((from, to)) = (moved.iter()).find(|(m, _)| names_image(&step, *m)) {
+                rehome(&mut step, homes.get(*from), Some(to));
+            }
+            step.map_images(|r| match r {
                 ImageRef::Issued(n) if n == image => ImageRef::Issued(instead.unwrap_or(n)),
                 ImageRef::Issued(n) if n > image => ImageRef::Issued(n - 1),
                 other => other,
@@ -337,4 +352,85 @@ fn without(steps: &[Step], at: usize, issued: Option<usize>) -> Vec<Vec<Step>> {
         candidates.extend((0..image).map(|earlier| chain(Some(earlier))));
     }
     candidates
+}
+
+/// Whether `step` names the `image`-th image issued.
+fn names_image(step: &Step, image: usize) -> bool {
+    let mut named = false;
+    let _ = step.request.clone().map_images(|r| {
+        named |= r == ImageRef::Issued(image);
+    });
+    named
+}
+
+/// The images that move home when the image step `at` issued is replaced
+/// by `earlier`: it, to `earlier`'s home, and each later copy of a moved
+/// image into the same region (no `DestinationRegionId`), to its source's
+/// new home.
+fn moves(
+    steps: &[Step],
+    at: usize,
+    issued: &[Option<usize>],
+    homes: &[Home],
+    earlier: usize,
+) -> Vec<(usize, Home)> {
+    let Some(image) = issued[at] else {
+        return Vec::new();
+    };
+    let mut moved = vec![(image, homes.get(earlier).cloned().flatten())];
+    for (k, step) in steps.iter().enumerate().skip(at + 1) {
+        let Request::CopyImage(copy) = &step.request else {
+            continue;
+        };
+        let to = (moved.iter())
+            .find(|(m, _)| names_image(step, *m))
+            .map(|(_, to)| to.clone());
+        if let (Some(to), Some(copied), None) = (to, issued[k], &copy.destination_region_id) {
+            moved.push((copied, to));
+        }
+    }
+    moved
+}
+
+/// Moves `step`, which names an image that lived at `from`, to `to`: its
+/// region and caller each where they were the image's.
+fn rehome(step: &mut Step, from: Option<&Home>, to: Option<&Home>) {
+    let (Some(Some((from_region, from_owner))), Some(Some((to_region, to_owner)))) = (from, to)
+    else {
+        return;
+    };
+    if step.account == *from_owner {
+        step.account.clone_from(to_owner);
+    }
+    if let Some(region) = region_mut(&mut step.request)
+        && region.as_deref() == Some(from_region.as_str())
+    {
+        *region = Some(to_region.clone());
+    }
+}
+
+/// The `RegionId` of a request that names one (CopyImage's source region).
+fn region_mut<I>(request: &mut Request<I>) -> Option<&mut Option<String>> {
+    Some(match request {
+        Request::CopyImage(r) => &mut r.region_id,
+        Request::CancelCopyImage(r) => &mut r.region_id,
+        Request::DescribeImages(r) => &mut r.region_id,
+        Request::MockCreateImage(r) => &mut r.region_id,
+        Request::MockSetCopyProgress(r) => &mut r.region_id,
+        Request::MockCompleteCopy(r) => &mut r.region_id,
+        Request::MockFailCopy(r) => &mut r.region_id,
+        Request::MockSetCancellable(r) => &mut r.region_id,
+        Request::DeleteImage(r) => &mut r.region_id,
+        Request::ModifyImageAttribute(r) => &mut r.region_id,
+        Request::ModifyImageSharePermission(r) => &mut r.region_id,
+        Request::DescribeImageSharePermission(r) => &mut r.region_id,
+        Request::TagResources(r) => &mut r.region_id,
+        Request::UntagResources(r) => &mut r.region_id,
+        Request::ListTagResources(r) => &mut r.region_id,
+        Request::MockAdvanceCopies(_)
+        | Request::DescribeRegions(_)
+        | Request::DeleteSnapshot(_) => {
+            return None;
+        }
+    })
 }

@@ -172,7 +172,7 @@ impl<S: Setup> ReferenceStateMachine for WorldMachine<S> {
         match S::issues_reference_ids() {
             true => prop_oneof![
                 72 => step,
-                2 => strategy::own_snapshot(state, S::accounts()),
+                4 => strategy::own_snapshot(state, S::accounts()),
             ]
             .boxed(),
             false => step,

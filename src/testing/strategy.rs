@@ -2,9 +2,9 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::strategy::Union;
+use proptest::strategy::{LazyJust, Union};
 
-use super::reference::ReferenceState;
+use super::reference::{ReferenceState, visible_step};
 use super::step::{ImageRef, Step};
 use crate::service::{CancelCopyImage, CopyImage, DescribeImages, ImageId, Tag};
 use crate::service::{
@@ -119,12 +119,12 @@ pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = Cop
     let tag = prop_oneof![
         10 => Just(Tag::new("team", "web")),
         1 => Just(Tag::new("aliyun-reserved", "x")),
-        1 => Just(Tag::new("k", "v".repeat(129))),
+        1 => LazyJust::new(|| Tag::new("k", "v".repeat(129))),
     ];
     let tags = prop_oneof![
         12 => prop::collection::vec(tag, 0..2),
-        1 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        1 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
     ];
     (
         prop::option::weighted(0.25, select(regions)),
@@ -134,7 +134,7 @@ pub fn copy_image(regions: &'static [&'static str]) -> impl Strategy<Value = Cop
             prop::bool::weighted(0.1),
             prop::option::weighted(0.05, Just("key-1")),
         ),
-        prop::option::weighted(0.3, select(TOKENS)),
+        prop::option::weighted(0.4, select(TOKENS)),
         prop::bool::weighted(0.05),
         tags,
     )
@@ -318,7 +318,360 @@ pub fn step(
         .into_iter()
         .map(|(weight, step)| ((weight * images_weigh).max(1), step));
     steps.extend(lifecycle);
+    steps.extend(chain_steps(state, &groups, &places));
     Union::new_weighted(steps).boxed()
+}
+
+/// The steps that end a chain toward a rare rule, while the world holds
+/// its start, each by the image's owner in its region: each event of the
+/// phase table put to a copy in the phases where the table's rows are rare
+/// (queued, finalizing, completed; copying and not cancellable, cancelled);
+/// a queued copy made not cancellable; a shared image unshared, deprecated
+/// or deleted; an image renamed, or a new one named, as an image of its
+/// owner in its region is; a tagged image given twenty tags more; a page
+/// of one or two where an account has several images. Without them, these
+/// take three or four generated steps in a row on one image, and some
+/// seeds reach them too seldom.
+fn chain_steps(
+    state: &ReferenceState,
+    groups: &[(Kind, Vec<usize>)],
+    places: &Places,
+) -> Vec<(u32, BoxedStrategy<Step>)> {
+    let of = |wanted: &dyn Fn(Kind) -> bool| -> Vec<usize> {
+        let chosen = groups.iter().filter(|(kind, _)| wanted(*kind));
+        chosen
+            .flat_map(|(_, group)| group.iter().copied())
+            .collect()
+    };
+    let phase = |phase: CopyPhase| of(&move |kind| matches!(kind, Kind::Copy(p, _) if p == phase));
+    let at_home = AtHome(places.homes.clone());
+    let mut steps = Vec::new();
+    for (copies, weight) in [
+        (phase(CopyPhase::Queued), 2),
+        (phase(CopyPhase::Finalizing), 4),
+        (phase(CopyPhase::Completed), 2),
+    ] {
+        if !copies.is_empty() {
+            steps.extend(events(&at_home, &copies, weight));
+        }
+    }
+    if let Some(queue) = queue(state) {
+        steps.push((3, queue));
+    }
+    let queued = phase(CopyPhase::Queued);
+    if !queued.is_empty() {
+        steps.push((
+            3,
+            at_home.step(&queued, |region_id, image_id| MockSetCancellable {
+                region_id,
+                image_id,
+                cancellable: Some(false),
+                ..MockSetCancellable::default()
+            }),
+        ));
+    }
+    for (stuck, weight) in [
+        (of(&|kind| kind == Kind::Copy(CopyPhase::Queued, false)), 6),
+        (of(&|kind| kind == Kind::Copy(CopyPhase::Copying, false)), 4),
+    ] {
+        if !stuck.is_empty() {
+            steps.push((weight, at_home.step(&stuck, cancel_at)));
+        }
+    }
+    // Finalizing copies live until the next tick: make them.
+    let copying = phase(CopyPhase::Copying);
+    if !copying.is_empty() {
+        steps.push((
+            1,
+            at_home.step(&copying, |region_id, image_id| MockSetCancellable {
+                region_id,
+                image_id,
+                cancellable: Some(false),
+                ..MockSetCancellable::default()
+            }),
+        ));
+        steps.push((
+            3,
+            at_home.step(&copying, |region_id, image_id| MockSetCopyProgress {
+                region_id,
+                image_id,
+                progress: Some("100".to_owned()),
+                ..MockSetCopyProgress::default()
+            }),
+        ));
+    }
+    let shared = shared(state, places);
+    if !shared.is_empty() {
+        let images: Vec<usize> = shared.iter().map(|(n, _)| *n).collect();
+        steps.push((
+            2,
+            at_home.step(&images, |region_id, image_id| ModifyImageAttribute {
+                region_id,
+                image_id,
+                status: Some("Deprecated".to_owned()),
+                ..ModifyImageAttribute::default()
+            }),
+        ));
+        steps.push((
+            1,
+            at_home.step(&images, |region_id, image_id| DeleteImage {
+                region_id,
+                image_id,
+                ..DeleteImage::default()
+            }),
+        ));
+        steps.push((2, unshare(&at_home, shared)));
+    }
+    steps.extend(same_names(state));
+    let tagged = tagged(state);
+    if !tagged.is_empty() {
+        steps.push((
+            2,
+            at_home.step(&tagged, |region_id, image_id| TagResources {
+                region_id,
+                resource_type: Some("image".to_owned()),
+                resource_id: image_id.into_iter().collect(),
+                tags: numbered_tags(0, 20),
+                ..TagResources::default()
+            }),
+        ));
+    }
+    if let Some(page) = small_page(places) {
+        steps.push((2, page));
+    }
+    steps
+}
+
+/// A copy that waits: CopyImage of an available image of an account that
+/// runs a copy, into the running copy's region, by that account.
+fn queue(state: &ReferenceState) -> Option<BoxedStrategy<Step>> {
+    let mut running = Vec::new();
+    let mut available = Vec::new();
+    for n in 0..state.ids.len() {
+        let Some(view) = issued_view(state, n) else {
+            continue;
+        };
+        let (region, owner) = (view.region().to_owned(), view.owner().to_owned());
+        match view.copy_task().map(|task| task.phase()) {
+            Some(CopyPhase::Copying | CopyPhase::Finalizing) => running.push((owner, region)),
+            _ if view.status() == crate::task::ImageStatus::Available => {
+                available.push((n, owner, region));
+            }
+            _ => {}
+        }
+    }
+    let pairs: Vec<(String, String, usize, String)> = (running.iter())
+        .flat_map(|(owner, into)| {
+            let own = available.iter().filter(move |(_, o, _)| o == owner);
+            own.map(move |(n, _, from)| (owner.clone(), from.clone(), *n, into.clone()))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let copy = select(pairs).prop_map(|(owner, from, n, into)| {
+        let copy = CopyImage {
+            region_id: Some(from),
+            image_id: Some(ImageRef::Issued(n)),
+            destination_region_id: Some(into),
+            ..CopyImage::default()
+        };
+        Step::new(owner, copy)
+    });
+    Some(copy.boxed())
+}
+
+fn cancel_at(region_id: Option<String>, image_id: Option<ImageRef>) -> CancelCopyImage<ImageRef> {
+    CancelCopyImage {
+        region_id,
+        image_id,
+        ..CancelCopyImage::default()
+    }
+}
+
+/// Each event of the phase table put to one of `copies`: progress (a
+/// valid percentage, 99 and 100 often), complete, fail, cancel.
+fn events(at_home: &AtHome, copies: &[usize], weight: u32) -> Vec<(u32, BoxedStrategy<Step>)> {
+    let progress = at_home.step(copies, |region_id, image_id| MockSetCopyProgress {
+        region_id,
+        image_id,
+        ..MockSetCopyProgress::default()
+    });
+    let percent = select(&["0", "40", "99", "100"][..]);
+    let progress = (progress, percent).prop_map(|(mut step, percent)| {
+        if let crate::service::Request::MockSetCopyProgress(set) = &mut step.request {
+            set.progress = Some(percent.to_owned());
+        }
+        step
+    });
+    vec![
+        (weight, progress.boxed()),
+        (
+            weight,
+            at_home.step(copies, |region_id, image_id| MockCompleteCopy {
+                region_id,
+                image_id,
+                ..MockCompleteCopy::default()
+            }),
+        ),
+        (
+            weight,
+            at_home.step(copies, |region_id, image_id| MockFailCopy {
+                region_id,
+                image_id,
+                ..MockFailCopy::default()
+            }),
+        ),
+        (weight, at_home.step(copies, cancel_at)),
+    ]
+}
+
+/// An image renamed to the name of another image of its owner in its
+/// region, and an image created there with that name: both taken.
+fn same_names(state: &ReferenceState) -> Vec<(u32, BoxedStrategy<Step>)> {
+    let named: Vec<(usize, String, String, String)> = (0..state.ids.len())
+        .filter_map(|n| {
+            let view = issued_view(state, n)?;
+            let (region, owner) = (view.region().to_owned(), view.owner().to_owned());
+            Some((n, region, owner, view.name().to_owned()))
+        })
+        .collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let create = select(named.clone()).prop_map(|(_, region, owner, name)| {
+        let create = MockCreateImage {
+            region_id: Some(region),
+            image_name: Some(name),
+            ..MockCreateImage::default()
+        };
+        Step::new(owner, create)
+    });
+    let pairs: Vec<(usize, String, String, String)> = (named.iter())
+        .flat_map(|(n, region, owner, _)| {
+            let siblings = named
+                .iter()
+                .filter(move |(m, r, o, _)| m != n && r == region && o == owner);
+            siblings.map(move |(_, _, _, name)| (*n, region.clone(), owner.clone(), name.clone()))
+        })
+        .collect();
+    let mut steps = vec![(1, create.boxed())];
+    if !pairs.is_empty() {
+        let rename = select(pairs).prop_map(|(n, region, owner, name)| {
+            let modify = ModifyImageAttribute {
+                region_id: Some(region),
+                image_id: Some(ImageRef::Issued(n)),
+                image_name: Some(name),
+                ..ModifyImageAttribute::default()
+            };
+            Step::new(owner, modify)
+        });
+        steps.push((2, rename.boxed()));
+    }
+    steps
+}
+
+/// The images of the run at home: each named by its owner in its region.
+struct AtHome(Vec<Option<(String, String)>>);
+
+impl AtHome {
+    /// `make(region, image)` for one of `images` (alive, so at home), by
+    /// its owner.
+    fn step<R: Into<crate::service::Request<ImageRef>>>(
+        &self,
+        images: &[usize],
+        make: impl Fn(Option<String>, Option<ImageRef>) -> R + 'static,
+    ) -> BoxedStrategy<Step> {
+        let homed: Vec<(usize, String, String)> = (images.iter())
+            .filter_map(|&n| {
+                let (region, owner) = self.0.get(n)?.clone()?;
+                Some((n, region, owner))
+            })
+            .collect();
+        select(homed)
+            .prop_map(move |(n, region, owner)| {
+                Step::new(owner, make(Some(region), Some(ImageRef::Issued(n))))
+            })
+            .boxed()
+    }
+}
+
+/// The images of the run shared with someone, and with whom.
+fn shared(state: &ReferenceState, places: &Places) -> Vec<(usize, Vec<String>)> {
+    let shares = |n: usize| {
+        let (region, owner) = places.homes.get(n)?.clone()?;
+        let request = DescribeImageSharePermission {
+            region_id: Some(region),
+            image_id: Some(state.ids.resolve(&ImageRef::Issued(n))),
+            page_size: Some(100),
+            ..DescribeImageSharePermission::default()
+        };
+        let page = state
+            .world
+            .describe_image_share_permission(&owner, &request)
+            .ok()?;
+        let accounts: Vec<String> = page.accounts.iter().map(|(a, _)| (*a).to_owned()).collect();
+        (!accounts.is_empty()).then_some((n, accounts))
+    };
+    (0..state.ids.len()).filter_map(shares).collect()
+}
+
+/// The images of the run with a tag.
+fn tagged(state: &ReferenceState) -> Vec<usize> {
+    let has_tags =
+        |n: &usize| issued_view(state, *n).is_some_and(|view| view.tags().next().is_some());
+    (0..state.ids.len()).filter(has_tags).collect()
+}
+
+/// ModifyImageSharePermission removing one account a shared image is
+/// shared with, by its owner.
+fn unshare(at_home: &AtHome, shared: Vec<(usize, Vec<String>)>) -> BoxedStrategy<Step> {
+    let images: Vec<usize> = shared.iter().map(|(n, _)| *n).collect();
+    let removal = at_home.step(&images, |region_id, image_id| ModifyImageSharePermission {
+        region_id,
+        image_id,
+        ..ModifyImageSharePermission::default()
+    });
+    (removal, any::<prop::sample::Index>())
+        .prop_map(move |(mut step, pick)| {
+            if let crate::service::Request::ModifyImageSharePermission(share) = &mut step.request {
+                let n = share.image_id.as_ref().and_then(|image| match image {
+                    ImageRef::Issued(n) => Some(*n),
+                    ImageRef::Literal(_) => None,
+                });
+                let accounts = shared.iter().find(|(m, _)| Some(*m) == n).map(|(_, a)| a);
+                if let Some(accounts) = accounts.filter(|a| !a.is_empty()) {
+                    share.remove_account = vec![accounts[pick.index(accounts.len())].clone()];
+                }
+            }
+            step
+        })
+        .boxed()
+}
+
+/// DescribeImages of every status, one or two a page, where an account
+/// has the most images, if it has two or more.
+fn small_page(places: &Places) -> Option<BoxedStrategy<Step>> {
+    let (account, region) = places.busiest()?;
+    let count = (places.homes.iter().flatten())
+        .filter(|(r, a)| *r == region && *a == account)
+        .count();
+    if count < 2 {
+        return None;
+    }
+    let page = (
+        select(&[1u32, 1, 2][..]),
+        prop::option::weighted(0.3, 1..=3u32),
+    )
+        .prop_map(move |(size, number)| {
+            let mut describe = visible_step::<ImageRef>(&account, &region);
+            if let crate::service::Request::DescribeImages(d) = &mut describe.request {
+                d.page_size = Some(size);
+                d.page_number = number;
+            }
+            describe
+        });
+    Some(page.boxed())
 }
 
 /// What an image of the run is now: a copy in a phase, cancellable or
@@ -418,7 +771,7 @@ fn progress_text() -> impl Strategy<Value = Option<String>> {
         2 => percent().prop_map(|p| p.get().to_string()),
         2 => boundary.prop_map(str::to_owned),
     ];
-    prop::option::weighted(0.97, text)
+    prop::option::weighted(0.93, text)
 }
 
 /// `Step` texts: mostly a few percent, and each boundary: absent (the
@@ -574,8 +927,8 @@ fn copy_steps(
 fn describe_images(state: &ReferenceState, places: &Places) -> BoxedStrategy<Step> {
     let ids = prop_oneof![
         6 => image(state),
-        1 => Just(ImageRef::Literal(many_ids(100))),
-        1 => Just(ImageRef::Literal(many_ids(101))),
+        1 => LazyJust::new(|| ImageRef::Literal(many_ids(100))),
+        1 => LazyJust::new(|| ImageRef::Literal(many_ids(101))),
     ];
     let filters = (
         prop::option::weighted(0.2, ids),
@@ -665,9 +1018,9 @@ fn lifecycle_steps(
         (5, modify_image_attribute(located.clone(), names(state))),
         (share_weight, share(located.clone(), places.accounts)),
         (2, describe_shares(located.clone())),
-        (3, tag(state, located.clone())),
+        (4, tag(state, located.clone())),
         (2, untag(state, located.clone())),
-        (2, list_tags(state, located.clone())),
+        (3, list_tags(state, located.clone())),
         (1, describe_regions(places.accounts)),
         (1, delete_snapshot(places.accounts)),
     ]
@@ -891,8 +1244,8 @@ fn tags() -> impl Strategy<Value = Vec<Tag>> {
     prop_oneof![
         6 => prop::collection::vec(tag, 1..4),
         4 => eleven,
-        5 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        5 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
         1 => Just(Vec::new()),
     ]
 }
@@ -917,7 +1270,7 @@ fn untag(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
         .prop_map(|keys| keys.into_iter().map(str::to_owned).collect::<Vec<_>>());
     let keys = prop_oneof![
         6 => some,
-        1 => Just((0..21).map(|k| format!("k{k}")).collect()),
+        1 => LazyJust::new(|| (0..21).map(|k| format!("k{k}")).collect()),
     ];
     (
         resources(state, located),
@@ -954,8 +1307,8 @@ fn list_tags(state: &ReferenceState, located: Located) -> BoxedStrategy<Step> {
     );
     let filters = prop_oneof![
         12 => some,
-        1 => Just(numbered_tags(0, 20)),
-        1 => Just(numbered_tags(0, 21)),
+        1 => LazyJust::new(|| numbered_tags(0, 20)),
+        1 => LazyJust::new(|| numbered_tags(0, 21)),
     ];
     (
         resources(state, located),
