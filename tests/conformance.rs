@@ -270,32 +270,8 @@ impl CopyService for SharedSlots {
 
     fn send(&mut self, step: &Step<String>) -> Reply<String> {
         let reply = self.world.send(step);
-        if let Reply::Image(id) = &reply
-            && let Ok(id) = id.parse()
-            && !self.issued.contains(&id)
-        {
-            self.issued.push(id);
-        }
-        match reply {
-            Reply::Images { total, images } => {
-                let held = self.held();
-                let images = images
-                    .into_iter()
-                    .map(|seen| match held.contains(&seen.image) {
-                        true => Seen {
-                            status: "Waiting".into(),
-                            progress: "0%".into(),
-                            ..seen
-                        },
-                        false => seen,
-                    });
-                Reply::Images {
-                    total,
-                    images: images.collect(),
-                }
-            }
-            other => other,
-        }
+        note_issued(&mut self.issued, &reply);
+        shown_waiting(reply, &self.held())
     }
 }
 
@@ -634,32 +610,8 @@ impl CopyService for SlotKeptOnFailure {
         {
             *self.leaked.entry((owner, region)).or_default() += 1;
         }
-        if let Reply::Image(id) = &reply
-            && let Ok(id) = id.parse()
-            && !self.issued.contains(&id)
-        {
-            self.issued.push(id);
-        }
-        match reply {
-            Reply::Images { total, images } => {
-                let held = self.held();
-                let images = images
-                    .into_iter()
-                    .map(|seen| match held.contains(&seen.image) {
-                        true => Seen {
-                            status: "Waiting".into(),
-                            progress: "0%".into(),
-                            ..seen
-                        },
-                        false => seen,
-                    });
-                Reply::Images {
-                    total,
-                    images: images.collect(),
-                }
-            }
-            other => other,
-        }
+        note_issued(&mut self.issued, &reply);
+        shown_waiting(reply, &self.held())
     }
 }
 
@@ -850,4 +802,38 @@ fn mutant_table() {
         median(all_final.clone()),
         all_final.iter().max().copied().unwrap_or_default()
     );
+}
+
+/// Remembers the image a reply issued, once.
+fn note_issued(issued: &mut Vec<ImageId>, reply: &Reply<String>) {
+    if let Reply::Image(id) = reply
+        && let Ok(id) = id.parse()
+        && !issued.contains(&id)
+    {
+        issued.push(id);
+    }
+}
+
+/// The reply, with the copies in `held` shown as waiting: the running copies
+/// that a mutant's slot count would not have started.
+fn shown_waiting(reply: Reply<String>, held: &[String]) -> Reply<String> {
+    match reply {
+        Reply::Images { total, images } => {
+            let images = images
+                .into_iter()
+                .map(|seen| match held.contains(&seen.image) {
+                    true => Seen {
+                        status: "Waiting".into(),
+                        progress: "0%".into(),
+                        ..seen
+                    },
+                    false => seen,
+                });
+            Reply::Images {
+                total,
+                images: images.collect(),
+            }
+        }
+        other => other,
+    }
 }
