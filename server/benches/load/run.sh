@@ -182,12 +182,13 @@ IDS="$work/ids" wrk -t1 -c32 -d"${seconds}s" --latency \
 echo "compactions during the run: $(grep -c "compaction to generation" "$work/server.log" || true)"
 grep 'compaction to generation' "$work/server.log" | tail -n 5
 stop
-echo "== the floor: the bare server, 32 connections"
+echo "== the floor: the bare server, 32 connections, the same client script"
 printf '{"RequestId":"0"}' >"$work/small"
 rm -f "$work/bare.log"
 target/release/examples/bare 127.0.0.1:18182 "$work/small" 2>"$work/bare.log" &
 bare=$!
 until grep -qs listening "$work/bare.log"; do sleep 0.1; done
-wrk -t1 -c32 -d"${seconds}s" --latency http://127.0.0.1:18182/
+IDS="$work/ids" wrk -t1 -c32 -d"${seconds}s" --latency \
+  -s $load/cancel.lua http://127.0.0.1:18182/
 kill "$bare"
 fi
