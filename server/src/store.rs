@@ -470,7 +470,10 @@ impl Opened {
 /// requests leave them: a snapshot of a large world is seconds of work that
 /// nobody waits for, and on a machine of few cores it otherwise shows as
 /// pauses in the answers. The keeper's share stays ample for its other
-/// work, a command applied per change.
+/// work, a command applied per change. The price: the first change refused
+/// on a disk fault, which waits under the lock for the keeper's copy, may
+/// wait longer on a busy machine. Best effort: a refused request changes
+/// nothing else.
 fn in_background() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its arguments; on Linux, a thread ID
