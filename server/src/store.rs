@@ -472,8 +472,8 @@ impl Opened {
 /// pauses in the answers. The keeper's share stays ample for its other
 /// work, a command applied per change. The price: the first change refused
 /// on a disk fault, which waits under the lock for the keeper's copy, may
-/// wait longer on a busy machine. Best effort: a refused request changes
-/// nothing else.
+/// wait longer on a busy machine. Best effort: a thread whose priority
+/// cannot be lowered runs as before.
 fn in_background() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its arguments; on Linux, a thread ID
