@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::cases;
+use support::{SameIds, cases};
 
 use std::num::NonZeroU32;
 
@@ -21,21 +21,6 @@ use ecs_image_copy::{
     Action, CancelCopyImage, Config, CopyPhase, EcsError, ImageId, ModifyImageAttribute, Percent,
     Request, World,
 };
-
-/// `SmallWorld` for this crate's own systems, which issue the reference's
-/// IDs: runs also delete real snapshots.
-#[derive(Debug)]
-struct SameIds;
-
-impl Setup for SameIds {
-    fn config() -> Config {
-        SmallWorld::config()
-    }
-
-    fn issues_reference_ids() -> bool {
-        true
-    }
-}
 
 prop_state_machine! {
     #![proptest_config(cases(128))]

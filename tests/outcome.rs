@@ -2,6 +2,10 @@
 //! conforming system, or a short counterexample that its seed finds again.
 #![cfg(feature = "proptest")]
 
+mod support;
+
+use support::SameIds;
+
 use ecs_image_copy::mock::{MockCreateImage, MockSetCancellable};
 use ecs_image_copy::rpc::Endpoint;
 use ecs_image_copy::testing::{
@@ -180,20 +184,6 @@ fn the_model_and_the_endpoint_answer_empty_parameters_alike() {
     let (world, endpoint) = both(&Step::new("alice", Request::from(set)));
     assert_eq!(world, endpoint);
     assert_eq!(world, Reply::error(EcsError::MissingRegionId));
-}
-
-/// `SmallWorld`, with the reference's own IDs.
-#[derive(Debug)]
-struct SameIds;
-
-impl Setup for SameIds {
-    fn config() -> Config {
-        SmallWorld::config()
-    }
-
-    fn issues_reference_ids() -> bool {
-        true
-    }
 }
 
 /// Every generated step gets the same answer from the endpoint as from the

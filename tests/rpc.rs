@@ -5,7 +5,7 @@ use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
 use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters};
-use ecs_image_copy::{Action, Command, ImageId, Timestamp, World};
+use ecs_image_copy::{Action, Command, EcsError, ImageId, Timestamp, World};
 use serde_json::{Value, json};
 
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_780_800);
@@ -1170,16 +1170,10 @@ fn a_signed_request_spends_its_nonce_when_answered_not_when_read() {
     let reader = e.reader().clone();
     let describe = [("Action", "DescribeImages"), ("RegionId", "cn-hangzhou")];
     let query = signed_v1(&describe, "ak-alice", "s3cret", "n-1", NOW_TEXT);
-    let request = HttpRequest {
-        method: "GET",
-        path: "/",
-        query: query.as_bytes(),
-        headers: &[],
-        body: b"",
-    };
     // Read twice, and once more for nothing: reading spends no nonce.
-    let (first, again) = (reader.read(&request, NOW), reader.read(&request, NOW));
-    drop(reader.read(&request, NOW));
+    let read = || read_request(&reader, &query);
+    let (first, again) = (read(), read());
+    drop(read());
     let answered = e.answer(first, NOW);
     assert_eq!(answered.status, 200, "{}", text_of(&answered));
     assert_eq!(answered.summary.account.as_deref(), Some("alice"));
@@ -1201,20 +1195,20 @@ fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
     let config = EndpointConfig::default().with_key("ak-alice", "s3cret", "alice");
     let mut e = endpoint(config);
     let reader = e.reader().clone();
-    let get = |query: &str, nonce: &str, secret: &str| {
-        let pairs: Vec<(&str, &str)> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .collect();
-        signed_v1(&pairs, "ak-alice", secret, nonce, NOW_TEXT)
+    let create = [
+        ("Action", "MockCreateImage"),
+        ("RegionId", "cn-hangzhou"),
+        ("ImageName", "web"),
+    ];
+    let describe = [("Action", "DescribeImages"), ("RegionId", "cn-hangzhou")];
+    let get = |pairs: &[(&str, &str)], nonce, secret| {
+        signed_v1(pairs, "ak-alice", secret, nonce, NOW_TEXT)
     };
-    let create = "Action=MockCreateImage&RegionId=cn-hangzhou&ImageName=web";
-    let describe = "Action=DescribeImages&RegionId=cn-hangzhou";
     // A change is refused with the server's error, and spends its nonce.
-    let query = get(create, "n-1", "s3cret");
+    let query = get(&create, "n-1", "s3cret");
     let mut change = read_request(&reader, &query);
     assert!(change.may_change());
-    change.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    change.refuse_change(EcsError::ServiceUnavailable);
     let refused = e.answer(change, NOW);
     assert_error(
         &refused,
@@ -1224,7 +1218,7 @@ fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
     );
     assert_eq!(refused.applied, None);
     let mut again = read_request(&reader, &query);
-    again.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    again.refuse_change(EcsError::ServiceUnavailable);
     assert_error(
         &e.answer(again, NOW),
         400,
@@ -1232,15 +1226,15 @@ fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
         "Specified signature nonce was used already.",
     );
     // A read, and a request the reader refused, keep their own answers.
-    let list_query = get(describe, "n-2", "s3cret");
+    let list_query = get(&describe, "n-2", "s3cret");
     let mut list = read_request(&reader, &list_query);
     assert!(!list.may_change());
-    list.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    list.refuse_change(EcsError::ServiceUnavailable);
     assert_eq!(e.answer(list, NOW).status, 200);
-    let forged_query = get(create, "n-3", "wrong");
+    let forged_query = get(&create, "n-3", "wrong");
     let mut forged = read_request(&reader, &forged_query);
     assert!(!forged.may_change());
-    forged.refuse_change(ecs_image_copy::EcsError::ServiceUnavailable);
+    forged.refuse_change(EcsError::ServiceUnavailable);
     assert_eq!(
         e.answer(forged, NOW)
             .summary
@@ -1250,7 +1244,7 @@ fn a_refused_change_is_refused_after_the_readers_checks_and_the_nonce() {
         Some("SignatureDoesNotMatch")
     );
     // Nothing was created.
-    let shown_query = get(describe, "n-4", "s3cret");
+    let shown_query = get(&describe, "n-4", "s3cret");
     let shown = e.answer(read_request(&reader, &shown_query), NOW);
     assert_eq!(json_of(&shown)["TotalCount"], 0, "{}", text_of(&shown));
 }
