@@ -61,19 +61,17 @@ impl World {
         if !rules::image_name(name) {
             return Err(EcsError::ImageNameMalformed.into());
         }
-        let taken = self
-            .accounts
-            .find(owner)
+        let taken = (self.store.account(owner))
             .is_some_and(|account| self.name_taken(account, region, name));
         if taken {
             return Err(EcsError::ImageNameDuplicated.into());
         }
-        if self.images.is_full() {
+        if self.store.is_full() {
             return Err(EcsError::ImageQuotaExceeded.into());
         }
         let image = Image {
             seq: 0,
-            owner: self.accounts.intern(owner),
+            owner: self.store.intern(owner),
             region,
             created: now,
             size_gib: Config::DEFAULT_IMAGE_SIZE_GIB,
@@ -130,9 +128,9 @@ impl World {
         let mut changed = 0;
         // Each account's slots are its own, so the order they tick in does
         // not matter.
-        for (_, region, running) in self.running() {
+        for (_, region, running) in self.store.all_running() {
             for id in running {
-                let before = self.images.get(id).and_then(|image| image.copy);
+                let before = self.store.image(id).and_then(|image| image.copy);
                 let after = self.update_task_at(region, id, tick);
                 if after.is_ok_and(|task| before.is_some_and(|copy| copy.task != task)) {
                     changed += 1;
@@ -152,27 +150,26 @@ impl World {
         self.update_task_at(region, image, event)
     }
 
-    /// Applies `event` to the copy `image` in `region`, then moves it out of
-    /// its queue or slot if it ended.
+    /// Applies `event` to the copy `image` in `region`; if that ended it,
+    /// its slot or place in the queue goes to the next copy.
     pub(super) fn update_task_at(
         &mut self,
         region: RegionHandle,
         image: ImageId,
         event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
     ) -> Result<CopyTask, WorldError> {
-        let found = self.images.get_mut(image).filter(|i| i.region == region);
+        let found = self.store.image(image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
-        let (owner, seq, status) = (found.owner, found.seq, found.status());
-        let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
-        let was = copy.task.phase();
+        let copy = found.copy.ok_or(EcsError::ImageNotCopying)?;
         let task = event(copy.task)?;
-        copy.task = task;
-        let now = found.status();
-        self.restatus(owner, region, seq, status, now);
-        if task.phase().is_terminal() {
-            // A copy that was already over held no slot: `release_slot`
-            // frees one only for a copy that was queued or running.
-            self.release_slot(owner, region, image, was);
+        let (owner, was) = (found.owner, copy.task.phase());
+        self.store.update(image, |found| {
+            if let Some(copy) = found.copy.as_mut() {
+                copy.task = task;
+            }
+        });
+        if task.phase().is_terminal() && !was.is_terminal() {
+            self.fill_slots(owner, region);
         }
         Ok(task)
     }

@@ -90,7 +90,7 @@ impl World {
         if name.is_some_and(|name| self.name_taken(found.owner, destination, name)) {
             return Err(EcsError::ImageNameDuplicated);
         }
-        if self.images.is_full() {
+        if self.store.is_full() {
             return Err(EcsError::ImageQuotaExceeded);
         }
         Ok(CopyPlan::New {
@@ -114,10 +114,8 @@ impl World {
         let Some(token) = given(request.client_token.as_deref()) else {
             return Ok(None);
         };
-        let earlier = self
-            .accounts
-            .find(caller)
-            .and_then(|account| self.tokens.get(&account)?.get(token));
+        let earlier =
+            (self.store.account(caller)).and_then(|account| self.store.replay(account, token));
         match earlier {
             None => Ok(None),
             Some(replay) if replay.parameters == self.fingerprint(request, destination) => {
@@ -159,8 +157,7 @@ impl World {
                 parameters,
                 image: id,
             };
-            let tokens = self.tokens.entry(owner).or_default();
-            tokens.insert(token.into(), replay);
+            self.store.remember(owner, token, replay);
         }
         Ok(id)
     }

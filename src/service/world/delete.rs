@@ -36,19 +36,16 @@ impl World {
     ) -> Result<(), EcsError> {
         let text = given(request.snapshot_id.as_deref()).ok_or(EcsError::MissingSnapshotId)?;
         let id: SnapshotId = text.parse().map_err(|_| EcsError::SnapshotNotFound)?;
-        let owner = self
-            .accounts
-            .find(caller)
-            .ok_or(EcsError::SnapshotNotFound)?;
-        if let Some(image) = self.images.get(id.image()) {
+        let owner = (self.store.account(caller)).ok_or(EcsError::SnapshotNotFound)?;
+        if let Some(image) = self.store.image(id.image()) {
             return Err(match image.owner == owner {
                 true => EcsError::SnapshotInUse,
                 false => EcsError::SnapshotNotFound,
             });
         }
-        match self.orphans.get(&id) {
+        match self.store.orphan(id) {
             Some(orphan) if orphan.owner == owner => {
-                self.orphans.remove(&id);
+                self.store.drop_orphan(id);
                 Ok(())
             }
             _ => Err(EcsError::SnapshotNotFound),

@@ -4,7 +4,7 @@
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::Image;
-use super::lists::{Listing, Statuses};
+use super::memory::Statuses;
 use super::tags::matches;
 use crate::service::request::given;
 use crate::service::{DescribeImages, ImageId, SnapshotId, Tag, Timestamp};
@@ -237,7 +237,7 @@ impl World {
         ImageView {
             id,
             region: image.region.name(&self.config),
-            owner: &self.accounts[image.owner],
+            owner: self.store.account_name(image.owner),
             image,
             shared: false,
         }
@@ -254,7 +254,7 @@ impl World {
     /// The image `id`, whoever owns it: the backend's view, for embedders
     /// and tests. A cancelled copy is gone.
     pub fn image(&self, id: ImageId) -> Option<ImageView<'_>> {
-        self.images.get(id).map(|image| self.view(id, image))
+        self.store.image(id).map(|image| self.view(id, image))
     }
 
     /// DescribeImages as `caller`: a page of their images in the region
@@ -292,12 +292,11 @@ impl World {
     /// `ImageName`, found without a walk over the caller's images, as
     /// names are unique in a shelf.
     fn named(&self, caller: &str, region: RegionHandle, name: &str) -> Vec<ImageView<'_>> {
-        let Some(caller) = self.accounts.find(caller) else {
+        let Some(caller) = self.store.account(caller) else {
             return Vec::new();
         };
-        let shelf = self.shelves.get(&(caller, region));
-        let own = shelf.and_then(|shelf| shelf.names.get(name).copied());
-        let own = own.and_then(|id| Some(self.view(id, self.images.get(id)?)));
+        let own = self.store.named(caller, region, name);
+        let own = own.and_then(|id| Some(self.view(id, self.store.image(id)?)));
         let mut named: Vec<ImageView<'_>> = own.into_iter().collect();
         named.extend(self.shared_with(caller, region));
         named.sort_by_key(|view| core::cmp::Reverse(view.image.seq));
@@ -314,17 +313,15 @@ impl World {
         region: RegionHandle,
         filter: &Filter<'_>,
     ) -> (usize, Vec<ImageView<'_>>) {
-        let Some(caller) = self.accounts.find(caller) else {
+        let Some(caller) = self.store.account(caller) else {
             return (0, Vec::new());
         };
-        let own = (filter.owners.own)
-            .then(|| self.shelves.get(&(caller, region)))
-            .flatten()
-            .map(|shelf| Own {
-                world: self,
-                listing: &shelf.listing,
-                statuses: filter.statuses,
-            });
+        let own = (filter.owners.own).then_some(Own {
+            world: self,
+            owner: caller,
+            region,
+            statuses: filter.statuses,
+        });
         let mut shared = match filter.owners.shared {
             true => self.shared_with(caller, region),
             false => Vec::new(),
@@ -345,7 +342,7 @@ impl World {
     /// The caller's images in the region, and those shared with them,
     /// newest first: those named in `ids` if any, else all of them.
     fn candidates(&self, caller: &str, region: RegionHandle, ids: &[&str]) -> Vec<ImageView<'_>> {
-        let Some(caller) = self.accounts.find(caller) else {
+        let Some(caller) = self.store.account(caller) else {
             return Vec::new();
         };
         if ids.is_empty() {
@@ -354,7 +351,7 @@ impl World {
         let mut found: Vec<ImageView<'_>> = ids
             .iter()
             .filter_map(|id| id.parse().ok())
-            .filter_map(|id: ImageId| Some((id, self.images.get(id)?)))
+            .filter_map(|id: ImageId| Some((id, self.store.image(id)?)))
             .filter(|(_, image)| image.region == region)
             .filter_map(|(id, image)| match image.owner == caller {
                 true => Some(self.view(id, image)),
@@ -371,12 +368,8 @@ impl World {
     /// Every image of `caller` in `region`, and every one shared with them,
     /// newest first.
     fn listed(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
-        let shelf = self.shelves.get(&(caller, region));
-        let listing = shelf.map_or(&[][..], |shelf| shelf.listing.all());
-        // The listing is in creation order: backwards is newest first. It
-        // still holds some removed images' IDs, which are skipped.
-        let own = (listing.iter().rev())
-            .filter_map(|&id| Some((id, self.images.get(id)?)))
+        // Oldest first: backwards is newest first.
+        let own = (self.store.images_of(caller, region).rev())
             .filter(|(_, image)| image.owner == caller && image.region == region)
             .map(|(id, image)| self.view(id, image));
         let mut listed: Vec<ImageView<'_>> = own.collect();
@@ -390,10 +383,8 @@ impl World {
 
     /// The images shared with `caller` in `region`, in no order.
     fn shared_with(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
-        let granted = self.grants.get(&(caller, region));
-        let granted = granted.map_or(&[][..], |granted| &granted[..]);
-        (granted.iter())
-            .filter_map(|&id| Some((id, self.images.get(id)?)))
+        (self.store.granted(caller, region).iter())
+            .filter_map(|&id| Some((id, self.store.image(id)?)))
             .map(|(id, image)| self.shared_view(id, image))
             .collect()
     }
@@ -437,59 +428,32 @@ fn newest_of_both<'w>(
 }
 
 /// The caller's own images in a region with the statuses asked for, as
-/// the listing counts them.
+/// the store counts them.
 struct Own<'w> {
     world: &'w World,
-    listing: &'w Listing,
+    owner: AccountHandle,
+    region: RegionHandle,
     statuses: Statuses,
 }
 
 impl<'w> Own<'w> {
     fn count(&self) -> usize {
-        self.listing.count(&self.statuses)
-    }
-
-    /// The live images of `block` with the statuses asked for, oldest
-    /// first.
-    fn block(&self, block: usize) -> impl Iterator<Item = ImageView<'w>> + use<'w> {
-        let (world, statuses) = (self.world, self.statuses);
-        (self.listing.block(block).iter())
-            .filter_map(move |&id| Some((id, world.images.get(id)?)))
-            .filter(move |(_, image)| statuses[image.status() as usize])
-            .map(move |(id, image)| world.view(id, image))
+        (self.world.store).count(self.owner, self.region, &self.statuses)
     }
 
     /// How many of the images are newer than the image `seq`, which is
     /// not one of them.
     fn newer_than(&self, seq: u64) -> usize {
-        let block = self.listing.block_of(seq);
-        let in_block = self.block(block).filter(|view| view.image.seq <= seq);
-        let older = self.listing.count_before(&self.statuses, block) + in_block.count();
-        self.count().saturating_sub(older)
+        (self.world.store).newer_than(self.owner, self.region, &self.statuses, seq)
     }
 
     /// Up to `size` of the images, newest first, after the `skip` newest.
     fn newest(&self, skip: usize, size: usize) -> Vec<ImageView<'w>> {
-        let mut page = Vec::with_capacity(size);
-        let Some(mut rank) = self.count().checked_sub(skip + 1) else {
-            return page;
-        };
-        // `rank` is the next image's rank, oldest first: each step finds
-        // its block and takes the block's images from it down.
-        while let Some((block, within)) = self.listing.find(&self.statuses, rank) {
-            let found: Vec<ImageView<'w>> = self.block(block).take(within + 1).collect();
-            for view in found.into_iter().rev() {
-                if page.len() == size {
-                    return page;
-                }
-                page.push(view);
-            }
-            match rank.checked_sub(within + 1) {
-                Some(next) if page.len() < size => rank = next,
-                _ => break,
-            }
-        }
-        page
+        let world = self.world;
+        let page = (world.store).newest(self.owner, self.region, &self.statuses, skip, size);
+        (page.into_iter())
+            .map(|(id, image)| world.view(id, image))
+            .collect()
     }
 }
 

@@ -170,7 +170,7 @@ impl World {
         event: impl FnOnce(CopyTask) -> Result<CopyTask, TransitionError>,
     ) -> Result<Answer<'_>, WorldError> {
         // `own_copy` found the image, so it has a region.
-        let region = self.images.get(image).map(|image| image.region);
+        let region = self.store.image(image).map(|image| image.region);
         let region = region.ok_or(EcsError::ImageNotFound)?;
         let task = self.update_task_at(region, image, event)?;
         Ok(Answer::Copy { image, task })

@@ -11,19 +11,14 @@ mod handle;
 mod handles;
 mod hash;
 mod image;
-mod lists;
+mod memory;
 mod modify;
 mod regions;
 mod share;
 mod slots;
-#[cfg(feature = "serde")]
-mod snapshot;
-mod table;
 mod tags;
 #[cfg(test)]
 mod tests;
-
-use std::collections::HashMap;
 
 pub use self::backend::WorldError;
 pub use self::describe::{ImagePage, ImageView};
@@ -32,15 +27,12 @@ pub use self::regions::RegionView;
 pub use self::share::SharePage;
 pub use self::tags::TagPage;
 
-use self::handles::{AccountHandle, Accounts, RegionHandle};
-use self::hash::{Fixed, Issued};
-use self::image::{Image, Replay};
-use self::lists::Listing;
-use self::slots::Slots;
-use self::table::ImageTable;
+use self::handles::{AccountHandle, RegionHandle};
+use self::image::Image;
+use self::memory::{Memory, Orphan};
 use crate::service::request::given;
-use crate::service::{Config, ImageId, SnapshotId};
-use crate::task::{EcsError, ImageStatus};
+use crate::service::{Config, ImageId};
+use crate::task::EcsError;
 
 /// The whole modelled service: every region's images, by account, and each
 /// account's copies queued and running into each region.
@@ -101,44 +93,8 @@ use crate::task::{EcsError, ImageStatus};
 #[derive(Clone, Debug)]
 pub struct World {
     config: Config,
-    accounts: Accounts,
-    images: ImageTable,
-    /// Each account's images in each region: their names, and the listing
-    /// DescribeImages scans.
-    shelves: Shelves,
-    /// Successful CopyImage calls by account and ClientToken.
-    tokens: HashMap<AccountHandle, HashMap<Box<str>, Replay, Fixed>, Issued>,
-    /// The images shared with each account in each region, by grantee.
-    grants: HashMap<(AccountHandle, RegionHandle), Vec<ImageId>, Issued>,
-    /// The snapshots of deleted images, which DeleteImage leaves. An
-    /// image's own snapshot is not stored: its ID is the image's number.
-    orphans: HashMap<SnapshotId, Orphan, Issued>,
-    /// The creation number of the next image: listings, queues and
-    /// DescribeImages order images by it.
-    next_seq: u64,
-}
-
-/// Each account's images in each region.
-type Shelves = HashMap<(AccountHandle, RegionHandle), Shelf, Issued>;
-
-/// One account's images in one region.
-#[derive(Clone, Debug, Default)]
-struct Shelf {
-    /// The images that have a name, by name: names are unique in a shelf,
-    /// and DescribeImages' `ImageName` finds its image here.
-    names: HashMap<Box<str>, ImageId, Fixed>,
-    /// Every image, by creation order, counted by status: what
-    /// DescribeImages pages through.
-    listing: Listing,
-    /// The account's copies into the region that run or wait.
-    slots: Slots,
-}
-
-/// A snapshot whose image was deleted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Orphan {
-    owner: AccountHandle,
-    region: RegionHandle,
+    /// Every image and its indexes: what the actions read and change.
+    store: Memory,
 }
 
 /// What becomes of a removed image's snapshot.
@@ -161,13 +117,7 @@ impl World {
     /// An empty world with the regions and limits of `config`.
     pub fn new(config: Config) -> World {
         World {
-            accounts: Accounts::default(),
-            images: ImageTable::new(config.id_seed()),
-            shelves: HashMap::default(),
-            tokens: HashMap::default(),
-            grants: HashMap::default(),
-            orphans: HashMap::default(),
-            next_seq: 0,
+            store: Memory::new(config.id_seed()),
             config,
         }
     }
@@ -187,7 +137,7 @@ impl World {
 
     /// How many images there are, copies included.
     pub fn image_count(&self) -> usize {
-        self.images.len()
+        self.store.image_count()
     }
 
     fn region(&self, name: &str) -> Option<RegionHandle> {
@@ -197,11 +147,11 @@ impl World {
     /// The image `id` as `caller` sees it in `region`: their own, present.
     fn visible(&self, caller: &str, region: RegionHandle, id: &str) -> Option<(ImageId, &Image)> {
         let id: ImageId = id.parse().ok()?;
-        let image = self.images.get(id)?;
+        let image = self.store.image(id)?;
         // Account names are interned one to one, so comparing the owner's
-        // name is `accounts.find(caller) == Some(image.owner)`, without
-        // hashing the caller's name.
-        let own = image.region == region && &self.accounts[image.owner] == caller;
+        // name is `account(caller) == Some(image.owner)`, without hashing
+        // the caller's name.
+        let own = image.region == region && self.store.account_name(image.owner) == caller;
         own.then_some((id, image))
     }
 
@@ -233,56 +183,28 @@ impl World {
     }
 
     fn name_taken(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> bool {
-        self.shelves
-            .get(&(owner, region))
-            .is_some_and(|shelf| shelf.names.contains_key(name))
+        self.store.named(owner, region, name).is_some()
     }
 
     /// Adds `image` under a fresh ID as the newest image; a copy queues, and
     /// starts at once if its account has a free slot in the region. Fails,
-    /// changing nothing, only if the image table is full.
-    fn insert_image(&mut self, mut image: Image) -> Result<ImageId, EcsError> {
-        image.seq = self.next_seq;
-        let (seq, status) = (image.seq, image.status());
+    /// changing nothing, only if the store is full.
+    fn insert_image(&mut self, image: Image) -> Result<ImageId, EcsError> {
         let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
-        let name = (!image.name.is_empty()).then(|| image.name.clone());
         let id = self
-            .images
+            .store
             .insert(image)
             .ok_or(EcsError::ImageQuotaExceeded)?;
-        self.next_seq += 1;
-        let shelf = self.shelves.entry((owner, region)).or_default();
-        if let Some(name) = name {
-            shelf.names.insert(name, id);
-        }
-        shelf.listing.push(id, seq, status);
         if is_copy {
-            let limit = region.copy_limit(&self.config);
-            let Shelf { listing, slots, .. } = shelf;
-            slots.queue(&mut self.images, listing, limit, id);
+            self.fill_slots(owner, region);
         }
         Ok(id)
-    }
-
-    /// Tells the listing of `owner`'s images in `region` that the image
-    /// `seq` went from status `was` to `now`.
-    fn restatus(
-        &mut self,
-        owner: AccountHandle,
-        region: RegionHandle,
-        seq: u64,
-        was: ImageStatus,
-        now: ImageStatus,
-    ) {
-        if let Some(shelf) = self.shelves.get_mut(&(owner, region)) {
-            shelf.listing.restatus(seq, was, now);
-        }
     }
 
     /// Deletes an image, frees its copy slot if it held one, stops sharing
     /// it, and keeps or drops its snapshot.
     fn remove_image(&mut self, id: ImageId, snapshot: Snapshot) {
-        let Some(image) = self.images.remove(id) else {
+        let Some(image) = self.store.remove(id) else {
             return;
         };
         if snapshot == Snapshot::Keep {
@@ -290,29 +212,13 @@ impl World {
                 owner: image.owner,
                 region: image.region,
             };
-            self.orphans.insert(id.snapshot(), orphan);
+            self.store.keep_orphan(id.snapshot(), orphan);
         }
         for (grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
-            self.revoke(*grantee, image.region, id);
+            self.store.revoke(*grantee, image.region, id);
         }
-        let limit = image.region.copy_limit(&self.config);
-        let World {
-            shelves, images, ..
-        } = self;
-        // Every image has a shelf: `insert_image` made it.
-        let shelf = shelves.get_mut(&(image.owner, image.region));
-        let shelf = shelf.expect("an image's shelf exists");
-        // An unnamed image put no name in the set.
-        if !image.name.is_empty() {
-            shelf.names.remove(&image.name);
-        }
-        if shelf.listing.remove(image.seq, image.status()) {
-            let live = |id| images.get(id).map(|image| (image.seq, image.status()));
-            shelf.listing.sweep(live);
-        }
-        if let Some(copy) = image.copy {
-            let Shelf { listing, slots, .. } = shelf;
-            slots.release(images, listing, limit, id, copy.task.phase());
+        if image.is_copy_in_progress() {
+            self.fill_slots(image.owner, image.region);
         }
     }
 }

@@ -33,18 +33,10 @@ impl World {
         if request.dry_run {
             return Err(EcsError::DryRunOperation);
         }
-        let (owner, old_name) = (found.owner, found.name.clone());
-        if let Some(name) = change.name.filter(|name| **name != *old_name) {
-            let shelf = self.shelves.get_mut(&(owner, region));
-            let names = &mut shelf.expect("an image's shelf exists").names;
-            names.remove(&old_name);
-            names.insert(name.into(), id);
+        if let Some(name) = change.name.filter(|name| **name != *found.name) {
+            self.store.rename(id, name);
         }
-        let image = self.images.get_mut(id).expect("found above");
-        let (seq, was) = (image.seq, image.status());
-        change.apply(image);
-        let now = image.status();
-        self.restatus(owner, region, seq, was, now);
+        self.store.update(id, |image| change.apply(image));
         Ok(())
     }
 
@@ -91,10 +83,9 @@ impl<'r> Change<'r> {
         })
     }
 
+    /// Applies the change but for the name, which the store changes
+    /// with its index.
     fn apply(&self, image: &mut Image) {
-        if let Some(name) = self.name {
-            image.name = name.into();
-        }
         if let Some(description) = self.description {
             image.details_mut().description = description.into();
         }

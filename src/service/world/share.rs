@@ -71,12 +71,12 @@ impl World {
             return Err(EcsError::DryRunOperation);
         }
         for account in remove {
-            if let Some(account) = self.accounts.find(account) {
+            if let Some(account) = self.store.account(account) {
                 self.unshare(id, region, account);
             }
         }
         for account in add {
-            let account = self.accounts.intern(account);
+            let account = self.store.intern(account);
             self.share(id, region, account, now);
         }
         Ok(())
@@ -85,10 +85,11 @@ impl World {
     /// How many accounts `id` would be shared with once `remove` and then
     /// `add` are applied.
     fn shares_after(&self, id: ImageId, add: &[String], remove: &[String]) -> usize {
-        let image = self.images.get(id).expect("a visible image exists");
-        let mut names: Vec<&str> = (image.details().map_or(&[][..], |d| &d.shares[..]))
+        let image = self.store.image(id);
+        let shares = image.and_then(|image| image.details());
+        let mut names: Vec<&str> = (shares.map_or(&[][..], |d| &d.shares[..]))
             .iter()
-            .map(|&(account, _)| &self.accounts[account])
+            .map(|&(account, _)| self.store.account_name(account))
             .filter(|name| !remove.iter().any(|removed| removed == name))
             .collect();
         for account in add {
@@ -100,34 +101,30 @@ impl World {
     }
 
     fn share(&mut self, id: ImageId, region: RegionHandle, account: AccountHandle, now: Timestamp) {
-        let image = self.images.get_mut(id).expect("a visible image exists");
-        if image.is_shared_with(account) {
-            return;
+        let shared = self.store.update(id, |image| {
+            let new = !image.is_shared_with(account);
+            if new {
+                image.details_mut().shares.push((account, now));
+            }
+            new
+        });
+        if shared == Some(true) {
+            self.store.grant(account, region, id);
         }
-        image.details_mut().shares.push((account, now));
-        self.grants.entry((account, region)).or_default().push(id);
     }
 
     fn unshare(&mut self, id: ImageId, region: RegionHandle, account: AccountHandle) {
-        let image = self.images.get_mut(id).expect("a visible image exists");
-        if !image.is_shared_with(account) {
-            return;
-        }
-        image
-            .details_mut()
-            .shares
-            .retain(|&(shared, _)| shared != account);
-        image.tidy();
-        self.revoke(account, region, id);
-    }
-
-    /// Takes `id` out of what `account` was granted in `region`.
-    pub(super) fn revoke(&mut self, account: AccountHandle, region: RegionHandle, id: ImageId) {
-        if let Some(granted) = self.grants.get_mut(&(account, region)) {
-            granted.retain(|&granted| granted != id);
-            if granted.is_empty() {
-                self.grants.remove(&(account, region));
+        let unshared = self.store.update(id, |image| {
+            let shared = image.is_shared_with(account);
+            if shared {
+                let details = image.details_mut();
+                details.shares.retain(|&(shared, _)| shared != account);
+                image.tidy();
             }
+            shared
+        });
+        if unshared == Some(true) {
+            self.store.revoke(account, region, id);
         }
     }
 
@@ -149,7 +146,7 @@ impl World {
             .details()
             .map_or(&[][..], |details| &details.shares[..]);
         let accounts = (shares.iter().skip(paging.skip()).take(paging.size as usize))
-            .map(|&(account, since)| (&self.accounts[account], since))
+            .map(|&(account, since)| (self.store.account_name(account), since))
             .collect();
         Ok(SharePage {
             image: id,

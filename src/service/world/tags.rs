@@ -36,22 +36,25 @@ impl World {
         check_tags(&request.tags)?;
         let ids = self.resources(caller, region, &request.resource_id)?;
         for &id in &ids {
-            let image = self.images.get(id).expect("a resource exists");
+            let Some(image) = self.store.image(id) else {
+                continue;
+            };
             let new = (request.tags.iter()).filter(|tag| !has_key(image, &tag.key));
             if tag_count(image) + new.count() > MAX_TAGS {
                 return Err(EcsError::TagQuotaExceeded);
             }
         }
         for id in ids {
-            let image = self.images.get_mut(id).expect("a resource exists");
-            let tags = &mut image.details_mut().tags;
-            for tag in &request.tags {
-                let value: Box<str> = tag.value.as_str().into();
-                match tags.iter_mut().find(|(key, _)| **key == *tag.key) {
-                    Some((_, old)) => *old = value,
-                    None => tags.push((tag.key.as_str().into(), value)),
+            self.store.update(id, |image| {
+                let tags = &mut image.details_mut().tags;
+                for tag in &request.tags {
+                    let value: Box<str> = tag.value.as_str().into();
+                    match tags.iter_mut().find(|(key, _)| **key == *tag.key) {
+                        Some((_, old)) => *old = value,
+                        None => tags.push((tag.key.as_str().into(), value)),
+                    }
                 }
-            }
+            });
         }
         Ok(())
     }
@@ -70,18 +73,18 @@ impl World {
         }
         let ids = self.resources(caller, region, &request.resource_id)?;
         for id in ids {
-            let image = self.images.get_mut(id).expect("a resource exists");
-            let Some(details) = image.details.as_deref_mut() else {
-                continue;
-            };
-            match request.tag_key.is_empty() {
-                true if request.all => details.tags.clear(),
-                true => {}
-                false => {
-                    (details.tags).retain(|(key, _)| !request.tag_key.iter().any(|k| **k == **key))
+            self.store.update(id, |image| {
+                let Some(details) = image.details.as_deref_mut() else {
+                    return;
+                };
+                let keys = &request.tag_key;
+                match keys.is_empty() {
+                    true if request.all => details.tags.clear(),
+                    true => {}
+                    false => (details.tags).retain(|(key, _)| !keys.iter().any(|k| **k == **key)),
                 }
-            }
-            image.tidy();
+                image.tidy();
+            });
         }
         Ok(())
     }
@@ -164,17 +167,10 @@ impl World {
                 .iter()
                 .filter_map(|id| self.visible(caller, region, id))
                 .collect(),
-            true => {
-                let owner = self.accounts.find(caller);
-                let shelf = owner.and_then(|owner| self.shelves.get(&(owner, region)));
-                let listed = shelf.map_or(&[][..], |shelf| shelf.listing.all());
-                let present = listed
-                    .iter()
-                    .filter_map(|&id| Some((id, self.images.get(id)?)));
-                present
-                    .filter(|(_, image)| Some(image.owner) == owner)
-                    .collect()
-            }
+            true => match self.store.account(caller) {
+                Some(owner) => self.store.images_of(owner, region).collect(),
+                None => Vec::new(),
+            },
         };
         images.sort_by_key(|(_, image)| image.seq);
         images.dedup_by_key(|(_, image)| image.seq);

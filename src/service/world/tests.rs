@@ -7,20 +7,20 @@ const NOW: Timestamp = Timestamp::from_unix_seconds(1_795_000_000);
 
 /// A world whose image table has two slots, both taken: a source in
 /// Hangzhou and a copy of it queued in Beijing... or running.
-fn full_world() -> Result<(World, String), WorldError> {
+fn full_world() -> Result<(World, String, ImageId), WorldError> {
     let mut world = World::default();
-    world.images = ImageTable::with_capacity_limit(world.config.id_seed(), 2);
+    world.store = Memory::with_capacity_limit(world.config.id_seed(), 2);
     let source = world.create_image("alice", "cn-hangzhou", "web", NOW)?;
     let source = source.to_string();
     let mut copy = CopyImage::new("cn-hangzhou", &source);
     copy.destination_region_id = Some("cn-beijing".into());
-    world.copy_image("alice", &copy, NOW)?;
-    Ok((world, source))
+    let copy = world.copy_image("alice", &copy, NOW)?;
+    Ok((world, source, copy))
 }
 
 #[test]
 fn a_full_image_table_answers_quota_exceed_last_and_changes_nothing() -> Result<(), WorldError> {
-    let (mut world, source) = full_world()?;
+    let (mut world, source, _) = full_world()?;
     let before = format!("{world:?}");
     let mut copy = CopyImage::new("cn-hangzhou", &source);
     copy.destination_image_name = Some("web".into());
@@ -57,11 +57,8 @@ fn a_full_image_table_answers_quota_exceed_last_and_changes_nothing() -> Result<
 
 #[test]
 fn a_cancel_frees_a_slot_of_a_full_table_for_a_new_id() -> Result<(), WorldError> {
-    let (mut world, source) = full_world()?;
-    let copy = world.images.iter().find(|(_, image)| image.copy.is_some());
-    let copy = copy
-        .map(|(id, _)| id.to_string())
-        .expect("the full world has a copy");
+    let (mut world, source, copy) = full_world()?;
+    let copy = copy.to_string();
     let cancel = CancelCopyImage::new("cn-beijing", &copy);
     assert_eq!(world.cancel_copy_image("alice", &cancel), Ok(()));
     let mut again = CopyImage::new("cn-hangzhou", &source);

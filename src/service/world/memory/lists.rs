@@ -29,7 +29,7 @@ pub(super) const BLOCK: usize = 64;
 pub(super) type Counts = [u32; ImageStatus::ALL.len()];
 
 /// Which statuses a query admits, indexed by `ImageStatus as usize`.
-pub(super) type Statuses = [bool; ImageStatus::ALL.len()];
+pub(in crate::service::world) type Statuses = [bool; ImageStatus::ALL.len()];
 
 /// Image IDs in creation order, with lazy removal, counted by status.
 #[derive(Clone, Debug, Default)]
@@ -237,12 +237,14 @@ impl Queue {
         self.removed = 0;
     }
 
-    /// Takes the first ID that is still `queued` out.
-    pub(super) fn pop_front(&mut self, queued: impl Fn(ImageId) -> bool) -> Option<ImageId> {
-        while let Some(id) = self.entries.pop_front() {
+    /// The first ID that is still `queued`, dropping those before it that
+    /// are not.
+    pub(super) fn front(&mut self, queued: impl Fn(ImageId) -> bool) -> Option<ImageId> {
+        while let Some(&id) = self.entries.front() {
             if queued(id) {
                 return Some(id);
             }
+            self.entries.pop_front();
             self.removed = self.removed.saturating_sub(1);
         }
         None
@@ -272,14 +274,17 @@ mod tests {
         listing.sweep(|id| alive(id).then_some((id.number(), available)));
         assert_eq!(listing.all(), [ids[0], ids[3]]);
         assert_eq!(queue.len(), 2);
-        assert_eq!(queue.pop_front(alive), Some(ids[0]));
-        assert_eq!(queue.len(), 1, "a popped ID is no longer counted");
+        assert_eq!(queue.front(alive), Some(ids[0]));
+        assert_eq!(queue.len(), 2, "the front stays until it leaves");
+        // The first copy starts: only ID 3 is still queued.
+        let alive = |id: ImageId| id == ids[3];
+        queue.remove();
+        assert_eq!(queue.front(alive), Some(ids[3]));
+        assert_eq!(queue.len(), 1, "the IDs dropped on the way are not counted");
         queue.sweep(alive);
         assert_eq!(queue.entries, [ids[3]]);
-        assert_eq!(
-            (queue.pop_front(alive), queue.pop_front(alive)),
-            (Some(ids[3]), None)
-        );
+        assert!(queue.remove(), "the last one leaving is over half");
+        assert_eq!(queue.front(|_| false), None);
         assert!(queue.is_empty());
     }
 

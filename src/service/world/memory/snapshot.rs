@@ -6,10 +6,11 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::handles::{AccountHandle, RegionHandle};
-use super::image::{CopyOf, Details, Image, Replay};
+use super::super::World;
+use super::super::handles::{AccountHandle, RegionHandle};
+use super::super::image::{CopyOf, Details, Image, Replay};
+use super::Orphan;
 use super::table::{Rebuild, Vacancies};
-use super::{Orphan, World};
 use crate::service::{Config, ImageId, SnapshotId, Timestamp};
 use crate::task::{CopyPhase, CopyTask};
 
@@ -78,12 +79,14 @@ struct TokenRecord<'a> {
 impl Serialize for World {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut images: Vec<ImageRecord<'_>> = self
+            .store
             .images
             .iter()
             .map(|(id, image)| ImageRecord::of(id, image))
             .collect();
         images.sort_by_key(|image| image.seq);
         let mut tokens: Vec<TokenRecord<'_>> = self
+            .store
             .tokens
             .iter()
             .flat_map(|(&account, tokens)| {
@@ -100,11 +103,12 @@ impl Serialize for World {
             })
             .collect();
         tokens.sort_by(|a, b| (a.account, &a.token).cmp(&(b.account, &b.token)));
-        let Vacancies { free, retired } = self.images.vacancies();
+        let Vacancies { free, retired } = self.store.images.vacancies();
         Snapshot {
             config: Cow::Borrowed(&self.config),
-            next_seq: self.next_seq,
+            next_seq: self.store.next_seq,
             accounts: self
+                .store
                 .accounts
                 .names()
                 .iter()
@@ -198,12 +202,12 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         return Err(Inconsistent::DuplicateRegion(twice.to_owned()));
     }
     let mut world = World::new(config);
-    world.next_seq = snapshot.next_seq;
+    world.store.next_seq = snapshot.next_seq;
     for account in &snapshot.accounts {
-        if world.accounts.find(account).is_some() {
+        if world.store.accounts.find(account).is_some() {
             return Err(Inconsistent::DuplicateAccount(account.to_string()));
         }
-        world.accounts.intern(account);
+        world.store.accounts.intern(account);
     }
     let vacancies = Vacancies {
         free: snapshot.vacant,
@@ -226,7 +230,7 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         }
         // Names go in at once, so that a later record reusing one is caught.
         if !image.name.is_empty() {
-            let shelf = world.shelves.entry((image.owner, image.region));
+            let shelf = world.store.shelves.entry((image.owner, image.region));
             shelf
                 .or_default()
                 .names
@@ -241,16 +245,17 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
         restore_image(&mut world, id, &image);
         table.put(id, image);
     }
-    world.images = table.finish();
+    world.store.images = table.finish();
     for (orphan, owner, region) in snapshot.orphans {
-        let owner = AccountHandle::restore(owner, &world.accounts);
+        let owner = AccountHandle::restore(owner, &world.store.accounts);
         let region = RegionHandle::restore(region, &world.config);
         let (Some(owner), Some(region)) = (owner, region) else {
             return Err(Inconsistent::BadOrphan(orphan));
         };
-        let image_lives = world.images.get(orphan.image()).is_some();
+        let image_lives = world.store.images.get(orphan.image()).is_some();
         if image_lives
             || world
+                .store
                 .orphans
                 .insert(orphan, Orphan { owner, region })
                 .is_some()
@@ -258,13 +263,13 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
             return Err(Inconsistent::BadOrphan(orphan));
         }
     }
-    for (&(owner, region), shelf) in &world.shelves {
-        let slots = &shelf.slots;
+    for (&(owner, region), shelf) in &world.store.shelves {
+        let slots = shelf;
         let limit = region.copy_limit(&world.config);
         let full = slots.running.len() == limit;
         let queues = !slots.queued.is_empty();
         if slots.running.len() > limit || (queues && !full) {
-            let account = world.accounts[owner].to_owned();
+            let account = world.store.accounts[owner].to_owned();
             let region = region.name(&world.config).to_owned();
             return Err(Inconsistent::Slots(account, region));
         }
@@ -272,13 +277,13 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
     for record in snapshot.tokens {
         // The token's copy may since have been cancelled: only its
         // account must exist.
-        let account = AccountHandle::restore(record.account, &world.accounts);
+        let account = AccountHandle::restore(record.account, &world.store.accounts);
         let account = account.ok_or(Inconsistent::BadToken)?;
         let replay = Replay {
             parameters: record.parameters.iter().map(|p| Box::from(&**p)).collect(),
             image: record.image,
         };
-        let tokens = world.tokens.entry(account).or_default();
+        let tokens = world.store.tokens.entry(account).or_default();
         tokens.insert(Box::from(&*record.token), replay);
     }
     Ok(world)
@@ -290,12 +295,12 @@ fn check_image(
     record: &ImageRecord<'_>,
 ) -> Result<Image, Inconsistent> {
     let id = record.id;
-    let owner = AccountHandle::restore(record.owner, &world.accounts);
+    let owner = AccountHandle::restore(record.owner, &world.store.accounts);
     let region = RegionHandle::restore(record.region, &world.config);
     let (Some(owner), Some(region)) = (owner, region) else {
         return Err(Inconsistent::UnknownOwnerOrRegion(id));
     };
-    if record.seq >= world.next_seq || !seqs.insert(record.seq) {
+    if record.seq >= world.store.next_seq || !seqs.insert(record.seq) {
         return Err(Inconsistent::BadSequence(id));
     }
     if !record.name.is_empty() && world.name_taken(owner, region, &record.name) {
@@ -319,7 +324,7 @@ fn check_image(
             .shares
             .iter()
             .map(|&(account, since)| {
-                let account = AccountHandle::restore(account, &world.accounts);
+                let account = AccountHandle::restore(account, &world.store.accounts);
                 Ok((account.ok_or(Inconsistent::BadShare(id))?, since))
             })
             .collect::<Result<_, Inconsistent>>()?,
@@ -339,21 +344,22 @@ fn check_image(
 /// Puts a checked image's indexes back, in creation order (its name is
 /// already in): listing, and the queue or slot its phase holds.
 fn restore_image(world: &mut World, id: ImageId, image: &Image) {
-    let shelf = world.shelves.entry((image.owner, image.region));
+    let shelf = world.store.shelves.entry((image.owner, image.region));
     shelf
         .or_default()
         .listing
         .push(id, image.seq, image.status());
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
         world
+            .store
             .grants
             .entry((grantee, image.region))
             .or_default()
             .push(id);
     }
     if let Some(copy) = image.copy {
-        let shelf = world.shelves.entry((image.owner, image.region));
-        let slots = &mut shelf.or_default().slots;
+        let shelf = world.store.shelves.entry((image.owner, image.region));
+        let slots = shelf.or_default();
         match copy.task.phase() {
             CopyPhase::Queued => slots.queued.push(id),
             CopyPhase::Copying | CopyPhase::Finalizing => slots.running.push(id),
@@ -364,7 +370,7 @@ fn restore_image(world: &mut World, id: ImageId, image: &Image) {
 
 impl World {
     fn orphan_records(&self) -> Vec<(SnapshotId, u32, u32)> {
-        let mut orphans: Vec<_> = (self.orphans.iter())
+        let mut orphans: Vec<_> = (self.store.orphans.iter())
             .map(|(&id, orphan)| (id, orphan.owner.number(), orphan.region.number()))
             .collect();
         orphans.sort_unstable();

@@ -8,9 +8,9 @@
 //! slot gets a new ID and IDs are never reused; the vector never grows past
 //! the most images held at once.
 
-use super::image::Image;
 use crate::service::ImageId;
 use crate::service::id::key_id;
+use crate::service::world::image::Image;
 
 /// Images by ID, in reusable slots.
 #[derive(Clone, Debug)]
