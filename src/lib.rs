@@ -103,6 +103,16 @@ pub mod mock {
     };
 }
 
+/// Where a [`World`] keeps its state: the [`Store`](store::Store) trait a
+/// database implements to carry the semantics, the records it keeps, and
+/// [`Memory`](store::Memory), the default.
+pub mod store {
+    pub use crate::service::{
+        AccountHandle, CopyOf, Details, Image, Memory, Orphan, RegionHandle, Replay, Statuses,
+        Store,
+    };
+}
+
 /// The README's examples run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

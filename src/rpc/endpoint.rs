@@ -9,8 +9,8 @@ use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
 use crate::service::{
-    Action, Answer, Command, ImageId, ImagePage, ImageView, RegionView, Request, SharePage,
-    TagPage, Timestamp, World,
+    Action, Answer, Command, ImageId, ImagePage, ImageView, Memory, RegionView, Request, SharePage,
+    Store, TagPage, Timestamp, World,
 };
 use crate::task::{CopyTask, EcsError, ErrorCode};
 
@@ -156,12 +156,22 @@ impl EndpointConfig {
 /// assert_eq!(response.status, 400);
 /// ```
 #[derive(Clone, Debug)]
-pub struct Endpoint {
-    world: World,
+pub struct Endpoint<S = Memory> {
+    world: World<S>,
     reader: RequestReader,
     nonces: Nonces,
-    host_id: String,
+    responder: Responder,
     request_ids: RequestIds,
+}
+
+/// What an [`Endpoint`] does once a request is read, without the world,
+/// the nonces and the request IDs it keeps: spends the nonce, runs the
+/// action on a world, and writes the answer. For a server whose world
+/// lives in a database, one [`World`] per call over one transaction (see
+/// [`Store`]), where the nonces live too.
+#[derive(Clone, Debug)]
+pub struct Responder {
+    host_id: String,
 }
 
 /// What an [`Endpoint`] reads of a request without its world: everything
@@ -286,10 +296,10 @@ impl RequestReader {
     }
 }
 
-impl Endpoint {
+impl<S: Store> Endpoint<S> {
     /// An endpoint serving `world`. With access keys, the keys' accounts
     /// are the service's accounts: an image can be shared with them only.
-    pub fn new(mut world: World, config: EndpointConfig) -> Endpoint {
+    pub fn new(mut world: World<S>, config: EndpointConfig) -> Endpoint<S> {
         if !config.keys.is_empty() {
             world.close_accounts(config.keys.iter().map(|(_, key)| key.account.clone()));
         }
@@ -301,7 +311,9 @@ impl Endpoint {
             world,
             reader,
             nonces: Nonces::default(),
-            host_id: config.host_id,
+            responder: Responder {
+                host_id: config.host_id,
+            },
             request_ids: RequestIds {
                 seed: config.request_id_seed,
                 next: 0,
@@ -310,13 +322,19 @@ impl Endpoint {
     }
 
     /// The world the endpoint serves.
-    pub fn world(&self) -> &World {
+    pub fn world(&self) -> &World<S> {
         &self.world
     }
 
     /// The world, to change it directly, e.g. to replay a journal.
-    pub fn world_mut(&mut self) -> &mut World {
+    pub fn world_mut(&mut self) -> &mut World<S> {
         &mut self.world
+    }
+
+    /// What answers read requests for this endpoint: clone it to answer
+    /// them against other worlds.
+    pub fn responder(&self) -> &Responder {
+        &self.responder
     }
 
     /// What reads requests for this endpoint: clone it to read them where
@@ -339,12 +357,39 @@ impl Endpoint {
     /// the answer's size, whatever the request's.
     pub fn answer(&mut self, read: ReadRequest<'_>, now: Timestamp) -> HttpResponse {
         let request_id = self.request_ids.next_id();
+        let nonces = &mut self.nonces;
+        let spend = |nonce: &str| nonces.spend(nonce, now);
+        (self.responder).answer(&mut self.world, read, now, request_id, spend)
+    }
+
+    /// Turns `response`, this endpoint's answer to `request`, into the
+    /// refusal `error`, as [`Responder::fail`] does.
+    pub fn fail(&self, request: &HttpRequest<'_>, response: &mut HttpResponse, error: EcsError) {
+        self.responder.fail(request, response, error);
+    }
+}
+
+impl Responder {
+    /// Answers `read` at time `now` against `world`, as
+    /// [`Endpoint::answer`] does, with `request_id` as its `RequestId`
+    /// (see [`request_id`]) and `spend_nonce` deciding whether a signed
+    /// request's nonce is new: it must remember the nonce, as `key\nnonce`,
+    /// and answer `false` if it was spent before.
+    pub fn answer<S: Store>(
+        &self,
+        world: &mut World<S>,
+        read: ReadRequest<'_>,
+        now: Timestamp,
+        request_id: String,
+        spend_nonce: impl FnOnce(&str) -> bool,
+    ) -> HttpResponse {
         let mut summary = Summary {
             request_id: request_id.clone(),
             action: read.action,
             ..Summary::default()
         };
-        let (status, body, applied, root) = match self.serve(read.outcome, now, &mut summary) {
+        let served = serve(world, read.outcome, now, &mut summary, spend_nonce);
+        let (status, body, applied, root) = match served {
             Ok((action, served)) => {
                 let mut fields = Vec::with_capacity(1 + served.fields.len());
                 fields.push(("RequestId", text(request_id)));
@@ -401,52 +446,49 @@ impl Endpoint {
             ("Recommend", text(recommend)),
         ])
     }
+}
 
-    /// What the reader left: the nonce, then the action itself.
-    fn serve(
-        &mut self,
-        outcome: Result<Read, Failure>,
-        now: Timestamp,
-        summary: &mut Summary,
-    ) -> Result<(Action, Served<'_>), Failure> {
-        let Read { caller, request } = outcome?;
-        let spent = caller
-            .nonce
-            .as_deref()
-            .is_none_or(|nonce| self.nonces.spend(nonce, now));
-        if !spent {
-            return Err(EcsError::SignatureNonceUsed.into());
-        }
-        summary.account = Some(caller.account.clone());
-        let (action, request) = request?;
-        Ok((action, self.dispatch(request, caller.account, now)?))
+/// What the reader left: the nonce, then the action itself.
+fn serve<'w, S: Store>(
+    world: &'w mut World<S>,
+    outcome: Result<Read, Failure>,
+    now: Timestamp,
+    summary: &mut Summary,
+    spend_nonce: impl FnOnce(&str) -> bool,
+) -> Result<(Action, Served<'w>), Failure> {
+    let Read { caller, request } = outcome?;
+    if !caller.nonce.as_deref().is_none_or(spend_nonce) {
+        return Err(EcsError::SignatureNonceUsed.into());
     }
+    summary.account = Some(caller.account.clone());
+    let (action, request) = request?;
+    Ok((action, dispatch(world, request, caller.account, now)?))
+}
 
-    /// Answers a parsed request through the world's one decision path.
-    fn dispatch<'s>(
-        &'s mut self,
-        request: Request,
-        caller: String,
-        now: Timestamp,
-    ) -> Result<Served<'s>, Failure> {
-        let answer = self.world.handle(&caller, &request, now)?;
-        let fields = match answer {
-            Answer::Image(id) => vec![("ImageId", text(id.to_string()))],
-            Answer::Cancelled => Vec::new(),
-            Answer::Images(page) => page_fields(&request, page),
-            Answer::Copy { image, task } => task_fields(image, task),
-            Answer::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
-            Answer::Done => Vec::new(),
-            Answer::Shares(page) => share_fields(&request, page),
-            Answer::Tags(page) => tag_fields(page),
-            Answer::Regions(regions) => region_fields(regions),
-        };
-        let changed = !request.action().is_read_only();
-        Ok(Served {
-            fields,
-            applied: changed.then(|| Command::new(caller, request, now)),
-        })
-    }
+/// Answers a parsed request through the world's one decision path.
+fn dispatch<S: Store>(
+    world: &mut World<S>,
+    request: Request,
+    caller: String,
+    now: Timestamp,
+) -> Result<Served<'_>, Failure> {
+    let answer = world.handle(&caller, &request, now)?;
+    let fields = match answer {
+        Answer::Image(id) => vec![("ImageId", text(id.to_string()))],
+        Answer::Cancelled => Vec::new(),
+        Answer::Images(page) => page_fields(&request, page),
+        Answer::Copy { image, task } => task_fields(image, task),
+        Answer::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
+        Answer::Done => Vec::new(),
+        Answer::Shares(page) => share_fields(&request, page),
+        Answer::Tags(page) => tag_fields(page),
+        Answer::Regions(regions) => region_fields(regions),
+    };
+    let changed = !request.action().is_read_only();
+    Ok(Served {
+        fields,
+        applied: changed.then(|| Command::new(caller, request, now)),
+    })
 }
 
 fn task_fields(image: ImageId, task: CopyTask) -> Vec<(&'static str, Node<'static>)> {
@@ -650,7 +692,7 @@ fn form_body<'r>(request: &HttpRequest<'r>, headers: &[(&str, &str)]) -> Option<
     (request.method == "POST" && form && !request.body.is_empty()).then_some(request.body)
 }
 
-/// Request IDs shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
+/// The request IDs of an endpoint seeded with `seed`, one after the other.
 #[derive(Clone, Debug)]
 struct RequestIds {
     seed: u64,
@@ -661,15 +703,22 @@ impl RequestIds {
     fn next_id(&mut self) -> String {
         let count = self.next;
         self.next = self.next.wrapping_add(1);
-        let high = id::mix((count ^ self.seed).wrapping_add(id::GOLDEN_GAMMA));
-        let low = id::mix(high ^ 0x5265_7175_6573_7449);
-        format!(
-            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-            high >> 32,
-            (high >> 16) & 0xFFFF,
-            high & 0xFFFF,
-            low >> 48,
-            low & 0xFFFF_FFFF_FFFF
-        )
+        request_id(self.seed, count)
     }
+}
+
+/// The `count`-th request ID (from 0) of an endpoint seeded with `seed`,
+/// shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
+/// Distinct counts of one seed give distinct IDs.
+pub fn request_id(seed: u64, count: u64) -> String {
+    let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
+    let low = id::mix(high ^ 0x5265_7175_6573_7449);
+    format!(
+        "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+        high >> 32,
+        (high >> 16) & 0xFFFF,
+        high & 0xFFFF,
+        low >> 48,
+        low & 0xFFFF_FFFF_FFFF
+    )
 }

@@ -17,7 +17,7 @@ pub mod signature;
 pub use self::auth::{DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
 pub use self::endpoint::{
     API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, ReadRequest, RequestReader,
-    Summary,
+    Responder, Summary, request_id,
 };
 pub use self::params::MAX_REQUEST_BYTES;
 #[doc(hidden)]

@@ -24,5 +24,6 @@ pub use self::request::{
 };
 pub use self::time::Timestamp;
 pub use self::world::{
-    Answer, ImagePage, ImageView, RegionView, SharePage, TagPage, World, WorldError,
+    AccountHandle, Answer, CopyOf, Details, Image, ImagePage, ImageView, Memory, Orphan,
+    RegionHandle, RegionView, Replay, SharePage, Statuses, Store, TagPage, World, WorldError,
 };

@@ -4,6 +4,7 @@
 use super::World;
 use super::handles::RegionHandle;
 use super::image::Image;
+use super::store::Store;
 use crate::service::request::rules;
 use crate::service::{Config, ImageId, Timestamp};
 use crate::task::{CopyPhase, CopyTask, EcsError, Percent, TransitionError};
@@ -47,7 +48,7 @@ impl From<TransitionError> for WorldError {
     }
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// Creates an ordinary, `Available` image named `name`, owned by `owner`,
     /// in `region`, as if the account had made it from an instance.
     pub fn create_image(

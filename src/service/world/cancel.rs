@@ -1,10 +1,11 @@
 //! CancelCopyImage.
 
 use super::World;
+use super::store::Store;
 use crate::service::CancelCopyImage;
 use crate::task::EcsError;
 
-impl World {
+impl<S: Store> World<S> {
     /// CancelCopyImage as `caller`: `Ok` once the copy is cancelled and its
     /// destination image deleted, or the first error in the documented order.
     pub fn cancel_copy_image(

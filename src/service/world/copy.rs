@@ -3,6 +3,7 @@
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::{CopyOf, Details, Image, Replay};
+use super::store::Store;
 use crate::service::request::{given, rules};
 use crate::service::{CopyImage, ImageId, Timestamp};
 use crate::task::{CopyTask, EcsError, ImageStatus};
@@ -21,7 +22,7 @@ enum CopyPlan {
     },
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// CopyImage as `caller`: the new copy's ID, or the first error in the
     /// documented order. `now` becomes the copy's `CreationTime`.
     pub fn copy_image(

@@ -1,11 +1,12 @@
 //! DeleteImage and DeleteSnapshot.
 
+use super::store::Store;
 use super::{Snapshot, World};
 use crate::service::request::given;
 use crate::service::{DeleteImage, DeleteSnapshot, SnapshotId};
 use crate::task::EcsError;
 
-impl World {
+impl<S: Store> World<S> {
     /// DeleteImage as `caller`: the image is gone, its snapshot stays; or
     /// the first error in the documented order. A copy in progress must be
     /// cancelled instead, and a shared image unshared first. Copies of the

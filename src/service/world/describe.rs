@@ -4,7 +4,8 @@
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
 use super::image::Image;
-use super::memory::Statuses;
+use super::store::Statuses;
+use super::store::Store;
 use super::tags::matches;
 use crate::service::request::given;
 use crate::service::{DescribeImages, ImageId, SnapshotId, Tag, Timestamp};
@@ -232,7 +233,7 @@ impl<'a> Filter<'a> {
     }
 }
 
-impl World {
+impl<S: Store> World<S> {
     pub(super) fn view<'w>(&'w self, id: ImageId, image: &'w Image) -> ImageView<'w> {
         ImageView {
             id,
@@ -369,7 +370,7 @@ impl World {
     /// newest first.
     fn listed(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
         // Oldest first: backwards is newest first.
-        let own = (self.store.images_of(caller, region).rev())
+        let own = (self.store.images_of(caller, region).into_iter().rev())
             .filter(|(_, image)| image.owner == caller && image.region == region)
             .map(|(id, image)| self.view(id, image));
         let mut listed: Vec<ImageView<'_>> = own.collect();
@@ -383,8 +384,8 @@ impl World {
 
     /// The images shared with `caller` in `region`, in no order.
     fn shared_with(&self, caller: AccountHandle, region: RegionHandle) -> Vec<ImageView<'_>> {
-        (self.store.granted(caller, region).iter())
-            .filter_map(|&id| Some((id, self.store.image(id)?)))
+        (self.store.granted(caller, region).into_iter())
+            .filter_map(|id| Some((id, self.store.image(id)?)))
             .map(|(id, image)| self.shared_view(id, image))
             .collect()
     }
@@ -394,7 +395,11 @@ impl World {
 /// `skip` images of a listing that merges them with `own`: the n-th is at
 /// n plus the own images newer than it, which grows with n, so a binary
 /// search finds the count.
-fn shared_before(own: Option<&Own<'_>>, shared: &[ImageView<'_>], skip: usize) -> usize {
+fn shared_before<S: Store>(
+    own: Option<&Own<'_, S>>,
+    shared: &[ImageView<'_>],
+    skip: usize,
+) -> usize {
     let (mut low, mut high) = (0, shared.len());
     while low < high {
         let mid = low + (high - low) / 2;
@@ -429,14 +434,14 @@ fn newest_of_both<'w>(
 
 /// The caller's own images in a region with the statuses asked for, as
 /// the store counts them.
-struct Own<'w> {
-    world: &'w World,
+struct Own<'w, S> {
+    world: &'w World<S>,
     owner: AccountHandle,
     region: RegionHandle,
     statuses: Statuses,
 }
 
-impl<'w> Own<'w> {
+impl<'w, S: Store> Own<'w, S> {
     fn count(&self) -> usize {
         (self.world.store).count(self.owner, self.region, &self.statuses)
     }

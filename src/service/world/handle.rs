@@ -4,6 +4,7 @@
 use core::str::FromStr;
 
 use super::World;
+use super::store::Store;
 use crate::service::request::given;
 use crate::service::request::{
     MockAdvanceCopies, MockCreateImage, MockSetCancellable, MockSetCopyProgress,
@@ -43,7 +44,7 @@ pub enum Answer<'w> {
     Regions(Vec<super::RegionView<'w>>),
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// Answers `request` from `caller` at time `now`, as the endpoint does:
     /// every action, API or mock control, with its checks in the order
     /// [`Action::checks`](crate::Action::checks) lists. On an error the

@@ -1,5 +1,6 @@
 //! Typed handles for what the model interns: accounts and regions. A
-//! handle is only ever made by the world, so indexing with one cannot miss.
+//! region handle is only ever made from the world's config, so indexing
+//! with one cannot miss; an account handle is its store's.
 
 use std::collections::HashMap;
 use std::ops::Index;
@@ -7,45 +8,48 @@ use std::ops::Index;
 use super::hash::Fixed;
 use crate::service::Config;
 
-/// An account, interned: the index of its name.
+/// An account, as its [`Store`](super::Store) numbers it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub(super) struct AccountHandle(u32);
+pub struct AccountHandle(u32);
 
 impl AccountHandle {
+    /// The account its store numbers `number`: for a store's own use.
+    pub const fn from_number(number: u32) -> AccountHandle {
+        AccountHandle(number)
+    }
+
+    /// The number its store gave it.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
     /// The handle a snapshot recorded, if the world has that account.
     #[cfg(feature = "serde")]
     pub(super) fn restore(index: u32, accounts: &Accounts) -> Option<AccountHandle> {
         ((index as usize) < accounts.names.len()).then_some(AccountHandle(index))
     }
-
-    /// The number a snapshot records.
-    #[cfg(feature = "serde")]
-    pub(super) fn number(self) -> u32 {
-        self.0
-    }
 }
 
 /// A region of the world's config: the index of its entry.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub(super) struct RegionHandle(u32);
+pub struct RegionHandle(u32);
 
 impl RegionHandle {
+    /// The region at `index` of `config`'s regions, if there is one: for
+    /// a store reading back a handle it keeps as [`get`](RegionHandle::get).
+    pub fn from_index(index: u32, config: &Config) -> Option<RegionHandle> {
+        ((index as usize) < config.regions.len()).then_some(RegionHandle(index))
+    }
+
+    /// Its index in the config's regions.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
     /// The region called `name` in `config`.
     pub(super) fn find(config: &Config, name: &str) -> Option<RegionHandle> {
         let position = config.regions.iter().position(|(id, _)| id == name);
         position.map(|index| RegionHandle(index as u32))
-    }
-
-    /// The handle a snapshot recorded, if `config` has that region.
-    #[cfg(feature = "serde")]
-    pub(super) fn restore(index: u32, config: &Config) -> Option<RegionHandle> {
-        ((index as usize) < config.regions.len()).then_some(RegionHandle(index))
-    }
-
-    /// The number a snapshot records.
-    #[cfg(feature = "serde")]
-    pub(super) fn number(self) -> u32 {
-        self.0
     }
 
     /// Its position in the config's regions, and in every list by region.

@@ -1,50 +1,62 @@
-//! One image of the world, as the image table stores it.
+//! One image of the world, as a store keeps it, and the other records a
+//! store keeps.
 
 use super::handles::{AccountHandle, RegionHandle};
 use crate::service::{ImageId, Timestamp};
 use crate::task::{CopyTask, ImageStatus};
 
-/// One image of the world.
+/// One image of the world, as a [`Store`](super::Store) keeps it.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub(super) struct Image {
-    /// Creation order: the `next_seq` the image was made with.
-    pub(super) seq: u64,
-    pub(super) owner: AccountHandle,
-    pub(super) region: RegionHandle,
-    pub(super) created: Timestamp,
-    pub(super) size_gib: u32,
-    pub(super) name: Box<str>,
+pub struct Image {
+    /// Creation number: images are listed, and copies queued, in its
+    /// order. The store sets it when it inserts the image.
+    pub seq: u64,
+    /// Its owner.
+    pub owner: AccountHandle,
+    /// Its region.
+    pub region: RegionHandle,
+    /// `CreationTime`.
+    pub created: Timestamp,
+    /// `Size`, in GiB.
+    pub size_gib: u32,
+    /// `ImageName`; empty for a copy made without one.
+    pub name: Box<str>,
     /// What most images do not have, kept out of line to keep images small.
-    pub(super) details: Option<Box<Details>>,
-    pub(super) copy: Option<CopyOf>,
+    pub details: Option<Box<Details>>,
+    /// What makes it a copy, if it is one.
+    pub copy: Option<CopyOf>,
 }
 
 /// An image's optional attributes: most images have none, so they cost a
 /// pointer.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub(super) struct Details {
-    pub(super) description: Box<str>,
-    pub(super) tags: Vec<(Box<str>, Box<str>)>,
-    pub(super) encrypted: bool,
-    pub(super) kms_key_id: Box<str>,
+pub struct Details {
+    /// `Description`.
+    pub description: Box<str>,
+    /// `Tags`, `(key, value)`, in the order set.
+    pub tags: Vec<(Box<str>, Box<str>)>,
+    /// `Encrypted`.
+    pub encrypted: bool,
+    /// `KMSKeyId`.
+    pub kms_key_id: Box<str>,
     /// Set by ModifyImageAttribute: shown as `Deprecated`, copied and
     /// shared no more.
-    pub(super) deprecated: bool,
+    pub deprecated: bool,
     /// The accounts the image is shared with, and since when, in the order
     /// they were added.
-    pub(super) shares: Vec<(AccountHandle, Timestamp)>,
+    pub shares: Vec<(AccountHandle, Timestamp)>,
 }
 
 impl Details {
     /// `None` for an image without any: most images, built for nothing.
-    pub(super) fn boxed(self) -> Option<Box<Details>> {
+    pub fn boxed(self) -> Option<Box<Details>> {
         (self != Details::default()).then(|| Box::new(self))
     }
 }
 
 impl Image {
     /// `Status`, as DescribeImages shows and filters it.
-    pub(super) fn status(&self) -> ImageStatus {
+    pub fn status(&self) -> ImageStatus {
         if self.is_deprecated() {
             return ImageStatus::Deprecated;
         }
@@ -110,15 +122,28 @@ impl Details {
 
 /// What makes an image a copy: its source and its task.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) struct CopyOf {
-    pub(super) source: ImageId,
-    pub(super) task: CopyTask,
+pub struct CopyOf {
+    /// The image it copies.
+    pub source: ImageId,
+    /// Where the copy is.
+    pub task: CopyTask,
 }
 
 /// A CopyImage call remembered for its ClientToken.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub(super) struct Replay {
-    /// Every parameter but the token and DryRun, destination resolved.
-    pub(super) parameters: Vec<Box<str>>,
-    pub(super) image: ImageId,
+pub struct Replay {
+    /// Every parameter but the token and DryRun, destination resolved: a
+    /// retry with other parameters is refused.
+    pub parameters: Vec<Box<str>>,
+    /// The copy the call made.
+    pub image: ImageId,
+}
+
+/// The snapshot of a deleted image, which DeleteImage leaves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Orphan {
+    /// The deleted image's owner.
+    pub owner: AccountHandle,
+    /// The deleted image's region.
+    pub region: RegionHandle,
 }

@@ -16,6 +16,7 @@ mod modify;
 mod regions;
 mod share;
 mod slots;
+mod store;
 mod tags;
 #[cfg(test)]
 mod tests;
@@ -27,9 +28,10 @@ pub use self::regions::RegionView;
 pub use self::share::SharePage;
 pub use self::tags::TagPage;
 
-use self::handles::{AccountHandle, RegionHandle};
-use self::image::Image;
-use self::memory::{Memory, Orphan};
+pub use self::handles::{AccountHandle, RegionHandle};
+pub use self::image::{CopyOf, Details, Image, Orphan, Replay};
+pub use self::memory::Memory;
+pub use self::store::{Statuses, Store};
 use crate::service::request::given;
 use crate::service::{Config, ImageId};
 use crate::task::EcsError;
@@ -91,10 +93,10 @@ use crate::task::EcsError;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct World {
+pub struct World<S = Memory> {
     config: Config,
     /// Every image and its indexes: what the actions read and change.
-    store: Memory,
+    store: S,
 }
 
 /// What becomes of a removed image's snapshot.
@@ -114,12 +116,35 @@ impl Default for World {
 }
 
 impl World {
-    /// An empty world with the regions and limits of `config`.
+    /// An empty world with the regions and limits of `config`, in memory.
     pub fn new(config: Config) -> World {
         World {
             store: Memory::new(config.id_seed()),
             config,
         }
+    }
+}
+
+impl<S: Store> World<S> {
+    /// The world of `config` kept in `store`: for one call, when `store`
+    /// is a database transaction (see [`Store`]).
+    pub fn with_store(config: Config, store: S) -> World<S> {
+        World { config, store }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The store, to change it directly.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// The store, once the world is done with: to commit it.
+    pub fn into_store(self) -> S {
+        self.store
     }
 
     /// The configuration the world was made with.

@@ -2,6 +2,7 @@
 
 use super::World;
 use super::image::Image;
+use super::store::Store;
 use crate::service::ModifyImageAttribute;
 use crate::service::request::{given, rules};
 use crate::task::EcsError;
@@ -14,7 +15,7 @@ struct Change<'r> {
     deprecated: Option<bool>,
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// ModifyImageAttribute as `caller`: the image renamed, described,
     /// deprecated or made available again; or the first error in the
     /// documented order. A copy in progress cannot be changed.

@@ -1,6 +1,7 @@
 //! DescribeRegions: the regions of the world's config.
 
 use super::World;
+use super::store::Store;
 use crate::service::DescribeRegions;
 
 /// One region as DescribeRegions shows it.
@@ -36,7 +37,7 @@ const NAMES: [(&str, &str, &str); 13] = [
     ("eu-west-1", "英国（伦敦）", "UK (London)"),
 ];
 
-impl World {
+impl<S: Store> World<S> {
     /// DescribeRegions: every region of the config, in its order. Names
     /// are in Chinese unless `AcceptLanguage` is `en-US` or `ja` (which
     /// gets the English names); it never fails.

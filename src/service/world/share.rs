@@ -5,6 +5,7 @@
 use super::World;
 use super::describe::Paging;
 use super::handles::{AccountHandle, RegionHandle};
+use super::store::Store;
 use crate::service::{
     DescribeImageSharePermission, ImageId, ModifyImageSharePermission, Timestamp,
 };
@@ -33,7 +34,7 @@ pub struct SharePage<'w> {
     pub accounts: Vec<(&'w str, Timestamp)>,
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// ModifyImageSharePermission as `caller` at `now`: `RemoveAccount.N`
     /// stop seeing the image, then `AddAccount.N` start; or the first error
     /// in the documented order. Both lists empty is a success that changes

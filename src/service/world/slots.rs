@@ -5,14 +5,15 @@
 
 use super::World;
 use super::handles::{AccountHandle, RegionHandle};
+use super::store::Store;
 
-impl World {
+impl<S: Store> World<S> {
     /// Starts `owner`'s oldest queued copies into `region` while fewer
     /// than the region's limit run: after a copy queues, and after one
     /// that was queued or running ends or goes.
     pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
         let limit = region.copy_limit(&self.config);
-        while self.store.running(owner, region).len() < limit {
+        while self.store.running_count(owner, region) < limit {
             let Some(id) = self.store.next_queued(owner, region) else {
                 break;
             };

@@ -4,6 +4,7 @@
 use super::World;
 use super::handles::RegionHandle;
 use super::image::Image;
+use super::store::Store;
 use crate::service::request::given;
 use crate::service::request::rules::{self, MAX_TAGS};
 use crate::service::{ImageId, ListTagResources, Tag, TagResources, UntagResources};
@@ -26,7 +27,7 @@ pub struct TagPage<'w> {
     pub next_token: Option<String>,
 }
 
-impl World {
+impl<S: Store> World<S> {
     /// TagResources as `caller`: every tag set on every image (a key an
     /// image has takes the new value); or the first error in the
     /// documented order, and then no image changes.
@@ -168,7 +169,7 @@ impl World {
                 .filter_map(|id| self.visible(caller, region, id))
                 .collect(),
             true => match self.store.account(caller) {
-                Some(owner) => self.store.images_of(owner, region).collect(),
+                Some(owner) => self.store.images_of(owner, region),
                 None => Vec::new(),
             },
         };

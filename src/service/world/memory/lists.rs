@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::service::ImageId;
+use crate::service::world::store::Statuses;
 use crate::task::ImageStatus;
 
 // `Listing` and `Queue` remove lazily. A removed ID stays where it is and is
@@ -27,9 +28,6 @@ pub(super) const BLOCK: usize = 64;
 
 /// Counts by status, indexed by `ImageStatus as usize`.
 pub(super) type Counts = [u32; ImageStatus::ALL.len()];
-
-/// Which statuses a query admits, indexed by `ImageStatus as usize`.
-pub(in crate::service::world) type Statuses = [bool; ImageStatus::ALL.len()];
 
 /// Image IDs in creation order, with lazy removal, counted by status.
 #[derive(Clone, Debug, Default)]

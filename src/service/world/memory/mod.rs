@@ -1,11 +1,5 @@
-//! The world's store: every image, and the indexes the actions ask it for,
-//! in memory. The actions read and change the world only through the
-//! methods here, which are all a store must answer: accounts, images by ID
-//! and by name, each account's images in a region in creation order and
-//! counted by status, its copies running and queued there, client tokens,
-//! grants and the snapshots of deleted images. The decisions (which check
-//! fails first, which copy starts when a slot frees) are the world's, not
-//! the store's.
+//! The default store: every image, and the indexes the world asks for, in
+//! memory, each answer in a hash lookup or O(log n).
 
 mod lists;
 #[cfg(feature = "serde")]
@@ -18,15 +12,19 @@ use self::lists::{Listing, Queue};
 use self::table::ImageTable;
 use super::handles::{AccountHandle, Accounts, RegionHandle};
 use super::hash::{Fixed, Issued};
-use super::image::{Image, Replay};
+use super::image::{Image, Orphan, Replay};
+use super::store::{Statuses, Store};
 use crate::service::{ImageId, SnapshotId};
 use crate::task::CopyPhase;
 
-pub(super) use self::lists::Statuses;
-
-/// Every image of the world and its indexes.
+/// The default [`Store`]: every image and its indexes, in memory.
+///
+/// An image costs about 150 bytes with its indexes. An ID names the slot
+/// of the image table its image lives in, so finding an image hashes
+/// nothing; DescribeImages' pages are found through counts by status, in
+/// time proportional to the page.
 #[derive(Clone, Debug)]
-pub(super) struct Memory {
+pub struct Memory {
     accounts: Accounts,
     images: ImageTable,
     /// Each account's images in each region: their names, their listing,
@@ -56,13 +54,6 @@ struct Shelf {
     running: Vec<ImageId>,
     /// The queued copies, oldest first.
     queued: Queue,
-}
-
-/// A snapshot whose image was deleted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) struct Orphan {
-    pub(super) owner: AccountHandle,
-    pub(super) region: RegionHandle,
 }
 
 /// Where a copy's phase puts it in its shelf.
@@ -105,50 +96,55 @@ impl Memory {
         }
     }
 
-    /// The account called `name`, if it ever had an image or a share.
-    pub(super) fn account(&self, name: &str) -> Option<AccountHandle> {
+    fn listing(&self, owner: AccountHandle, region: RegionHandle) -> Option<&Listing> {
+        Some(&self.shelves.get(&(owner, region))?.listing)
+    }
+
+    /// The live images of `block` with `statuses`, oldest first.
+    fn block<'s>(
+        &'s self,
+        listing: &'s Listing,
+        statuses: &Statuses,
+        block: usize,
+    ) -> impl Iterator<Item = (ImageId, &'s Image)> {
+        let statuses = *statuses;
+        (listing.block(block).iter())
+            .filter_map(|&id| Some((id, self.images.get(id)?)))
+            .filter(move |(_, image)| statuses[image.status() as usize])
+    }
+}
+
+impl Store for Memory {
+    fn account(&self, name: &str) -> Option<AccountHandle> {
         self.accounts.find(name)
     }
 
-    /// The account called `name`, made now if it is new.
-    pub(super) fn intern(&mut self, name: &str) -> AccountHandle {
+    fn intern(&mut self, name: &str) -> AccountHandle {
         self.accounts.intern(name)
     }
 
-    /// The name of `account`.
-    pub(super) fn account_name(&self, account: AccountHandle) -> &str {
+    fn account_name(&self, account: AccountHandle) -> &str {
         &self.accounts[account]
     }
 
-    /// The image `id`, if it exists.
-    pub(super) fn image(&self, id: ImageId) -> Option<&Image> {
+    fn image(&self, id: ImageId) -> Option<&Image> {
         self.images.get(id)
     }
 
-    /// How many images there are.
-    pub(super) fn image_count(&self) -> usize {
+    fn image_count(&self) -> usize {
         self.images.len()
     }
 
-    /// Whether no new image fits.
-    pub(super) fn is_full(&self) -> bool {
+    fn is_full(&self) -> bool {
         self.images.is_full()
     }
 
-    /// `owner`'s image named `name` in `region`.
-    pub(super) fn named(
-        &self,
-        owner: AccountHandle,
-        region: RegionHandle,
-        name: &str,
-    ) -> Option<ImageId> {
+    fn named(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> Option<ImageId> {
         let shelf = self.shelves.get(&(owner, region))?;
         shelf.names.get(name).copied()
     }
 
-    /// Adds `image` as the newest, under a new ID; `None`, changing
-    /// nothing, if the store is full.
-    pub(super) fn insert(&mut self, mut image: Image) -> Option<ImageId> {
+    fn insert(&mut self, mut image: Image) -> Option<ImageId> {
         image.seq = self.next_seq;
         let (seq, status, place) = (image.seq, image.status(), place(&image));
         let (owner, region) = (image.owner, image.region);
@@ -168,14 +164,7 @@ impl Memory {
         Some(id)
     }
 
-    /// Changes the image `id` but for its name (see
-    /// [`rename`](Memory::rename)), keeping the indexes in step with its
-    /// status and phase; `None` if there is no such image.
-    pub(super) fn update<R>(
-        &mut self,
-        id: ImageId,
-        change: impl FnOnce(&mut Image) -> R,
-    ) -> Option<R> {
+    fn update<R>(&mut self, id: ImageId, change: impl FnOnce(&mut Image) -> R) -> Option<R> {
         let image = self.images.get_mut(id)?;
         let (status, was) = (image.status(), place(image));
         let answer = change(image);
@@ -199,8 +188,7 @@ impl Memory {
         Some(answer)
     }
 
-    /// Renames the image `id`: its old name is free again.
-    pub(super) fn rename(&mut self, id: ImageId, name: &str) {
+    fn rename(&mut self, id: ImageId, name: &str) {
         let Some(image) = self.images.get_mut(id) else {
             return;
         };
@@ -213,9 +201,7 @@ impl Memory {
         }
     }
 
-    /// Takes the image `id` out of the store and its indexes; its ID is
-    /// never issued again.
-    pub(super) fn remove(&mut self, id: ImageId) -> Option<Image> {
+    fn remove(&mut self, id: ImageId) -> Option<Image> {
         let image = self.images.remove(id)?;
         let Memory {
             images, shelves, ..
@@ -234,20 +220,12 @@ impl Memory {
         Some(image)
     }
 
-    /// How many of `statuses` `owner`'s images in `region` have.
-    pub(super) fn count(
-        &self,
-        owner: AccountHandle,
-        region: RegionHandle,
-        statuses: &Statuses,
-    ) -> usize {
+    fn count(&self, owner: AccountHandle, region: RegionHandle, statuses: &Statuses) -> usize {
         self.listing(owner, region)
             .map_or(0, |listing| listing.count(statuses))
     }
 
-    /// How many of `owner`'s images in `region` with `statuses` are newer
-    /// than the image `seq`, which is not one of them.
-    pub(super) fn newer_than(
+    fn newer_than(
         &self,
         owner: AccountHandle,
         region: RegionHandle,
@@ -263,10 +241,7 @@ impl Memory {
         })
     }
 
-    /// Up to `size` of `owner`'s images in `region` with `statuses`, newest
-    /// first, after the `skip` newest: found through the listing's counts,
-    /// in O(size x (log n + block)).
-    pub(super) fn newest<'s>(
+    fn newest<'s>(
         &'s self,
         owner: AccountHandle,
         region: RegionHandle,
@@ -302,48 +277,22 @@ impl Memory {
         page
     }
 
-    /// Every image of `owner` in `region`, oldest first.
-    pub(super) fn images_of(
-        &self,
-        owner: AccountHandle,
-        region: RegionHandle,
-    ) -> impl DoubleEndedIterator<Item = (ImageId, &Image)> {
+    fn images_of(&self, owner: AccountHandle, region: RegionHandle) -> Vec<(ImageId, &Image)> {
         let listed = self.listing(owner, region).map_or(&[][..], Listing::all);
         // The listing still holds some removed images' IDs, which are
         // skipped: IDs are never reused.
-        (listed.iter()).filter_map(|&id| Some((id, self.images.get(id)?)))
+        let live = listed
+            .iter()
+            .filter_map(|&id| Some((id, self.images.get(id)?)));
+        live.collect()
     }
 
-    fn listing(&self, owner: AccountHandle, region: RegionHandle) -> Option<&Listing> {
-        Some(&self.shelves.get(&(owner, region))?.listing)
-    }
-
-    /// The live images of `block` with `statuses`, oldest first.
-    fn block<'s>(
-        &'s self,
-        listing: &'s Listing,
-        statuses: &Statuses,
-        block: usize,
-    ) -> impl Iterator<Item = (ImageId, &'s Image)> {
-        let statuses = *statuses;
-        (listing.block(block).iter())
-            .filter_map(|&id| Some((id, self.images.get(id)?)))
-            .filter(move |(_, image)| statuses[image.status() as usize])
-    }
-
-    /// `owner`'s copies into `region` that hold a slot, in the order they
-    /// started.
-    pub(super) fn running(&self, owner: AccountHandle, region: RegionHandle) -> &[ImageId] {
+    fn running_count(&mut self, owner: AccountHandle, region: RegionHandle) -> usize {
         let shelf = self.shelves.get(&(owner, region));
-        shelf.map_or(&[][..], |shelf| &shelf.running[..])
+        shelf.map_or(0, |shelf| shelf.running.len())
     }
 
-    /// `owner`'s oldest queued copy into `region`.
-    pub(super) fn next_queued(
-        &mut self,
-        owner: AccountHandle,
-        region: RegionHandle,
-    ) -> Option<ImageId> {
+    fn next_queued(&mut self, owner: AccountHandle, region: RegionHandle) -> Option<ImageId> {
         let Memory {
             images, shelves, ..
         } = self;
@@ -351,8 +300,7 @@ impl Memory {
         shelf.queued.front(|id| is_queued(images, id))
     }
 
-    /// Every account's running copies, by the slots they hold.
-    pub(super) fn all_running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
+    fn all_running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
         let busy = self
             .shelves
             .iter()
@@ -361,30 +309,25 @@ impl Memory {
         running.collect()
     }
 
-    /// The CopyImage call `owner` made with `token`.
-    pub(super) fn replay(&self, owner: AccountHandle, token: &str) -> Option<&Replay> {
+    fn replay(&self, owner: AccountHandle, token: &str) -> Option<&Replay> {
         self.tokens.get(&owner)?.get(token)
     }
 
-    /// Remembers the CopyImage call `owner` made with `token`.
-    pub(super) fn remember(&mut self, owner: AccountHandle, token: &str, replay: Replay) {
+    fn remember(&mut self, owner: AccountHandle, token: &str, replay: Replay) {
         let tokens = self.tokens.entry(owner).or_default();
         tokens.insert(token.into(), replay);
     }
 
-    /// The images shared with `grantee` in `region`, in the order shared.
-    pub(super) fn granted(&self, grantee: AccountHandle, region: RegionHandle) -> &[ImageId] {
+    fn granted(&self, grantee: AccountHandle, region: RegionHandle) -> Vec<ImageId> {
         let granted = self.grants.get(&(grantee, region));
-        granted.map_or(&[][..], |granted| &granted[..])
+        granted.map_or_else(Vec::new, Clone::clone)
     }
 
-    /// Notes that `id`, in `region`, is shared with `grantee`.
-    pub(super) fn grant(&mut self, grantee: AccountHandle, region: RegionHandle, id: ImageId) {
+    fn grant(&mut self, grantee: AccountHandle, region: RegionHandle, id: ImageId) {
         self.grants.entry((grantee, region)).or_default().push(id);
     }
 
-    /// Takes `id` out of what `grantee` was granted in `region`.
-    pub(super) fn revoke(&mut self, grantee: AccountHandle, region: RegionHandle, id: ImageId) {
+    fn revoke(&mut self, grantee: AccountHandle, region: RegionHandle, id: ImageId) {
         if let Some(granted) = self.grants.get_mut(&(grantee, region)) {
             granted.retain(|&granted| granted != id);
             if granted.is_empty() {
@@ -393,18 +336,15 @@ impl Memory {
         }
     }
 
-    /// The snapshot `id` of a deleted image.
-    pub(super) fn orphan(&self, id: SnapshotId) -> Option<Orphan> {
+    fn orphan(&self, id: SnapshotId) -> Option<Orphan> {
         self.orphans.get(&id).copied()
     }
 
-    /// Keeps the snapshot `id` of a deleted image.
-    pub(super) fn keep_orphan(&mut self, id: SnapshotId, orphan: Orphan) {
+    fn keep_orphan(&mut self, id: SnapshotId, orphan: Orphan) {
         self.orphans.insert(id, orphan);
     }
 
-    /// Deletes the snapshot `id` of a deleted image.
-    pub(super) fn drop_orphan(&mut self, id: SnapshotId) {
+    fn drop_orphan(&mut self, id: SnapshotId) {
         self.orphans.remove(&id);
     }
 }

@@ -91,7 +91,7 @@ impl Serialize for World {
             .iter()
             .flat_map(|(&account, tokens)| {
                 tokens.iter().map(move |(token, replay)| TokenRecord {
-                    account: account.number(),
+                    account: account.get(),
                     token: Cow::Borrowed(token),
                     parameters: replay
                         .parameters
@@ -131,8 +131,8 @@ impl<'a> ImageRecord<'a> {
         ImageRecord {
             id,
             seq: image.seq,
-            owner: image.owner.number(),
-            region: image.region.number(),
+            owner: image.owner.get(),
+            region: image.region.get(),
             created: image.created,
             size_gib: image.size_gib,
             name: Cow::Borrowed(&image.name),
@@ -146,8 +146,7 @@ impl<'a> ImageRecord<'a> {
             kms_key_id: text(|d| &d.kms_key_id),
             deprecated: image.is_deprecated(),
             shares: details.map_or_else(Vec::new, |d| {
-                let share =
-                    |&(account, since): &(AccountHandle, Timestamp)| (account.number(), since);
+                let share = |&(account, since): &(AccountHandle, Timestamp)| (account.get(), since);
                 d.shares.iter().map(share).collect()
             }),
             copy: image.copy.map(|copy| (copy.source, copy.task)),
@@ -248,7 +247,7 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
     world.store.images = table.finish();
     for (orphan, owner, region) in snapshot.orphans {
         let owner = AccountHandle::restore(owner, &world.store.accounts);
-        let region = RegionHandle::restore(region, &world.config);
+        let region = RegionHandle::from_index(region, &world.config);
         let (Some(owner), Some(region)) = (owner, region) else {
             return Err(Inconsistent::BadOrphan(orphan));
         };
@@ -296,7 +295,7 @@ fn check_image(
 ) -> Result<Image, Inconsistent> {
     let id = record.id;
     let owner = AccountHandle::restore(record.owner, &world.store.accounts);
-    let region = RegionHandle::restore(record.region, &world.config);
+    let region = RegionHandle::from_index(record.region, &world.config);
     let (Some(owner), Some(region)) = (owner, region) else {
         return Err(Inconsistent::UnknownOwnerOrRegion(id));
     };
@@ -371,7 +370,7 @@ fn restore_image(world: &mut World, id: ImageId, image: &Image) {
 impl World {
     fn orphan_records(&self) -> Vec<(SnapshotId, u32, u32)> {
         let mut orphans: Vec<_> = (self.store.orphans.iter())
-            .map(|(&id, orphan)| (id, orphan.owner.number(), orphan.region.number()))
+            .map(|(&id, orphan)| (id, orphan.owner.get(), orphan.region.get()))
             .collect();
         orphans.sort_unstable();
         orphans
