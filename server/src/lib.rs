@@ -18,5 +18,6 @@ macro_rules! note {
     }};
 }
 
+pub mod pg;
 pub mod server;
 pub mod store;

@@ -53,8 +53,17 @@ struct Args {
     /// Persist the world in FILE (a snapshot) and FILE.journal-<generation>
     /// (every answered change since, written before its answer), and restore
     /// it at start. Without it the world lives in memory only.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
     state: Option<PathBuf>,
+    /// Keep the world in this PostgreSQL database instead of in memory
+    /// (`postgres://USER@HOST:PORT/DB`): every request is one transaction,
+    /// and any number of servers may share the database as replicas. The
+    /// schema is made at start. Without it, the world lives in memory.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// Connections to the --store database at most (default 16).
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "store")]
+    connections: u32,
     /// Do not serve the Mock* control actions (MockCreateImage,
     /// MockSetCopyProgress, ...): they then answer InvalidAction.NotFound.
     #[arg(long)]
@@ -106,12 +115,13 @@ Output:
   status, error code (- on success), time taken, RequestId. Standard output
   stays empty. Ctrl-C (SIGINT) logs `shutting down`, finishes the requests
   in flight, writes a final snapshot and exits 0. A bad flag exits 2; an
-  error at start (the address, the state file) exits 1 with `error: ...`.
+  error at start (the address, the state file, the database) exits 1 with `error: ...`.
 
 Examples:
   ecs-mock-server --manual --listen 127.0.0.1:0
   ecs-mock-server --auth --key alice-key:alice-secret:alice --key bob-key:bob-secret:bob
   ecs-mock-server --state world.json --tick-ms 100
+  ecs-mock-server --store postgres://postgres@127.0.0.1:5432/ecs --listen 127.0.0.1:8081
 
 The control actions, the protocol and the persistence are described in
 docs/mock-server.md of the ecs-image-copy repository; its Python package
@@ -140,6 +150,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         keys: if args.auth { args.keys } else { Vec::new() },
         mock_actions: !args.no_mock_actions,
         state: args.state,
+        database: args.store,
+        connections: args.connections,
         tick: Duration::from_millis(args.tick_ms.max(1)),
         step: Percent::new(args.step).ok_or("--step must be 1 to 100")?,
         log: !args.quiet,

@@ -24,6 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::pg::Database;
 use crate::store::{Compaction, Recovery, Store};
 
 /// How far a running copy advances per automatic step, unless told: 0, 15,
@@ -80,6 +81,10 @@ pub struct Options {
     /// Where the world is persisted: a snapshot at this path, and beside it
     /// `<state>.journal-<generation>`, the changes since.
     pub state: Option<PathBuf>,
+    /// The PostgreSQL database that keeps the world instead, if any.
+    pub database: Option<String>,
+    /// Connections to the database at most.
+    pub connections: u32,
     /// How often running copies advance.
     pub tick: Duration,
     /// How far they advance each tick.
@@ -117,6 +122,8 @@ impl Default for Options {
             keys: Vec::new(),
             mock_actions: true,
             state: None,
+            database: None,
+            connections: 16,
             tick: Duration::from_secs(1),
             step: DEFAULT_STEP,
             log: true,
@@ -166,6 +173,8 @@ struct Shared {
     /// Reads requests before the lock is taken: all the work that needs no
     /// world, however large the request.
     reader: RequestReader,
+    /// The database that keeps the world instead of `core`, if any.
+    database: Option<Database>,
 }
 
 fn lock<T>(core: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -192,11 +201,32 @@ pub struct Server {
 /// client that can connect gets answers.
 pub fn open(options: Options) -> io::Result<Server> {
     let core = start(&options)?;
+    let database = match &options.database {
+        Some(url) => Some(open_database(url, &options, &core.endpoint)?),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         reader: core.endpoint.reader().clone(),
         core: Mutex::new(core),
+        database,
     });
     Ok(Server { shared, options })
+}
+
+fn open_database(url: &str, options: &Options, endpoint: &Endpoint) -> io::Result<Database> {
+    let config = endpoint.world().config().clone();
+    let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64
+        ^ u64::from(std::process::id()).rotate_left(32);
+    let (url, connections) = (url.to_owned(), options.connections);
+    // `postgres` blocks on a runtime of its own: not on tokio's threads.
+    let open = move || Database::open(&url, connections, config, reader, responder, seed);
+    let opened = std::thread::spawn(open).join();
+    let opened = opened.map_err(|_| io::Error::other("--store: opening the database panicked"))?;
+    opened.map_err(io::Error::other)
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes the
@@ -215,7 +245,10 @@ pub async fn serve(
         signal(SignalKind::from_raw(libc::SIGXFSZ))?
     };
     let log = options.log.then(Log::start);
-    let ticker = (!options.manual).then(|| tokio::spawn(tick(shared.clone(), options.clone())));
+    let ticker = (!options.manual).then(|| match &shared.database {
+        Some(database) => tokio::spawn(tick_database(database.clone(), options.clone())),
+        None => tokio::spawn(tick(shared.clone(), options.clone())),
+    });
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     let mut http = http1::Builder::new();
@@ -309,6 +342,24 @@ async fn tick(shared: Arc<Shared>, options: Options) {
     }
 }
 
+/// Advances running copies every tick, when this replica holds the
+/// database's ticker.
+async fn tick_database(database: Database, options: Options) {
+    let mut interval = tokio::time::interval(options.tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let database = database.clone();
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        let (step, period) = (options.step, options.tick);
+        let ticked = tokio::task::spawn_blocking(move || database.tick(step, now_ms, period));
+        let _ = ticked.await;
+    }
+}
+
 async fn answer(
     shared: Arc<Shared>,
     request: Request<Incoming>,
@@ -321,26 +372,16 @@ async fn answer(
     let body = tokio::time::timeout(body_timeout, read_body(body))
         .await
         .map_err(|_| BodyError::TimedOut)??;
-    // A request sent through a proxy names its origin in the target
-    // (`POST http://ecs.cn-beijing.aliyuncs.com/?...`); the target's host
-    // then wins over a `Host` header, as RFC 9112 (3.2.2) has it, and is
-    // the host the error bodies' `HostId` and signature V3 see.
-    let authority = parts.uri.authority().map(|authority| authority.as_str());
-    let headers: Vec<(&str, &[u8])> = parts
-        .headers
-        .iter()
-        .filter(|(name, _)| authority.is_none() || *name != hyper::header::HOST)
-        .map(|(name, value)| (name.as_str(), value.as_bytes()))
-        .chain(authority.map(|host| ("host", host.as_bytes())))
-        .collect();
-    let request = HttpRequest {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query().unwrap_or("").as_bytes(),
-        headers: &headers,
-        body: &body,
+    let response = match &shared.database {
+        None => with_request(&parts, &body, |request| respond(&shared, request)),
+        Some(database) => {
+            let database = database.clone();
+            let answered = tokio::task::spawn_blocking(move || {
+                with_request(&parts, &body, |request| database.respond(request, now()))
+            });
+            answered.await.map_err(|_| BodyError::Crashed)?
+        }
     };
-    let response = respond(&shared, &request);
     if let Some(log) = log {
         log.line(&response, peer, started.elapsed());
     }
@@ -358,6 +399,33 @@ async fn answer(
         hyper::header::HeaderValue::from_static(content_type),
     );
     Ok(reply)
+}
+
+/// Calls `answer` with the request's parts as the endpoint reads them.
+fn with_request<R>(
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    answer: impl FnOnce(&HttpRequest<'_>) -> R,
+) -> R {
+    // A request sent through a proxy names its origin in the target
+    // (`POST http://ecs.cn-beijing.aliyuncs.com/?...`); the target's host
+    // then wins over a `Host` header, as RFC 9112 (3.2.2) has it, and is
+    // the host the error bodies' `HostId` and signature V3 see.
+    let authority = parts.uri.authority().map(|authority| authority.as_str());
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| authority.is_none() || *name != hyper::header::HOST)
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .chain(authority.map(|host| ("host", host.as_bytes())))
+        .collect();
+    answer(&HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or("").as_bytes(),
+        headers: &headers,
+        body,
+    })
 }
 
 /// The endpoint's answer once its change is journalled, else a
@@ -387,6 +455,8 @@ enum BodyError {
     Read(#[from] hyper::Error),
     #[error("the body did not arrive in time")]
     TimedOut,
+    #[error("the request's worker stopped before it answered")]
+    Crashed,
 }
 
 /// The body, or its first `MAX_REQUEST_BYTES + 1` bytes, which is enough

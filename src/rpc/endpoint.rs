@@ -218,6 +218,14 @@ impl ReadRequest<'_> {
         matches!(&self.outcome, Ok(Read { request: Ok((action, _)), .. }) if !action.is_read_only())
     }
 
+    /// The nonce a signed request spends, as `key\nnonce`, once its
+    /// signature and timestamp are good: for a server that keeps nonces
+    /// itself (see [`Responder::answer`]).
+    pub fn nonce(&self) -> Option<&str> {
+        let read = self.outcome.as_ref().ok()?;
+        read.caller.nonce.as_deref()
+    }
+
     /// Refuses a request that [may change](ReadRequest::may_change) the
     /// world with `error` when it is answered, after the reader's own
     /// checks and the nonce: for a server that knows, before it answers,

@@ -137,6 +137,14 @@ pub(crate) const fn key_id(seed: u64, key: u64) -> ImageId {
 }
 
 impl ImageId {
+    /// The ID that a store of a world seeded with `seed` issues for the
+    /// key `key`, say the next value of a database sequence: distinct keys
+    /// give distinct IDs, shaped like the service's. (The default store's
+    /// keys are slots of its image table.)
+    pub const fn keyed(seed: u64, key: u64) -> ImageId {
+        key_id(seed, key)
+    }
+
     /// The key that [`key_id`] made this ID from, for the same seed. Every
     /// ID decodes to some key; whether an image lives there is the table's
     /// question.
