@@ -28,7 +28,7 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{NoTls, Row, Statement};
 
-use self::store::Transaction;
+use self::store::{Accounts, Transaction};
 
 /// How many times a call that lost a race runs again before it answers
 /// `ServiceUnavailable`.
@@ -68,7 +68,7 @@ impl Connection {
             .expect("a connection's client lives as long as it")
     }
 
-    fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
         self.client().batch_execute(sql)
     }
 
@@ -176,6 +176,8 @@ pub struct Database {
     requests: Arc<AtomicU64>,
     /// Names this replica as the ticker's holder.
     replica: Arc<str>,
+    /// The accounts any call of this replica read.
+    accounts: Arc<Accounts>,
 }
 
 /// Why the database could not be opened.
@@ -220,6 +222,7 @@ impl Database {
             request_seed: seed,
             requests: Arc::new(AtomicU64::new(0)),
             replica: format!("{seed:016x}").into(),
+            accounts: Arc::default(),
         };
         database.apply_schema()?;
         Ok(database)
@@ -292,8 +295,8 @@ impl Database {
             let response = self.fallback(read, now, id);
             return Err((Failure::of(&error), response));
         }
-        let (response, failure) = {
-            let store = Transaction::new(&mut connection, &self.config, writing);
+        let (response, store) = {
+            let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
             // Spent first, in the same transaction: the world holds the
             // store while it answers.
             let fresh = read
@@ -301,15 +304,19 @@ impl Database {
                 .is_none_or(|nonce| store.spend_nonce(nonce, now));
             let mut world = World::with_store((*self.config).clone(), store);
             let response = (self.responder).answer(&mut world, read, now, id.to_owned(), |_| fresh);
-            (response, world.store().failure())
+            (response, world.into_store())
         };
+        let failure = store.failure();
         let end = match failure {
             None => "COMMIT",
             Some(_) => "ROLLBACK",
         };
-        let ended = connection.batch(end);
+        let ended = store.end(end);
         match (failure, ended) {
-            (None, Ok(())) => Ok(response),
+            (None, Ok(())) => {
+                store.committed();
+                Ok(response)
+            }
             (Some(failure), _) => Err((failure, response)),
             (None, Err(error)) => Err((Failure::of(&error), response)),
         }
@@ -336,25 +343,25 @@ impl Database {
             if connection.batch("BEGIN").is_err() {
                 return;
             }
-            let failure = {
-                let store = Transaction::new(&mut connection, &self.config, true);
-                let mut world = World::with_store((*self.config).clone(), store);
-                let mut advance = MockAdvanceCopies::default();
-                advance.step = Some(step.get().to_string());
-                let _ = world.handle("", &Request::from(advance), now);
-                world.store().failure()
-            };
-            match failure {
-                None => {
-                    let _ = connection.batch("COMMIT");
+            let store = Transaction::new(&mut connection, &self.config, &self.accounts, true);
+            let mut world = World::with_store((*self.config).clone(), store);
+            let mut advance = MockAdvanceCopies::default();
+            advance.step = Some(step.get().to_string());
+            let _ = world.handle("", &Request::from(advance), now);
+            let store = world.into_store();
+            let failure = store.failure();
+            let ended = store.end(if failure.is_none() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            });
+            match (failure, ended) {
+                (None, Ok(())) => {
+                    store.committed();
                     break;
                 }
-                Some(failure) => {
-                    let _ = connection.batch("ROLLBACK");
-                    if !matches!(failure, Failure::Conflict) {
-                        return;
-                    }
-                }
+                (Some(Failure::Conflict), _) => continue,
+                _ => return,
             }
         }
         // Nonces older than any timestamp still accepted.
