@@ -13,6 +13,8 @@
 
 mod store;
 
+pub use self::store::Transaction;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,15 +22,14 @@ use std::time::Duration;
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
-    HttpRequest, HttpResponse, ReadRequest, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS,
-    request_id,
+    HttpRequest, HttpResponse, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS, request_id,
 };
 use ecs_image_copy::{Config, EcsError, Percent, Request, Timestamp, World};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{NoTls, Row, Statement};
 
-use self::store::{Accounts, Transaction};
+use self::store::Accounts;
 
 /// How many times a call that lost a race runs again before it answers
 /// `ServiceUnavailable`.
@@ -130,7 +131,8 @@ impl r2d2::ManageConnection for Manager {
 
 /// Why a call's transaction was not kept.
 #[derive(Clone, Debug, thiserror::Error)]
-pub(crate) enum Failure {
+#[non_exhaustive]
+pub enum Failure {
     /// It lost a race: run it again.
     #[error("lost a race to another call")]
     Conflict,
@@ -155,7 +157,8 @@ impl Failure {
         }
     }
 
-    fn error(&self) -> EcsError {
+    /// The error a request that failed so answers.
+    pub fn error(&self) -> EcsError {
         match self {
             Failure::Conflict | Failure::Unavailable(_) => EcsError::ServiceUnavailable,
             Failure::Corrupt(_) => EcsError::InternalError,
@@ -248,78 +251,70 @@ impl Database {
     pub fn respond(&self, request: &HttpRequest<'_>, now: Timestamp) -> HttpResponse {
         let count = self.requests.fetch_add(1, Ordering::Relaxed);
         let id = request_id(self.request_seed, count);
-        for _ in 0..ATTEMPTS {
+        let writing = self.reader.read(request, now).may_change();
+        let answered = self.transact(writing, |world| {
             let read = self.reader.read(request, now);
-            match self.attempt(read, now, &id) {
-                Ok(response) => return response,
-                Err((Failure::Conflict, _)) => continue,
-                Err((failure, mut response)) => {
-                    note!("a request failed: {failure}");
-                    self.responder.fail(request, &mut response, failure.error());
-                    return response;
-                }
-            }
-        }
-        let read = self.reader.read(request, now);
-        let mut response = self.fallback(read, now, &id);
-        note!("a request lost {ATTEMPTS} races in a row");
-        let unavailable = Failure::Conflict.error();
-        self.responder.fail(request, &mut response, unavailable);
-        response
-    }
-
-    /// The answer a request would get from an empty world: the shape of a
-    /// refusal, which the caller then turns into the failure.
-    fn fallback(&self, read: ReadRequest<'_>, now: Timestamp, id: &str) -> HttpResponse {
-        let mut world = World::new((*self.config).clone());
-        (self.responder).answer(&mut world, read, now, id.to_owned(), |_| true)
-    }
-
-    /// One try: the answer, kept; or why not, with the answer to turn
-    /// into the refusal.
-    fn attempt(
-        &self,
-        read: ReadRequest<'_>,
-        now: Timestamp,
-        id: &str,
-    ) -> Result<HttpResponse, (Failure, HttpResponse)> {
-        let writing = read.may_change();
-        let mut connection = match self.pool.get() {
-            Ok(connection) => connection,
-            Err(error) => {
-                let response = self.fallback(read, now, id);
-                return Err((Failure::Unavailable(error.to_string()), response));
-            }
-        };
-        if let Err(error) = connection.batch("BEGIN") {
-            let response = self.fallback(read, now, id);
-            return Err((Failure::of(&error), response));
-        }
-        let (response, store) = {
-            let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
             // Spent first, in the same transaction: the world holds the
             // store while it answers.
+            let store = world.store();
             let fresh = read
                 .nonce()
                 .is_none_or(|nonce| store.spend_nonce(nonce, now));
-            let mut world = World::with_store((*self.config).clone(), store);
-            let response = (self.responder).answer(&mut world, read, now, id.to_owned(), |_| fresh);
-            (response, world.into_store())
-        };
-        let failure = store.failure();
-        let end = match failure {
-            None => "COMMIT",
-            Some(_) => "ROLLBACK",
-        };
-        let ended = store.end(end);
-        match (failure, ended) {
-            (None, Ok(())) => {
-                store.committed();
-                Ok(response)
+            (self.responder).answer(world, read, now, id.clone(), |_| fresh)
+        });
+        answered.unwrap_or_else(|failure| {
+            note!("a request failed: {failure}");
+            // The refusal in the shape the request's answer has.
+            let mut world = World::new((*self.config).clone());
+            let read = self.reader.read(request, now);
+            let mut response = (self.responder).answer(&mut world, read, now, id, |_| true);
+            self.responder.fail(request, &mut response, failure.error());
+            response
+        })
+    }
+
+    /// Runs `call` on a world over a transaction of its own, and commits
+    /// it; runs it again, up to [`ATTEMPTS`] times, while it loses races.
+    /// `writing` says whether `call` may change the world: its reads then
+    /// lock what they read. A failed call changed nothing.
+    pub fn transact<R>(
+        &self,
+        writing: bool,
+        mut call: impl FnMut(&mut World<Transaction<'_>>) -> R,
+    ) -> Result<R, Failure> {
+        for _ in 0..ATTEMPTS {
+            match self.attempt(writing, &mut call) {
+                Err(Failure::Conflict) => continue,
+                done => return done,
             }
-            (Some(failure), _) => Err((failure, response)),
-            (None, Err(error)) => Err((Failure::of(&error), response)),
         }
+        Err(Failure::Conflict)
+    }
+
+    fn attempt<R>(
+        &self,
+        writing: bool,
+        call: &mut impl FnMut(&mut World<Transaction<'_>>) -> R,
+    ) -> Result<R, Failure> {
+        let mut connection = (self.pool.get()).map_err(|e| Failure::Unavailable(e.to_string()))?;
+        // A reading call sees one snapshot (a page and its `TotalCount`
+        // agree) and never waits for, nor fails, a writer.
+        let begin = match writing {
+            true => "BEGIN",
+            false => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        connection.batch(begin).map_err(|e| Failure::of(&e))?;
+        let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
+        let mut world = World::with_store((*self.config).clone(), store);
+        let answer = call(&mut world);
+        let store = world.into_store();
+        if let Some(failure) = store.failure() {
+            let _ = store.end("ROLLBACK");
+            return Err(failure);
+        }
+        store.end("COMMIT").map_err(|e| Failure::of(&e))?;
+        store.committed();
+        Ok(answer)
     }
 
     /// One tick of the backend, by whichever replica holds the ticker:
@@ -339,30 +334,12 @@ impl Database {
             return;
         }
         let now = Timestamp::from_unix_seconds(now_ms / 1000);
-        for _ in 0..ATTEMPTS {
-            if connection.batch("BEGIN").is_err() {
-                return;
-            }
-            let store = Transaction::new(&mut connection, &self.config, &self.accounts, true);
-            let mut world = World::with_store((*self.config).clone(), store);
-            let mut advance = MockAdvanceCopies::default();
-            advance.step = Some(step.get().to_string());
-            let _ = world.handle("", &Request::from(advance), now);
-            let store = world.into_store();
-            let failure = store.failure();
-            let ended = store.end(if failure.is_none() {
-                "COMMIT"
-            } else {
-                "ROLLBACK"
-            });
-            match (failure, ended) {
-                (None, Ok(())) => {
-                    store.committed();
-                    break;
-                }
-                (Some(Failure::Conflict), _) => continue,
-                _ => return,
-            }
+        let mut advance = MockAdvanceCopies::default();
+        advance.step = Some(step.get().to_string());
+        let advance = Request::from(advance);
+        let ticked = self.transact(true, |world| world.handle("", &advance, now).is_ok());
+        if let Err(failure) = ticked {
+            note!("a tick failed: {failure}");
         }
         // Nonces older than any timestamp still accepted.
         let horizon = (now_ms / 1000).saturating_sub(2 * TIMESTAMP_WINDOW_SECONDS);

@@ -60,8 +60,9 @@ impl Accounts {
     }
 }
 
-/// A [`Store`] over the transaction open on `connection`.
-pub(crate) struct Transaction<'c> {
+/// A [`Store`] over one transaction of the database: what
+/// [`Database::transact`](super::Database::transact) gives its call.
+pub struct Transaction<'c> {
     connection: RefCell<&'c mut Connection>,
     config: &'c Config,
     known: &'c Accounts,
@@ -126,13 +127,13 @@ impl<'c> Transaction<'c> {
 
     /// The first failure of the call, if any: then its answer must not be
     /// kept.
-    pub(crate) fn failure(&self) -> Option<Failure> {
+    pub fn failure(&self) -> Option<Failure> {
         self.failure.borrow().clone()
     }
 
     /// Spends a signature nonce at `now`: `false` if any replica spent it
     /// before.
-    pub(crate) fn spend_nonce(&self, nonce: &str, now: Timestamp) -> bool {
+    pub fn spend_nonce(&self, nonce: &str, now: Timestamp) -> bool {
         let sql =
             "INSERT INTO ecs_nonces (nonce, spent) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING";
         let spent = now.unix_seconds() as i64;
