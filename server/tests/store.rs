@@ -44,8 +44,55 @@ fn the_postgres_store_conforms_to_the_reference() {
     if support::postgres::database().is_none() {
         return;
     }
-    let runs = Runs::default().cases(8).max_steps(30).seed(14);
+    let runs = Runs::default().cases(24).max_steps(40).seed(14);
     if let Err(counterexample) = Conformance::<Postgres>::run(runs) {
         panic!("{counterexample}");
     }
+}
+
+/// Queues are first in, first out over the database as in memory: the
+/// oldest queued copy takes the slot a cancel frees. (The harness reaches
+/// this rarely: a slot must free while two copies wait.)
+#[test]
+fn the_postgres_store_starts_the_oldest_queued_copy() {
+    let Some(url) = support::postgres::database() else {
+        return;
+    };
+    let config = Config::default().with_copy_limit(std::num::NonZeroU32::MIN.saturating_add(1));
+    let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
+    let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+    let database = Database::open(&url, 2, config, reader, responder, 1).expect("it opens");
+    let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
+    let source = database
+        .transact(true, |world| {
+            world.create_image("alice", "cn-hangzhou", "web", now)
+        })
+        .expect("the database answers")
+        .expect("a source");
+    let copy = |name: &str| {
+        let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
+        request.destination_region_id = Some("cn-beijing".into());
+        request.destination_image_name = Some(name.into());
+        let copied = database.transact(true, |world| world.copy_image("alice", &request, now));
+        copied.expect("the database answers").expect("a copy")
+    };
+    let copies: Vec<_> = ["first", "second", "third", "fourth"].map(copy).into();
+    let phases = || {
+        let phase = |id| {
+            let task = database.transact(false, |world| {
+                world.image(id).and_then(|view| view.copy_task())
+            });
+            task.expect("the database answers").map(|task| task.phase())
+        };
+        copies.iter().map(|&id| phase(id)).collect::<Vec<_>>()
+    };
+    use ecs_image_copy::CopyPhase::{Copying, Queued};
+    assert_eq!(
+        phases(),
+        [Some(Copying), Some(Copying), Some(Queued), Some(Queued)]
+    );
+    let cancel = ecs_image_copy::CancelCopyImage::new("cn-beijing", copies[0].to_string());
+    let cancelled = database.transact(true, |world| world.cancel_copy_image("alice", &cancel));
+    assert_eq!(cancelled.expect("the database answers"), Ok(()));
+    assert_eq!(phases(), [None, Some(Copying), Some(Copying), Some(Queued)]);
 }

@@ -136,6 +136,10 @@ pub enum Failure {
     /// It lost a race: run it again.
     #[error("lost a race to another call")]
     Conflict,
+    /// Its connection had closed (the database restarted since the pool
+    /// opened it): run it again on another.
+    #[error("its connection had closed")]
+    Closed,
     /// The database is not there, or refused: answer `ServiceUnavailable`.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
@@ -153,6 +157,7 @@ impl Failure {
         ];
         match error.code() {
             Some(code) if conflict.contains(code) => Failure::Conflict,
+            _ if error.is_closed() => Failure::Closed,
             _ => Failure::Unavailable(error.to_string()),
         }
     }
@@ -160,7 +165,9 @@ impl Failure {
     /// The error a request that failed so answers.
     pub fn error(&self) -> EcsError {
         match self {
-            Failure::Conflict | Failure::Unavailable(_) => EcsError::ServiceUnavailable,
+            Failure::Conflict | Failure::Closed | Failure::Unavailable(_) => {
+                EcsError::ServiceUnavailable
+            }
             Failure::Corrupt(_) => EcsError::InternalError,
         }
     }
@@ -212,6 +219,9 @@ impl Database {
         let config_of_url: postgres::Config = url.parse().map_err(OpenError::Url)?;
         let pool = r2d2::Pool::builder()
             .max_size(connections.max(1))
+            // No round trip to test a connection before each call: one that
+            // closed fails its call's first statement, which runs again.
+            .test_on_check_out(false)
             .connection_timeout(CONNECTION_TIMEOUT)
             .build(Manager {
                 config: config_of_url,
@@ -284,7 +294,9 @@ impl Database {
     ) -> Result<R, Failure> {
         for _ in 0..ATTEMPTS {
             match self.attempt(writing, &mut call) {
-                Err(Failure::Conflict) => continue,
+                // The pool drops a closed connection when it comes back, so
+                // the next attempt connects afresh, or fails to.
+                Err(Failure::Conflict | Failure::Closed) => continue,
                 done => return done,
             }
         }
