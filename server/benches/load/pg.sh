@@ -13,9 +13,11 @@
 # server's pool; KINDS ("floor mock1 mock2") chooses and orders the runs:
 #   floor  bare_pg.rs: one single-row UPDATE per request, the floor.
 #   floor2 (not by default) the floor as two processes, wrk over both.
-#   mock1  the mock server over PostgreSQL, one replica (to be written).
-#   mock2  the mock server over PostgreSQL, two replicas on two ports,
-#          wrk's connections spread over both (to be written).
+#   mock1  the mock server over PostgreSQL (--store), one replica:
+#          DescribeImages by ID, then CancelCopyImage (a different queued
+#          copy per request), on ROWS images in a database of their own.
+#   mock2  the same with two replicas on two ports, one wrk of 16
+#          connections on each, each cancelling its own half of the copies.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 seconds=${1:-10}
@@ -42,7 +44,7 @@ trap cleanup EXIT
 psql_bin=$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
 sql() { PGOPTIONS="-c client_min_messages=warning" "$psql_bin" "$url" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-cargo build --release -p ecs-mock-server --bins --example bare_pg
+cargo build --release -p ecs-mock-server --bins --example bare_pg --example load_pg
 
 if [ -n "${PG_URL:-}" ]; then
   url=$PG_URL
@@ -148,30 +150,68 @@ run_floor2() {
     "(at least the requests wrk counted)"
 }
 
-# The mock server over PostgreSQL, one replica: for the lead to write once
-# `--store postgres://...` exists. The shape:
-#   (load 1,000,000 images into "$url", keeping their IDs in "$work/ids")
-#   start_server "$work/mock1.log" target/release/ecs-mock-server \
-#     --listen 127.0.0.1:18184 --store "$url" --quiet
-#   IDS="$work/ids" measure "CancelCopyImage, one replica" $load/cancel.lua http://127.0.0.1:18184/
-#   IMAGE=... measure "DescribeImages by ID, one replica" $load/describe.lua http://127.0.0.1:18184/
-#   stop_servers
-run_mock1() {
-  echo "== mock1: not written yet (needs --store postgres://...)"
+# The mock's database: alice's copies into Beijing, the region's limit of
+# them running, the rest queued (ROWS in all), in a database of its own;
+# the queued copies' IDs in $work/ids, and each half in ids.1 and ids.2.
+fill_mock() {
+  echo "== filling the mock's database with $rows copies ($(now))"
+  sql -c "DROP DATABASE IF EXISTS ecs_load" -c "CREATE DATABASE ecs_load"
+  mock_url=$(with_database "$url" ecs_load)
+  target/release/examples/load_pg "$mock_url" "$rows" "$work/ids"
+  local half=$(( $(wc -l <"$work/ids") / 2 ))
+  head -n "$half" "$work/ids" >"$work/ids.1"
+  tail -n +"$(( half + 1 ))" "$work/ids" >"$work/ids.2"
+  image=$(head -n 1 "$work/ids")
+  PGOPTIONS="-c client_min_messages=warning" "$psql_bin" "$mock_url" -X -q -c "CHECKPOINT" 2>/dev/null || true
 }
 
-# Two replicas on two ports sharing the database, each request to either:
-#   start_server "$work/mock2a.log" target/release/ecs-mock-server \
-#     --listen 127.0.0.1:18184 --store "$url" --quiet
-#   start_server "$work/mock2b.log" target/release/ecs-mock-server \
-#     --listen 127.0.0.1:18185 --store "$url" --quiet
-#   IDS="$work/ids" measure_two "CancelCopyImage, two replicas" $load/cancel.lua \
-#     http://127.0.0.1:18184/ http://127.0.0.1:18185/
-#   stop_servers
-# (cancel.lua walks its IDs by thread: give each wrk its own half of the
-# IDs, or two copies would cancel the same copy twice.)
+# The URL of database NAME on the cluster of URL.
+with_database() {
+  echo "${1%/*}/$2"
+}
+
+# start_mock PORT: a replica of the mock on the mock's database.
+start_mock() {
+  start_server "$work/mock$1.log" target/release/ecs-mock-server --listen "127.0.0.1:$1" \
+    --store "$mock_url" --connections "$pool" --manual --quiet
+}
+
+# The mock server over PostgreSQL, one replica: DescribeImages of one
+# queued copy by ID, then CancelCopyImage of a different queued copy per
+# request.
+run_mock1() {
+  fill_mock
+  start_mock 18184
+  IMAGE=$image measure "DescribeImages by ID, one replica, $rows images" \
+    $load/describe.lua http://127.0.0.1:18184/
+  IDS="$work/ids" measure "CancelCopyImage, one replica, $rows images" \
+    $load/cancel.lua http://127.0.0.1:18184/
+  stop_servers
+}
+
+# Two replicas on two ports sharing the database, each wrk on one, each
+# cancelling its own half of the copies.
 run_mock2() {
-  echo "== mock2: not written yet (needs --store postgres://...)"
+  fill_mock
+  start_mock 18184
+  start_mock 18185
+  IMAGE=$image measure_two "DescribeImages by ID, two replicas, $rows images" \
+    $load/describe.lua http://127.0.0.1:18184/ http://127.0.0.1:18185/
+  IDS="$work/ids.1" wrk -t1 -c16 -d"${seconds}s" --latency -s $load/cancel.lua \
+    http://127.0.0.1:18184/ >"$work/wrk1.out" &
+  local one=$! before
+  before=$(now)
+  echo "== CancelCopyImage, two replicas: two wrk -t1 -c16 -d${seconds}s, each its own half of the copies"
+  IDS="$work/ids.2" wrk -t1 -c16 -d"${seconds}s" --latency -s $load/cancel.lua \
+    http://127.0.0.1:18185/ >"$work/wrk2.out"
+  wait "$one"
+  cat "$work/wrk1.out" "$work/wrk2.out"
+  local total
+  total=$(cat "$work/wrk1.out" "$work/wrk2.out" | awk '/^Requests\/sec:/ { sum += $2 } END { print sum }')
+  echo "RESULT CancelCopyImage, two replicas, $rows images: $total requests/s in all;" \
+    "replica 1: $(figures <"$work/wrk1.out"); replica 2: $(figures <"$work/wrk2.out");" \
+    "started $before; ended $(now)"
+  stop_servers
 }
 
 echo "command: bash server/benches/load/pg.sh $*; ROWS=$rows POOL=$pool KINDS=\"$kinds\"; $(now)"

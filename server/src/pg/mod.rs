@@ -24,7 +24,7 @@ use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
     HttpRequest, HttpResponse, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS, request_id,
 };
-use ecs_image_copy::{Config, EcsError, Percent, Request, Timestamp, World};
+use ecs_image_copy::{Config, EcsError, ImageId, Percent, Request, Timestamp, World};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{NoTls, Row, Statement};
@@ -327,6 +327,58 @@ impl Database {
         store.end("COMMIT").map_err(|e| Failure::of(&e))?;
         store.committed();
         Ok(answer)
+    }
+
+    /// Writes `count` more copies like the queued copy `like`, queued
+    /// after it, in one `COPY`: the load test's million images in seconds.
+    /// Their IDs, in queue order.
+    #[doc(hidden)]
+    pub fn bulk_queued_copies(&self, like: ImageId, count: usize) -> Result<Vec<ImageId>, String> {
+        let mut connection = self.pool.get().map_err(|e| e.to_string())?;
+        let client = connection.client();
+        let sql = "SELECT owner, region, created, size_gib, status, phase, source, task                    FROM ecs_images WHERE id = $1";
+        let row = client.query_one(sql, &[&(like.number() as i64)]).map_err(|e| e.to_string())?;
+        let text = |i: usize| -> Result<String, String> {
+            let value: Option<String> = row.try_get(i).map_err(|e| e.to_string())?;
+            Ok(value.unwrap_or_default())
+        };
+        let number = |i: usize| -> Result<i64, String> {
+            let value: Result<i64, _> = row.try_get(i);
+            value
+                .or_else(|_| row.try_get::<_, i32>(i).map(i64::from))
+                .or_else(|_| row.try_get::<_, i16>(i).map(i64::from))
+                .map_err(|e| e.to_string())
+        };
+        let fixed = format!(
+            "{}\t{}\t{}\t{}\t\\N\t{}\t{}\t{}\t{}\t\\N\n",
+            number(0)?,
+            number(1)?,
+            number(2)?,
+            number(3)?,
+            number(4)?,
+            number(5)?,
+            number(6)?,
+            text(7)?.replace('\\', "\\\\"),
+        );
+        let count_sql = "SELECT nextval('ecs_image_keys'), nextval('ecs_image_seqs')";
+        let first = client.query_one(count_sql, &[]).map_err(|e| e.to_string())?;
+        let (key, seq): (i64, i64) = (first.get(0), first.get(1));
+        let last = (key + count as i64, seq + count as i64);
+        let set = "SELECT setval('ecs_image_keys', $1), setval('ecs_image_seqs', $2)";
+        client.query_one(set, &[&last.0, &last.1]).map_err(|e| e.to_string())?;
+        let copy = "COPY ecs_images (id, seq, owner, region, created, size_gib, name, status, \
+                    phase, source, task, details) FROM STDIN";
+        let mut writer = client.copy_in(copy).map_err(|e| e.to_string())?;
+        let mut ids = Vec::with_capacity(count);
+        for n in 0..count as i64 {
+            let id = ImageId::keyed(self.config.id_seed(), (key + n) as u64);
+            let line = format!("{}\t{}\t{fixed}", id.number() as i64, seq + n);
+            std::io::Write::write_all(&mut writer, line.as_bytes()).map_err(|e| e.to_string())?;
+            ids.push(id);
+        }
+        writer.finish().map_err(|e| e.to_string())?;
+        client.batch_execute("VACUUM ANALYZE ecs_images").map_err(|e| e.to_string())?;
+        Ok(ids)
     }
 
     /// One tick of the backend, by whichever replica holds the ticker:
