@@ -202,6 +202,13 @@ pub enum OpenError {
     /// The schema could not be applied.
     #[error("--store: applying the schema: {0}")]
     Schema(String),
+    /// The database's world was made with another config (regions, copy
+    /// limits, ID seed): its replicas would decide differently.
+    #[error(
+        "--store: the database's world was made with other regions, copy limits or accounts; \
+         start with the same --copy-limit and --key accounts, or use another database"
+    )]
+    Config,
 }
 
 impl Database {
@@ -238,7 +245,32 @@ impl Database {
             accounts: Arc::default(),
         };
         database.apply_schema()?;
+        database.agree_on_config()?;
         Ok(database)
+    }
+
+    /// Records this replica's config in the database if it is the first,
+    /// else checks that it is the one recorded.
+    fn agree_on_config(&self) -> Result<(), OpenError> {
+        let failed = |e: &dyn std::fmt::Display| OpenError::Schema(e.to_string());
+        let ours = serde_json::to_string(&*self.config).map_err(|e| failed(&e))?;
+        let mut connection = self.pool.get().map_err(|e| failed(&e))?;
+        let record = "INSERT INTO ecs_meta (key, value) VALUES ('config', $1) \
+                      ON CONFLICT (key) DO NOTHING";
+        connection
+            .execute(record, &[&ours])
+            .map_err(|e| failed(&e))?;
+        let rows = connection.query("SELECT value FROM ecs_meta WHERE key = 'config'", &[]);
+        let recorded: String = rows
+            .map_err(|e| failed(&e))?
+            .first()
+            .and_then(|row| row.try_get(0).ok())
+            .unwrap_or_default();
+        let recorded: Config = serde_json::from_str(&recorded).map_err(|e| failed(&e))?;
+        match recorded == *self.config {
+            true => Ok(()),
+            false => Err(OpenError::Config),
+        }
     }
 
     fn apply_schema(&self) -> Result<(), OpenError> {
@@ -337,7 +369,9 @@ impl Database {
         let mut connection = self.pool.get().map_err(|e| e.to_string())?;
         let client = connection.client();
         let sql = "SELECT owner, region, created, size_gib, status, phase, source, task                    FROM ecs_images WHERE id = $1";
-        let row = client.query_one(sql, &[&(like.number() as i64)]).map_err(|e| e.to_string())?;
+        let row = client
+            .query_one(sql, &[&(like.number() as i64)])
+            .map_err(|e| e.to_string())?;
         let text = |i: usize| -> Result<String, String> {
             let value: Option<String> = row.try_get(i).map_err(|e| e.to_string())?;
             Ok(value.unwrap_or_default())
@@ -361,11 +395,15 @@ impl Database {
             text(7)?.replace('\\', "\\\\"),
         );
         let count_sql = "SELECT nextval('ecs_image_keys'), nextval('ecs_image_seqs')";
-        let first = client.query_one(count_sql, &[]).map_err(|e| e.to_string())?;
+        let first = client
+            .query_one(count_sql, &[])
+            .map_err(|e| e.to_string())?;
         let (key, seq): (i64, i64) = (first.get(0), first.get(1));
         let last = (key + count as i64, seq + count as i64);
         let set = "SELECT setval('ecs_image_keys', $1), setval('ecs_image_seqs', $2)";
-        client.query_one(set, &[&last.0, &last.1]).map_err(|e| e.to_string())?;
+        client
+            .query_one(set, &[&last.0, &last.1])
+            .map_err(|e| e.to_string())?;
         let copy = "COPY ecs_images (id, seq, owner, region, created, size_gib, name, status, \
                     phase, source, task, details) FROM STDIN";
         let mut writer = client.copy_in(copy).map_err(|e| e.to_string())?;
@@ -377,7 +415,9 @@ impl Database {
             ids.push(id);
         }
         writer.finish().map_err(|e| e.to_string())?;
-        client.batch_execute("VACUUM ANALYZE ecs_images").map_err(|e| e.to_string())?;
+        client
+            .batch_execute("VACUUM ANALYZE ecs_images")
+            .map_err(|e| e.to_string())?;
         Ok(ids)
     }
 
