@@ -47,6 +47,7 @@ impl RegionHandle {
     }
 
     /// The region called `name` in `config`.
+    #[inline]
     pub(super) fn find(config: &Config, name: &str) -> Option<RegionHandle> {
         let position = config.regions.iter().position(|(id, _)| id == name);
         position.map(|index| RegionHandle(index as u32))

@@ -14,7 +14,8 @@ impl<S: Store> World<S> {
     /// is taken, so one that leaves the queue frees nothing.)
     pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
         let limit = region.copy_limit(&self.config);
-        while self.store.running_count(owner, region) < limit {
+        let mut running = self.store.running_count(owner, region);
+        while running < limit {
             let Some(id) = self.store.next_queued(owner, region) else {
                 break;
             };
@@ -28,6 +29,7 @@ impl<S: Store> World<S> {
                 // Not a queued copy after all: stop rather than loop.
                 break;
             }
+            running += 1;
         }
     }
 }

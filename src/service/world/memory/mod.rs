@@ -115,6 +115,7 @@ impl Memory {
 }
 
 impl Store for Memory {
+    #[inline]
     fn account(&self, name: &str) -> Option<AccountHandle> {
         self.accounts.find(name)
     }
@@ -123,10 +124,12 @@ impl Store for Memory {
         self.accounts.intern(name)
     }
 
+    #[inline]
     fn account_name(&self, account: AccountHandle) -> &str {
         &self.accounts[account]
     }
 
+    #[inline]
     fn image(&self, id: ImageId) -> Option<&Image> {
         self.images.get(id)
     }
@@ -135,10 +138,12 @@ impl Store for Memory {
         self.images.len()
     }
 
+    #[inline]
     fn is_full(&self) -> bool {
         self.images.is_full()
     }
 
+    #[inline]
     fn named(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> Option<ImageId> {
         let shelf = self.shelves.get(&(owner, region))?;
         shelf.names.get(name).copied()
@@ -155,7 +160,8 @@ impl Store for Memory {
         if let Some(name) = name {
             shelf.names.insert(name, id);
         }
-        shelf.listing.push(id, seq, status);
+        let block = shelf.listing.push(id, seq, status);
+        self.images.set_block(id, block);
         match place {
             Place::Queued => shelf.queued.push(id),
             Place::Running => shelf.running.push(id),
@@ -165,11 +171,11 @@ impl Store for Memory {
     }
 
     fn update<R>(&mut self, id: ImageId, change: impl FnOnce(&mut Image) -> R) -> Option<R> {
-        let image = self.images.get_mut(id)?;
+        let (image, &mut block) = self.images.get_mut(id)?;
         let (status, was) = (image.status(), place(image));
         let answer = change(image);
         let (now, moved) = (image.status(), place(image));
-        let (owner, region, seq) = (image.owner, image.region, image.seq);
+        let (owner, region) = (image.owner, image.region);
         if now == status && moved == was {
             return Some(answer);
         }
@@ -178,7 +184,7 @@ impl Store for Memory {
         } = self;
         // Every image has a shelf: `insert` made it.
         let shelf = shelves.get_mut(&(owner, region))?;
-        shelf.listing.restatus(seq, status, now);
+        shelf.listing.restatus(block, status, now);
         if moved != was {
             shelf.leave(images, id, was);
             if moved == Place::Running {
@@ -189,7 +195,7 @@ impl Store for Memory {
     }
 
     fn rename(&mut self, id: ImageId, name: &str) {
-        let Some(image) = self.images.get_mut(id) else {
+        let Some((image, _)) = self.images.get_mut(id) else {
             return;
         };
         let old = core::mem::replace(&mut image.name, name.into());
@@ -202,7 +208,7 @@ impl Store for Memory {
     }
 
     fn remove(&mut self, id: ImageId) -> Option<Image> {
-        let image = self.images.remove(id)?;
+        let (image, block) = self.images.remove(id)?;
         let Memory {
             images, shelves, ..
         } = self;
@@ -211,9 +217,13 @@ impl Store for Memory {
             if !image.name.is_empty() {
                 shelf.names.remove(&image.name);
             }
-            if shelf.listing.remove(image.seq, image.status()) {
-                let live = |id| images.get(id).map(|image| (image.seq, image.status()));
-                shelf.listing.sweep(live);
+            if shelf.listing.remove(block, image.status()) {
+                shelf.listing.sweep(|id, block| {
+                    let (image, listed) = images.get_mut(id)?;
+                    let kept = (image.seq, image.status());
+                    *listed = block;
+                    Some(kept)
+                });
             }
             shelf.leave(images, id, place(&image));
         }
@@ -287,6 +297,7 @@ impl Store for Memory {
         live.collect()
     }
 
+    #[inline]
     fn running_count(&mut self, owner: AccountHandle, region: RegionHandle) -> usize {
         let shelf = self.shelves.get(&(owner, region));
         shelf.map_or(0, |shelf| shelf.running.len())

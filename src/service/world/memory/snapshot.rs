@@ -241,8 +241,8 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
     // the records.
     images.sort_unstable_by_key(|(_, image)| image.seq);
     for (id, image) in images {
-        restore_image(&mut world, id, &image);
-        table.put(id, image);
+        let block = restore_image(&mut world, id, &image);
+        table.put(id, image, block);
     }
     world.store.images = table.finish();
     for (orphan, owner, region) in snapshot.orphans {
@@ -341,13 +341,11 @@ fn check_image(
 }
 
 /// Puts a checked image's indexes back, in creation order (its name is
-/// already in): listing, and the queue or slot its phase holds.
-fn restore_image(world: &mut World, id: ImageId, image: &Image) {
+/// already in): listing, and the queue or slot its phase holds; answers
+/// its listing block.
+fn restore_image(world: &mut World, id: ImageId, image: &Image) -> u32 {
     let shelf = world.store.shelves.entry((image.owner, image.region));
-    shelf
-        .or_default()
-        .listing
-        .push(id, image.seq, image.status());
+    let block = (shelf.or_default().listing).push(id, image.seq, image.status());
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
         world
             .store
@@ -365,6 +363,7 @@ fn restore_image(world: &mut World, id: ImageId, image: &Image) {
             _ => {}
         }
     }
+    block
 }
 
 impl World {

@@ -30,10 +30,13 @@ pub(super) struct ImageTable {
 #[derive(Clone, Debug)]
 struct Slot {
     generation: u32,
+    /// The block of its owner's listing the image is in (see `lists`), in
+    /// what would be the generation's padding.
+    block: u32,
     image: Option<Image>,
 }
 
-// A slot is the image and its generation in 80 bytes: the table is most of
+// A slot is the image, its generation and its block in 80 bytes: the table is most of
 // the world's memory (docs/performance.md), so growth must be deliberate.
 const _: () = assert!(core::mem::size_of::<Slot>() <= 80);
 
@@ -112,12 +115,24 @@ impl ImageTable {
         self.slot(id)?.image.as_ref()
     }
 
-    /// The image `id`, if it exists, to change.
-    pub(super) fn get_mut(&mut self, id: ImageId) -> Option<&mut Image> {
+    /// The image `id`, if it exists, to change, and its listing block.
+    pub(super) fn get_mut(&mut self, id: ImageId) -> Option<(&mut Image, &mut u32)> {
         let key = SlotKey::of(id, self.seed);
         let slot = self.slots.get_mut(key.slot as usize)?;
-        let current = slot.generation == key.generation;
-        current.then_some(slot.image.as_mut()).flatten()
+        if slot.generation != key.generation {
+            return None;
+        }
+        Some((slot.image.as_mut()?, &mut slot.block))
+    }
+
+    /// Notes that the image `id` is in block `block` of its listing.
+    pub(super) fn set_block(&mut self, id: ImageId, block: u32) {
+        let key = SlotKey::of(id, self.seed);
+        if let Some(slot) = self.slots.get_mut(key.slot as usize)
+            && slot.generation == key.generation
+        {
+            slot.block = block;
+        }
     }
 
     /// Stores `image` under a new ID: in the slot freed last, if any. `None`
@@ -136,6 +151,7 @@ impl ImageTable {
                 let slot = self.slots.len() as u32;
                 self.slots.push(Slot {
                     generation: 0,
+                    block: 0,
                     image: Some(image),
                 });
                 SlotKey {
@@ -149,8 +165,10 @@ impl ImageTable {
         Some(key.id(self.seed))
     }
 
-    /// Takes the image `id` out; its ID is never issued again.
-    pub(super) fn remove(&mut self, id: ImageId) -> Option<Image> {
+    /// Takes the image `id` out, with its listing block; its ID is never
+    /// issued again.
+    #[inline]
+    pub(super) fn remove(&mut self, id: ImageId) -> Option<(Image, u32)> {
         let key = SlotKey::of(id, self.seed);
         let slot = self.slots.get_mut(key.slot as usize)?;
         if slot.generation != key.generation {
@@ -162,7 +180,7 @@ impl ImageTable {
             slot.generation += 1;
             self.free.push(key.slot);
         }
-        Some(image)
+        Some((image, slot.block))
     }
 
     /// Every image with its ID, in slot order.
@@ -232,6 +250,7 @@ impl Rebuild {
         let mut table = ImageTable::new(seed);
         let vacant = Slot {
             generation: LAST_GENERATION,
+            block: 0,
             image: None,
         };
         table.slots = vec![vacant; slots];
@@ -274,12 +293,13 @@ impl Rebuild {
     }
 
     /// Places an image whose ID [`claim_image`](Rebuild::claim_image)
-    /// claimed.
-    pub(super) fn put(&mut self, id: ImageId, image: Image) {
+    /// claimed, in block `block` of its listing.
+    pub(super) fn put(&mut self, id: ImageId, image: Image, block: u32) {
         let key = SlotKey::of(id, self.table.seed);
         if let Some(entry) = self.table.slots.get_mut(key.slot as usize) {
             self.table.len += usize::from(entry.image.is_none());
             entry.image = Some(image);
+            entry.block = block;
         }
     }
 
@@ -329,7 +349,7 @@ mod tests {
         let mut table = ImageTable::new(0);
         let first = issued(&mut table, 0);
         let second = issued(&mut table, 1);
-        assert_eq!(table.remove(first).map(|i| i.seq), Some(0));
+        assert_eq!(table.remove(first).map(|(i, _)| i.seq), Some(0));
         assert_eq!(table.remove(first), None);
         let third = issued(&mut table, 2);
         assert_eq!(SlotKey::of(third, 0).slot, SlotKey::of(first, 0).slot);
@@ -348,6 +368,7 @@ mod tests {
         let mut table = ImageTable::with_capacity_limit(0, 1);
         table.slots.push(Slot {
             generation: LAST_GENERATION,
+            block: 0,
             image: Some(image(0)),
         });
         table.len = 1;
@@ -356,7 +377,7 @@ mod tests {
             generation: LAST_GENERATION,
         };
         assert!(table.is_full());
-        assert_eq!(table.remove(last.id(0)).map(|i| i.seq), Some(0));
+        assert_eq!(table.remove(last.id(0)).map(|(i, _)| i.seq), Some(0));
         assert!(table.is_full(), "the retired slot is not reused");
         assert_eq!(table.insert(image(1)), None);
         assert_eq!(table.len(), 0);
