@@ -7,7 +7,11 @@
 //! account and region row before it starts or queues a copy (see
 //! `ecs_image_copy::store::Store`). A call that loses a race (a deadlock, a
 //! unique name or token taken first, a row gone since it was read) is
-//! rolled back and run again, up to [`ATTEMPTS`] times. A database that
+//! rolled back and run again, up to [`ATTEMPTS`] times. A call that only
+//! reads runs in REPEATABLE READ instead: it takes no locks, and its
+//! several statements (DescribeImages counts, then reads a page) must see
+//! one state of the database, as READ COMMITTED's statement-by-statement
+//! snapshots do not. A database that
 //! cannot be reached answers `ServiceUnavailable` and changes nothing; the
 //! pool connects again when it is back.
 
@@ -288,7 +292,11 @@ impl Database {
                 return Err((Failure::Unavailable(error.to_string()), response));
             }
         };
-        if let Err(error) = connection.batch("BEGIN") {
+        let begin = match writing {
+            true => "BEGIN",
+            false => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        };
+        if let Err(error) = connection.batch(begin) {
             let response = self.fallback(read, now, id);
             return Err((Failure::of(&error), response));
         }
