@@ -172,9 +172,9 @@ fn conformance_over(replicas: usize) {
             "--start",
             &start,
             "--cases",
-            "8",
+            "16",
             "--max-steps",
-            "30",
+            "60",
             "--seed",
             "7",
         ]
@@ -188,9 +188,10 @@ fn conformance_over(replicas: usize) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("the endpoint conforms: 8 runs, "),
+        stdout.starts_with("the endpoint conforms: 16 runs, "),
         "{stdout}"
     );
+    eprint!("{replicas} replica(s): {stdout}");
 }
 
 /// A port no one listens on now, for a server started later.
@@ -840,6 +841,41 @@ fn victim_kill(victim: &Server) {
     assert!(status.success());
 }
 
+/// The same CopyImage, with one client token, sent at once by eight
+/// threads through two replicas, for several tokens: each token makes one
+/// copy, and every answer names it.
+#[test]
+fn a_client_token_raced_over_two_replicas_makes_one_copy() {
+    let Some(servers) = replicas(2, &["--manual"]) else {
+        return;
+    };
+    let urls: Vec<String> = servers.iter().map(Server::url).collect();
+    let source = create_source(&agent(), &urls[0], "alice");
+    let tokens = 5;
+    for token in 0..tokens {
+        let query = format!("{}&ClientToken=raced-{token}", copy_query(&source, DESTINATIONS[0]));
+        let answers: Vec<String> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..THREADS)
+                .map(|thread| {
+                    let (url, query) = (&urls[thread % urls.len()], &query);
+                    scope.spawn(move || {
+                        let body = ok(&agent(), url, "alice", query);
+                        body["ImageId"].as_str().unwrap().to_owned()
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert!(answers.iter().all(|id| *id == answers[0]), "{query}: {answers:?}");
+    }
+    let query = format!(
+        "Action=DescribeImages&RegionId={}&Status={ANY_STATUS}&PageSize=100",
+        DESTINATIONS[0]
+    );
+    let copies = listed(&ok(&agent(), &urls[1], "alice", &query));
+    assert_eq!(copies.len(), tokens, "{copies:?}");
+}
+
 // ---------------------------------------------------------------------
 // 4. The database lost, and found again.
 
@@ -972,4 +1008,84 @@ fn a_lost_database_answers_503_then_recovers() {
         .collect();
     let expected: HashMap<String, &str> = acknowledged.into_iter().collect();
     assert_eq!(found, expected);
+
+    // Again under load: threads keep making images while the database
+    // goes and comes back.
+    let acknowledged = outage_under_load(&cluster, &url);
+    let mut missing = Vec::new();
+    for ids in acknowledged.chunks(50) {
+        let shown = describe(&client, &url, "bob", SOURCE_REGION, ids).unwrap();
+        missing.extend(ids.iter().filter(|id| !shown.contains_key(*id)));
+    }
+    assert!(missing.is_empty(), "acknowledged, then lost: {missing:?}");
+}
+
+const OUTAGE_LOADERS: usize = 3;
+/// Images acknowledged before the database stops, and after it is back.
+const ACKS_AROUND_OUTAGE: usize = 10;
+
+/// What a loader saw.
+enum Event {
+    Acknowledged(String),
+    Unavailable,
+}
+
+/// Loaders make images through the server at `url` as `bob` while the
+/// database stops, every loader is refused with 503, and the database
+/// starts again; returns every image acknowledged.
+fn outage_under_load(cluster: &Cluster, url: &str) -> Vec<String> {
+    let stop = AtomicBool::new(false);
+    let (events, received) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for thread in 0..OUTAGE_LOADERS {
+            let (events, stop) = (events.clone(), &stop);
+            scope.spawn(move || {
+                let agent = agent();
+                for i in 0.. {
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                    let query = format!(
+                        "Action=MockCreateImage&RegionId={SOURCE_REGION}&ImageName=load-{thread}-{i}"
+                    );
+                    let event = match call(&agent, url, "bob", &query) {
+                        Ok(Answer::Ok(body)) => {
+                            Event::Acknowledged(body["ImageId"].as_str().unwrap().to_owned())
+                        }
+                        Ok(Answer::Refused(EcsError::ServiceUnavailable)) => Event::Unavailable,
+                        other => panic!("{query}: {other:?}"),
+                    };
+                    if events.send(event).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(events);
+        let mut acknowledged = Vec::new();
+        let mut until = |acks: usize, refusals: usize| {
+            let (mut acked, mut refused) = (0, 0);
+            while acked < acks || refused < refusals {
+                match received.recv().expect("the loaders run until stopped") {
+                    Event::Acknowledged(id) => {
+                        acknowledged.push(id);
+                        acked += 1;
+                    }
+                    Event::Unavailable => refused += 1,
+                }
+            }
+        };
+        until(ACKS_AROUND_OUTAGE, 0);
+        cluster.stop();
+        until(0, OUTAGE_LOADERS);
+        cluster.start_again();
+        until(ACKS_AROUND_OUTAGE, 0);
+        stop.store(true, Ordering::Release);
+        for event in received.iter() {
+            if let Event::Acknowledged(id) = event {
+                acknowledged.push(id);
+            }
+        }
+        acknowledged
+    })
 }
