@@ -34,7 +34,7 @@ pub use self::outcome::{Counterexample, Runs};
 pub use self::reference::{
     ReferenceState, Setup, SmallWorld, TaskMachine, TaskState, WorldMachine, visible_step,
 };
-pub use self::service::{CopyService, parse_reply, request_query};
+pub use self::service::{CopyService, parse_reply, request_query, send_to};
 pub use self::step::{ImageRef, IssuedIds, Reply, Seen, Step};
 pub use self::strategy::{account, copy_event, copy_image, percent, phase, step, task, world};
 pub use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

@@ -6,7 +6,7 @@ use super::step::{Reply, Seen, Step};
 use crate::rpc::signature::percent_encode;
 use crate::rpc::{API_VERSION, Endpoint, EndpointConfig, HttpRequest};
 use crate::service::request::Sink;
-use crate::service::{Action, Answer, Config, Timestamp, World, WorldError};
+use crate::service::{Action, Answer, Config, Store, Timestamp, World, WorldError};
 
 /// A system that answers [`Step`]s: what a team implements to test its own
 /// server, mock or control plane against the reference.
@@ -37,8 +37,16 @@ impl CopyService for World {
     }
 
     fn send(&mut self, step: &Step<String>) -> Reply<String> {
-        reply(self.handle(&step.account, &step.request, NOW))
+        send_to(self, step)
     }
+}
+
+/// What `world` answers `step`, through [`World::handle`] as the endpoint
+/// does: for a [`CopyService`] over a world of another [`Store`], such as
+/// one transaction of a database, which checks that store against the
+/// reference with the same harness as the default one.
+pub fn send_to<S: Store>(world: &mut World<S>, step: &Step<String>) -> Reply<String> {
+    reply(world.handle(&step.account, &step.request, NOW))
 }
 
 /// What the endpoint answers for a handled request.

@@ -7,15 +7,13 @@
 //! account and region row before it starts or queues a copy (see
 //! `ecs_image_copy::store::Store`). A call that loses a race (a deadlock, a
 //! unique name or token taken first, a row gone since it was read) is
-//! rolled back and run again, up to [`ATTEMPTS`] times. A call that only
-//! reads runs in REPEATABLE READ instead: it takes no locks, and its
-//! several statements (DescribeImages counts, then reads a page) must see
-//! one state of the database, as READ COMMITTED's statement-by-statement
-//! snapshots do not. A database that
+//! rolled back and run again, up to [`ATTEMPTS`] times. A database that
 //! cannot be reached answers `ServiceUnavailable` and changes nothing; the
 //! pool connects again when it is back.
 
 mod store;
+
+pub use self::store::Transaction;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,15 +22,14 @@ use std::time::Duration;
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
-    HttpRequest, HttpResponse, ReadRequest, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS,
-    request_id,
+    HttpRequest, HttpResponse, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS, request_id,
 };
-use ecs_image_copy::{Config, EcsError, Percent, Request, Timestamp, World};
+use ecs_image_copy::{Config, EcsError, ImageId, Percent, Request, Timestamp, World};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{NoTls, Row, Statement};
 
-use self::store::Transaction;
+use self::store::Accounts;
 
 /// How many times a call that lost a race runs again before it answers
 /// `ServiceUnavailable`.
@@ -72,7 +69,7 @@ impl Connection {
             .expect("a connection's client lives as long as it")
     }
 
-    fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
         self.client().batch_execute(sql)
     }
 
@@ -134,10 +131,15 @@ impl r2d2::ManageConnection for Manager {
 
 /// Why a call's transaction was not kept.
 #[derive(Clone, Debug, thiserror::Error)]
-pub(crate) enum Failure {
+#[non_exhaustive]
+pub enum Failure {
     /// It lost a race: run it again.
     #[error("lost a race to another call")]
     Conflict,
+    /// Its connection had closed (the database restarted since the pool
+    /// opened it): run it again on another.
+    #[error("its connection had closed")]
+    Closed,
     /// The database is not there, or refused: answer `ServiceUnavailable`.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
@@ -155,13 +157,17 @@ impl Failure {
         ];
         match error.code() {
             Some(code) if conflict.contains(code) => Failure::Conflict,
+            _ if error.is_closed() => Failure::Closed,
             _ => Failure::Unavailable(error.to_string()),
         }
     }
 
-    fn error(&self) -> EcsError {
+    /// The error a request that failed so answers.
+    pub fn error(&self) -> EcsError {
         match self {
-            Failure::Conflict | Failure::Unavailable(_) => EcsError::ServiceUnavailable,
+            Failure::Conflict | Failure::Closed | Failure::Unavailable(_) => {
+                EcsError::ServiceUnavailable
+            }
             Failure::Corrupt(_) => EcsError::InternalError,
         }
     }
@@ -180,6 +186,8 @@ pub struct Database {
     requests: Arc<AtomicU64>,
     /// Names this replica as the ticker's holder.
     replica: Arc<str>,
+    /// The accounts any call of this replica read.
+    accounts: Arc<Accounts>,
 }
 
 /// Why the database could not be opened.
@@ -211,6 +219,9 @@ impl Database {
         let config_of_url: postgres::Config = url.parse().map_err(OpenError::Url)?;
         let pool = r2d2::Pool::builder()
             .max_size(connections.max(1))
+            // No round trip to test a connection before each call: one that
+            // closed fails its call's first statement, which runs again.
+            .test_on_check_out(false)
             .connection_timeout(CONNECTION_TIMEOUT)
             .build(Manager {
                 config: config_of_url,
@@ -224,6 +235,7 @@ impl Database {
             request_seed: seed,
             requests: Arc::new(AtomicU64::new(0)),
             replica: format!("{seed:016x}").into(),
+            accounts: Arc::default(),
         };
         database.apply_schema()?;
         Ok(database)
@@ -249,78 +261,124 @@ impl Database {
     pub fn respond(&self, request: &HttpRequest<'_>, now: Timestamp) -> HttpResponse {
         let count = self.requests.fetch_add(1, Ordering::Relaxed);
         let id = request_id(self.request_seed, count);
-        for _ in 0..ATTEMPTS {
+        let writing = self.reader.read(request, now).may_change();
+        let answered = self.transact(writing, |world| {
             let read = self.reader.read(request, now);
-            match self.attempt(read, now, &id) {
-                Ok(response) => return response,
-                Err((Failure::Conflict, _)) => continue,
-                Err((failure, mut response)) => {
-                    note!("a request failed: {failure}");
-                    self.responder.fail(request, &mut response, failure.error());
-                    return response;
-                }
-            }
-        }
-        let read = self.reader.read(request, now);
-        let mut response = self.fallback(read, now, &id);
-        note!("a request lost {ATTEMPTS} races in a row");
-        let unavailable = Failure::Conflict.error();
-        self.responder.fail(request, &mut response, unavailable);
-        response
-    }
-
-    /// The answer a request would get from an empty world: the shape of a
-    /// refusal, which the caller then turns into the failure.
-    fn fallback(&self, read: ReadRequest<'_>, now: Timestamp, id: &str) -> HttpResponse {
-        let mut world = World::new((*self.config).clone());
-        (self.responder).answer(&mut world, read, now, id.to_owned(), |_| true)
-    }
-
-    /// One try: the answer, kept; or why not, with the answer to turn
-    /// into the refusal.
-    fn attempt(
-        &self,
-        read: ReadRequest<'_>,
-        now: Timestamp,
-        id: &str,
-    ) -> Result<HttpResponse, (Failure, HttpResponse)> {
-        let writing = read.may_change();
-        let mut connection = match self.pool.get() {
-            Ok(connection) => connection,
-            Err(error) => {
-                let response = self.fallback(read, now, id);
-                return Err((Failure::Unavailable(error.to_string()), response));
-            }
-        };
-        let begin = match writing {
-            true => "BEGIN",
-            false => "BEGIN ISOLATION LEVEL REPEATABLE READ",
-        };
-        if let Err(error) = connection.batch(begin) {
-            let response = self.fallback(read, now, id);
-            return Err((Failure::of(&error), response));
-        }
-        let (response, failure) = {
-            let store = Transaction::new(&mut connection, &self.config, writing);
             // Spent first, in the same transaction: the world holds the
             // store while it answers.
+            let store = world.store();
             let fresh = read
                 .nonce()
                 .is_none_or(|nonce| store.spend_nonce(nonce, now));
-            let mut world = World::with_store((*self.config).clone(), store);
-            let response = (self.responder).answer(&mut world, read, now, id.to_owned(), |_| fresh);
-            (response, world.store().failure())
-        };
-        let end = match failure {
-            None => "COMMIT",
-            Some(_) => "ROLLBACK",
-        };
-        let ended = connection.batch(end);
-        match (failure, ended) {
-            (None, Ok(())) => Ok(response),
-            (Some(failure), _) => Err((failure, response)),
-            (None, Err(error)) => Err((Failure::of(&error), response)),
+            (self.responder).answer(world, read, now, id.clone(), |_| fresh)
+        });
+        answered.unwrap_or_else(|failure| {
+            note!("a request failed: {failure}");
+            // The refusal in the shape the request's answer has.
+            let mut world = World::new((*self.config).clone());
+            let read = self.reader.read(request, now);
+            let mut response = (self.responder).answer(&mut world, read, now, id, |_| true);
+            self.responder.fail(request, &mut response, failure.error());
+            response
+        })
+    }
+
+    /// Runs `call` on a world over a transaction of its own, and commits
+    /// it; runs it again, up to [`ATTEMPTS`] times, while it loses races.
+    /// `writing` says whether `call` may change the world: its reads then
+    /// lock what they read. A failed call changed nothing.
+    pub fn transact<R>(
+        &self,
+        writing: bool,
+        mut call: impl FnMut(&mut World<Transaction<'_>>) -> R,
+    ) -> Result<R, Failure> {
+        for _ in 0..ATTEMPTS {
+            match self.attempt(writing, &mut call) {
+                // The pool drops a closed connection when it comes back, so
+                // the next attempt connects afresh, or fails to.
+                Err(Failure::Conflict | Failure::Closed) => continue,
+                done => return done,
+            }
         }
+        Err(Failure::Conflict)
+    }
+
+    fn attempt<R>(
+        &self,
+        writing: bool,
+        call: &mut impl FnMut(&mut World<Transaction<'_>>) -> R,
+    ) -> Result<R, Failure> {
+        let mut connection = (self.pool.get()).map_err(|e| Failure::Unavailable(e.to_string()))?;
+        // A reading call sees one snapshot (a page and its `TotalCount`
+        // agree) and never waits for, nor fails, a writer.
+        let begin = match writing {
+            true => "BEGIN",
+            false => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        connection.batch(begin).map_err(|e| Failure::of(&e))?;
+        let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
+        let mut world = World::with_store((*self.config).clone(), store);
+        let answer = call(&mut world);
+        let store = world.into_store();
+        if let Some(failure) = store.failure() {
+            let _ = store.end("ROLLBACK");
+            return Err(failure);
+        }
+        store.end("COMMIT").map_err(|e| Failure::of(&e))?;
+        store.committed();
+        Ok(answer)
+    }
+
+    /// Writes `count` more copies like the queued copy `like`, queued
+    /// after it, in one `COPY`: the load test's million images in seconds.
+    /// Their IDs, in queue order.
+    #[doc(hidden)]
+    pub fn bulk_queued_copies(&self, like: ImageId, count: usize) -> Result<Vec<ImageId>, String> {
+        let mut connection = self.pool.get().map_err(|e| e.to_string())?;
+        let client = connection.client();
+        let sql = "SELECT owner, region, created, size_gib, status, phase, source, task                    FROM ecs_images WHERE id = $1";
+        let row = client.query_one(sql, &[&(like.number() as i64)]).map_err(|e| e.to_string())?;
+        let text = |i: usize| -> Result<String, String> {
+            let value: Option<String> = row.try_get(i).map_err(|e| e.to_string())?;
+            Ok(value.unwrap_or_default())
+        };
+        let number = |i: usize| -> Result<i64, String> {
+            let value: Result<i64, _> = row.try_get(i);
+            value
+                .or_else(|_| row.try_get::<_, i32>(i).map(i64::from))
+                .or_else(|_| row.try_get::<_, i16>(i).map(i64::from))
+                .map_err(|e| e.to_string())
+        };
+        let fixed = format!(
+            "{}\t{}\t{}\t{}\t\\N\t{}\t{}\t{}\t{}\t\\N\n",
+            number(0)?,
+            number(1)?,
+            number(2)?,
+            number(3)?,
+            number(4)?,
+            number(5)?,
+            number(6)?,
+            text(7)?.replace('\\', "\\\\"),
+        );
+        let count_sql = "SELECT nextval('ecs_image_keys'), nextval('ecs_image_seqs')";
+        let first = client.query_one(count_sql, &[]).map_err(|e| e.to_string())?;
+        let (key, seq): (i64, i64) = (first.get(0), first.get(1));
+        let last = (key + count as i64, seq + count as i64);
+        let set = "SELECT setval('ecs_image_keys', $1), setval('ecs_image_seqs', $2)";
+        client.query_one(set, &[&last.0, &last.1]).map_err(|e| e.to_string())?;
+        let copy = "COPY ecs_images (id, seq, owner, region, created, size_gib, name, status, \
+                    phase, source, task, details) FROM STDIN";
+        let mut writer = client.copy_in(copy).map_err(|e| e.to_string())?;
+        let mut ids = Vec::with_capacity(count);
+        for n in 0..count as i64 {
+            let id = ImageId::keyed(self.config.id_seed(), (key + n) as u64);
+            let line = format!("{}\t{}\t{fixed}", id.number() as i64, seq + n);
+            std::io::Write::write_all(&mut writer, line.as_bytes()).map_err(|e| e.to_string())?;
+            ids.push(id);
+        }
+        writer.finish().map_err(|e| e.to_string())?;
+        client.batch_execute("VACUUM ANALYZE ecs_images").map_err(|e| e.to_string())?;
+        Ok(ids)
     }
 
     /// One tick of the backend, by whichever replica holds the ticker:
@@ -340,30 +398,12 @@ impl Database {
             return;
         }
         let now = Timestamp::from_unix_seconds(now_ms / 1000);
-        for _ in 0..ATTEMPTS {
-            if connection.batch("BEGIN").is_err() {
-                return;
-            }
-            let failure = {
-                let store = Transaction::new(&mut connection, &self.config, true);
-                let mut world = World::with_store((*self.config).clone(), store);
-                let mut advance = MockAdvanceCopies::default();
-                advance.step = Some(step.get().to_string());
-                let _ = world.handle("", &Request::from(advance), now);
-                world.store().failure()
-            };
-            match failure {
-                None => {
-                    let _ = connection.batch("COMMIT");
-                    break;
-                }
-                Some(failure) => {
-                    let _ = connection.batch("ROLLBACK");
-                    if !matches!(failure, Failure::Conflict) {
-                        return;
-                    }
-                }
-            }
+        let mut advance = MockAdvanceCopies::default();
+        advance.step = Some(step.get().to_string());
+        let advance = Request::from(advance);
+        let ticked = self.transact(true, |world| world.handle("", &advance, now).is_ok());
+        if let Err(failure) = ticked {
+            note!("a tick failed: {failure}");
         }
         // Nonces older than any timestamp still accepted.
         let horizon = (now_ms / 1000).saturating_sub(2 * TIMESTAMP_WINDOW_SECONDS);

@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use ecs_image_copy::store::{
     AccountHandle, CopyOf, Details, Image, Orphan, RegionHandle, Replay, Statuses, Store,
@@ -31,21 +32,52 @@ macro_rules! image_columns {
 const QUEUED: i16 = CopyPhase::Queued as i16;
 const RUNNING: [i16; 2] = [CopyPhase::Copying as i16, CopyPhase::Finalizing as i16];
 
-/// A [`Store`] over the transaction open on `connection`.
-pub(crate) struct Transaction<'c> {
+/// Accounts by name and number, as every replica has them: an account,
+/// once made, never changes or goes, so what any call read is good for
+/// all.
+#[derive(Default)]
+pub(crate) struct Accounts {
+    by_name: RwLock<HashMap<String, AccountHandle>>,
+    by_number: RwLock<HashMap<u32, Arc<str>>>,
+}
+
+impl Accounts {
+    fn learn(&self, name: &str, account: AccountHandle) {
+        let mut by_name = self.by_name.write().unwrap_or_else(|e| e.into_inner());
+        by_name.insert(name.to_owned(), account);
+        let mut by_number = self.by_number.write().unwrap_or_else(|e| e.into_inner());
+        by_number.insert(account.get(), name.into());
+    }
+
+    fn number(&self, name: &str) -> Option<AccountHandle> {
+        let by_name = self.by_name.read().unwrap_or_else(|e| e.into_inner());
+        by_name.get(name).copied()
+    }
+
+    fn name(&self, account: AccountHandle) -> Option<Arc<str>> {
+        let by_number = self.by_number.read().unwrap_or_else(|e| e.into_inner());
+        by_number.get(&account.get()).cloned()
+    }
+}
+
+/// A [`Store`] over one transaction of the database: what
+/// [`Database::transact`](super::Database::transact) gives its call.
+pub struct Transaction<'c> {
     connection: RefCell<&'c mut Connection>,
     config: &'c Config,
+    known: &'c Accounts,
     /// Whether the call may change the world: its image reads then lock
     /// the rows they read, so that no other call changes them before this
     /// one commits.
     writing: bool,
     failure: RefCell<Option<Failure>>,
     images: FrozenMap<u64, Box<Option<Image>>>,
-    names: FrozenMap<u32, String>,
-    accounts: RefCell<HashMap<String, Option<AccountHandle>>>,
+    names: FrozenMap<u32, Arc<str>>,
     replays: FrozenMap<(u32, String), Box<Option<Replay>>>,
     /// The account and region rows this transaction holds locked.
     locked: RefCell<Vec<(u32, i16)>>,
+    /// The accounts this call made, known to all once it commits.
+    made: Vec<(String, AccountHandle)>,
 }
 
 /// An image's attributes as a row keeps them, as JSON.
@@ -64,30 +96,44 @@ impl<'c> Transaction<'c> {
     pub(crate) fn new(
         connection: &'c mut Connection,
         config: &'c Config,
+        known: &'c Accounts,
         writing: bool,
     ) -> Transaction<'c> {
         Transaction {
             connection: RefCell::new(connection),
             config,
+            known,
             writing,
             failure: RefCell::new(None),
             images: FrozenMap::new(),
             names: FrozenMap::new(),
-            accounts: RefCell::new(HashMap::new()),
             replays: FrozenMap::new(),
             locked: RefCell::new(Vec::new()),
+            made: Vec::new(),
+        }
+    }
+
+    /// Ends the transaction with `COMMIT` or `ROLLBACK`.
+    pub(crate) fn end(&self, how: &str) -> Result<(), postgres::Error> {
+        self.connection.borrow_mut().batch(how)
+    }
+
+    /// Tells every call of the accounts this one made: once it committed.
+    pub(crate) fn committed(self) {
+        for (name, account) in &self.made {
+            self.known.learn(name, *account);
         }
     }
 
     /// The first failure of the call, if any: then its answer must not be
     /// kept.
-    pub(crate) fn failure(&self) -> Option<Failure> {
+    pub fn failure(&self) -> Option<Failure> {
         self.failure.borrow().clone()
     }
 
     /// Spends a signature nonce at `now`: `false` if any replica spent it
     /// before.
-    pub(crate) fn spend_nonce(&self, nonce: &str, now: Timestamp) -> bool {
+    pub fn spend_nonce(&self, nonce: &str, now: Timestamp) -> bool {
         let sql =
             "INSERT INTO ecs_nonces (nonce, spent) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING";
         let spent = now.unix_seconds() as i64;
@@ -175,14 +221,17 @@ impl<'c> Transaction<'c> {
 
 impl Store for Transaction<'_> {
     fn account(&self, name: &str) -> Option<AccountHandle> {
-        if let Some(known) = self.accounts.borrow().get(name) {
-            return *known;
+        if let Some(account) = self.known.number(name) {
+            return Some(account);
+        }
+        if let Some((_, account)) = self.made.iter().find(|(made, _)| made == name) {
+            return Some(*account);
         }
         let rows = self.query("SELECT id FROM ecs_accounts WHERE name = $1", &[&name]);
         let id: Option<i32> = rows.first().and_then(|row| row.try_get(0).ok());
-        let account = id.map(|id| AccountHandle::from_number(id as u32));
-        self.accounts.borrow_mut().insert(name.to_owned(), account);
-        account
+        let account = AccountHandle::from_number(id? as u32);
+        self.known.learn(name, account);
+        Some(account)
     }
 
     fn intern(&mut self, name: &str) -> AccountHandle {
@@ -199,9 +248,9 @@ impl Store for Transaction<'_> {
             return AccountHandle::from_number(0);
         };
         let account = AccountHandle::from_number(id as u32);
-        self.accounts
-            .get_mut()
-            .insert(name.to_owned(), Some(account));
+        // Known to all only once committed: a rolled back call's account
+        // must not be.
+        self.made.push((name.to_owned(), account));
         account
     }
 
@@ -209,11 +258,17 @@ impl Store for Transaction<'_> {
         if let Some(name) = self.names.get(&account.get()) {
             return name;
         }
+        if let Some(name) = self.known.name(account) {
+            return self.names.insert(account.get(), name);
+        }
         let id = account.get() as i32;
         let rows = self.query("SELECT name FROM ecs_accounts WHERE id = $1", &[&id]);
         let name: Option<String> = rows.first().and_then(|row| row.try_get(0).ok());
         match name {
-            Some(name) => self.names.insert(account.get(), name),
+            Some(name) => {
+                self.known.learn(&name, account);
+                self.names.insert(account.get(), name.into())
+            }
             None => {
                 self.fail(Failure::Corrupt(format!("account {id} has no name")));
                 ""

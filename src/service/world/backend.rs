@@ -151,8 +151,8 @@ impl<S: Store> World<S> {
         self.update_task_at(region, image, event)
     }
 
-    /// Applies `event` to the copy `image` in `region`; if that ended it,
-    /// its slot or place in the queue goes to the next copy.
+    /// Applies `event` to the copy `image` in `region`; if that ended a
+    /// copy that held a slot, the slot goes to the oldest queued copy.
     pub(super) fn update_task_at(
         &mut self,
         region: RegionHandle,
@@ -163,13 +163,13 @@ impl<S: Store> World<S> {
         let found = found.ok_or(EcsError::ImageNotFound)?;
         let copy = found.copy.ok_or(EcsError::ImageNotCopying)?;
         let task = event(copy.task)?;
-        let (owner, was) = (found.owner, copy.task.phase());
+        let (owner, held_slot) = (found.owner, found.holds_slot());
         self.store.update(image, |found| {
             if let Some(copy) = found.copy.as_mut() {
                 copy.task = task;
             }
         });
-        if task.phase().is_terminal() && !was.is_terminal() {
+        if held_slot && task.phase().is_terminal() {
             self.fill_slots(owner, region);
         }
         Ok(task)

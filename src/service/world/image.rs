@@ -3,7 +3,7 @@
 
 use super::handles::{AccountHandle, RegionHandle};
 use crate::service::{ImageId, Timestamp};
-use crate::task::{CopyTask, ImageStatus};
+use crate::task::{CopyPhase, CopyTask, ImageStatus};
 
 /// One image of the world, as a [`Store`](super::Store) keeps it.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -73,10 +73,18 @@ impl Image {
         phase.is_some_and(|phase| !phase.is_terminal())
     }
 
+    /// Whether the image is a copy that holds one of its account's copy
+    /// slots in its region: copying or finalizing. Only such a copy frees
+    /// a slot when it ends or goes; a queued one waits because none is free.
+    pub(super) fn holds_slot(&self) -> bool {
+        let phase = self.copy.map(|copy| copy.task.phase());
+        matches!(phase, Some(CopyPhase::Copying | CopyPhase::Finalizing))
+    }
+
     /// Whether the image is a copy that failed.
     pub(super) fn is_failed_copy(&self) -> bool {
         let phase = self.copy.map(|copy| copy.task.phase());
-        phase == Some(crate::task::CopyPhase::Failed)
+        phase == Some(CopyPhase::Failed)
     }
 
     /// The image's attributes, to change: made when the first one is set,

@@ -242,7 +242,7 @@ impl<S: Store> World<S> {
         for (grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
             self.store.revoke(*grantee, image.region, id);
         }
-        if image.is_copy_in_progress() {
+        if image.holds_slot() {
             self.fill_slots(image.owner, image.region);
         }
     }

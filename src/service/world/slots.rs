@@ -10,7 +10,8 @@ use super::store::Store;
 impl<S: Store> World<S> {
     /// Starts `owner`'s oldest queued copies into `region` while fewer
     /// than the region's limit run: after a copy queues, and after one
-    /// that was queued or running ends or goes.
+    /// that held a slot ends or goes. (A copy queues only while every slot
+    /// is taken, so one that leaves the queue frees nothing.)
     pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
         let limit = region.copy_limit(&self.config);
         while self.store.running_count(owner, region) < limit {

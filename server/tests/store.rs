@@ -1,0 +1,98 @@
+//! The semantics over the PostgreSQL store conform to the reference: the
+//! same harness that checks the default store (the library's
+//! `tests/conformance.rs`) drives a world over a real database, one
+//! transaction per step, as the server runs it.
+
+mod support;
+
+use ecs_image_copy::rpc::{Endpoint, EndpointConfig};
+use ecs_image_copy::testing::{Conformance, CopyService, Reply, Runs, Step, send_to};
+use ecs_image_copy::{Config, World};
+use ecs_mock_server::pg::Database;
+
+/// A fresh database per run, each step one transaction.
+struct Postgres {
+    database: Database,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the PostgreSQL store")
+    }
+}
+
+impl CopyService for Postgres {
+    fn start(config: &Config) -> Postgres {
+        // The test checked that PostgreSQL is there before the runs began.
+        let url = support::postgres::database().expect("PostgreSQL, as at the start");
+        let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
+        let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+        let database = Database::open(&url, 2, config.clone(), reader, responder, 1)
+            .expect("the test database opens");
+        Postgres { database }
+    }
+
+    fn send(&mut self, step: &Step<String>) -> Reply<String> {
+        let answered = self.database.transact(true, |world| send_to(world, step));
+        answered.expect("the database answers")
+    }
+}
+
+#[test]
+fn the_postgres_store_conforms_to_the_reference() {
+    // Skipped, loudly, only where no PostgreSQL can be had (never in CI).
+    if support::postgres::database().is_none() {
+        return;
+    }
+    let runs = Runs::default().cases(24).max_steps(40).seed(14);
+    if let Err(counterexample) = Conformance::<Postgres>::run(runs) {
+        panic!("{counterexample}");
+    }
+}
+
+/// Queues are first in, first out over the database as in memory: the
+/// oldest queued copy takes the slot a cancel frees. (The harness reaches
+/// this rarely: a slot must free while two copies wait.)
+#[test]
+fn the_postgres_store_starts_the_oldest_queued_copy() {
+    let Some(url) = support::postgres::database() else {
+        return;
+    };
+    let config = Config::default().with_copy_limit(std::num::NonZeroU32::MIN.saturating_add(1));
+    let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
+    let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+    let database = Database::open(&url, 2, config, reader, responder, 1).expect("it opens");
+    let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
+    let source = database
+        .transact(true, |world| {
+            world.create_image("alice", "cn-hangzhou", "web", now)
+        })
+        .expect("the database answers")
+        .expect("a source");
+    let copy = |name: &str| {
+        let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
+        request.destination_region_id = Some("cn-beijing".into());
+        request.destination_image_name = Some(name.into());
+        let copied = database.transact(true, |world| world.copy_image("alice", &request, now));
+        copied.expect("the database answers").expect("a copy")
+    };
+    let copies: Vec<_> = ["first", "second", "third", "fourth"].map(copy).into();
+    let phases = || {
+        let phase = |id| {
+            let task = database.transact(false, |world| {
+                world.image(id).and_then(|view| view.copy_task())
+            });
+            task.expect("the database answers").map(|task| task.phase())
+        };
+        copies.iter().map(|&id| phase(id)).collect::<Vec<_>>()
+    };
+    use ecs_image_copy::CopyPhase::{Copying, Queued};
+    assert_eq!(
+        phases(),
+        [Some(Copying), Some(Copying), Some(Queued), Some(Queued)]
+    );
+    let cancel = ecs_image_copy::CancelCopyImage::new("cn-beijing", copies[0].to_string());
+    let cancelled = database.transact(true, |world| world.cancel_copy_image("alice", &cancel));
+    assert_eq!(cancelled.expect("the database answers"), Ok(()));
+    assert_eq!(phases(), [None, Some(Copying), Some(Copying), Some(Queued)]);
+}
