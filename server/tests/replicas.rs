@@ -140,16 +140,25 @@ fn replicas(count: usize, args: &[&str]) -> Option<Vec<Server>> {
 /// `ecs-conformance` with `endpoints` replicas per run: a fresh database
 /// for each run (made by `psql`), then one server per endpoint on it, all
 /// started at once, as replicas start.
-fn conformance_over(replicas: usize) {
+fn conformance_over(replicas: usize, keys: &[&str], cases: u32) {
     let Some(url) = support::postgres::database() else {
         return;
     };
     let cluster = support::postgres::with_database(&url, "postgres");
     let ports: Vec<u16> = (0..replicas).map(|_| free_port()).collect();
+    let auth: String = match keys.is_empty() {
+        true => String::new(),
+        false => {
+            keys.iter()
+                .map(|key| format!(" --key {key}"))
+                .collect::<String>()
+                + " --auth"
+        }
+    };
     let servers: Vec<String> = (ports.iter())
         .map(|port| {
             format!(
-                "'{}' --store \"$url\" --manual --quiet --copy-limit 2 --listen 127.0.0.1:{port} &",
+                "'{}' --store \"$url\" --manual --quiet --copy-limit 2 --listen 127.0.0.1:{port} {auth} &",
                 env!("CARGO_BIN_EXE_ecs-mock-server")
             )
         })
@@ -167,19 +176,21 @@ fn conformance_over(replicas: usize) {
     for port in &ports {
         args.extend(["--endpoint".to_owned(), format!("http://127.0.0.1:{port}/")]);
     }
-    args.extend(
-        [
-            "--start",
-            &start,
-            "--cases",
-            "16",
-            "--max-steps",
-            "60",
-            "--seed",
-            "7",
-        ]
-        .map(str::to_owned),
-    );
+    for key in keys {
+        args.extend(["--key".to_owned(), key.to_string()]);
+    }
+    let cases = cases.to_string();
+    let plan = [
+        "--start",
+        &start,
+        "--cases",
+        &cases,
+        "--max-steps",
+        "60",
+        "--seed",
+        "7",
+    ];
+    args.extend(plan.map(str::to_owned));
     let output = Command::new(env!("CARGO_BIN_EXE_ecs-conformance"))
         .args(&args)
         .output()
@@ -188,7 +199,7 @@ fn conformance_over(replicas: usize) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("the endpoint conforms: 16 runs, "),
+        stdout.starts_with(&format!("the endpoint conforms: {cases} runs, ")),
         "{stdout}"
     );
     eprint!("{replicas} replica(s): {stdout}");
@@ -237,13 +248,21 @@ fn postgres_program(name: &str) -> PathBuf {
 /// each answer is decided from state the other replica wrote.
 #[test]
 fn conformance_over_two_replicas() {
-    conformance_over(2);
+    conformance_over(2, &[], 16);
 }
 
 /// The same check against one server on PostgreSQL.
 #[test]
 fn conformance_over_one_store_server() {
-    conformance_over(1);
+    conformance_over(1, &[], 16);
+}
+
+/// Signed requests (`--auth`) over two replicas: every nonce is spent in
+/// the database, reads' too.
+#[test]
+fn signed_conformance_over_two_replicas() {
+    let keys = ["ak-alice:alice-secret:alice", "ak-bob:bob-secret:bob"];
+    conformance_over(2, &keys, 8);
 }
 
 // ---------------------------------------------------------------------
@@ -853,7 +872,10 @@ fn a_client_token_raced_over_two_replicas_makes_one_copy() {
     let source = create_source(&agent(), &urls[0], "alice");
     let tokens = 5;
     for token in 0..tokens {
-        let query = format!("{}&ClientToken=raced-{token}", copy_query(&source, DESTINATIONS[0]));
+        let query = format!(
+            "{}&ClientToken=raced-{token}",
+            copy_query(&source, DESTINATIONS[0])
+        );
         let answers: Vec<String> = std::thread::scope(|scope| {
             let threads: Vec<_> = (0..THREADS)
                 .map(|thread| {
@@ -866,7 +888,10 @@ fn a_client_token_raced_over_two_replicas_makes_one_copy() {
                 .collect();
             threads.into_iter().map(|t| t.join().unwrap()).collect()
         });
-        assert!(answers.iter().all(|id| *id == answers[0]), "{query}: {answers:?}");
+        assert!(
+            answers.iter().all(|id| *id == answers[0]),
+            "{query}: {answers:?}"
+        );
     }
     let query = format!(
         "Action=DescribeImages&RegionId={}&Status={ANY_STATUS}&PageSize=100",

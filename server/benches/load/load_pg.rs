@@ -25,7 +25,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
     let database = Database::open(url, 2, config, reader, responder, 0)?;
     let source = database
-        .transact(true, |world| world.create_image("alice", "cn-hangzhou", "web", NOW))
+        .transact(true, |world| {
+            world.create_image("alice", "cn-hangzhou", "web", NOW)
+        })
         .map_err(|failure| failure.to_string())??;
     // The first copies, made through the world, fill the slots and show
     // the rows' form; the rest are written in bulk in the same form.
@@ -43,7 +45,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         let task = database.transact(false, |world| world.image(id).and_then(|v| v.copy_task()));
         task.ok().flatten().map(|task| task.phase())
     };
-    for id in made.into_iter().filter(|&id| phase_of(id) == Some(CopyPhase::Queued)) {
+    for id in made
+        .into_iter()
+        .filter(|&id| phase_of(id) == Some(CopyPhase::Queued))
+    {
         writeln!(file, "{id}")?;
     }
     for id in queued {

@@ -157,7 +157,7 @@ impl Failure {
         ];
         match error.code() {
             Some(code) if conflict.contains(code) => Failure::Conflict,
-            _ if error.is_closed() => Failure::Closed,
+            _ if error.is_closed() || ended_the_connection(error.code()) => Failure::Closed,
             _ => Failure::Unavailable(error.to_string()),
         }
     }
@@ -171,6 +171,19 @@ impl Failure {
             Failure::Corrupt(_) => EcsError::InternalError,
         }
     }
+}
+
+/// Whether the database ended the session with this error: a pooled
+/// connection that outlived a restart of the database gets the
+/// shutdown's notice (`57P01` and its kin) on its first use, not a
+/// closed socket, and must be dropped like a closed one.
+fn ended_the_connection(code: Option<&SqlState>) -> bool {
+    let ended = [
+        SqlState::ADMIN_SHUTDOWN,
+        SqlState::CRASH_SHUTDOWN,
+        SqlState::CANNOT_CONNECT_NOW,
+    ];
+    code.is_some_and(|code| ended.contains(code) || code.code().starts_with("08"))
 }
 
 /// The database the replicas share, and what this replica needs to
@@ -310,10 +323,11 @@ impl Database {
     ) -> Result<R, Failure> {
         let mut connection = (self.pool.get()).map_err(|e| Failure::Unavailable(e.to_string()))?;
         // A reading call sees one snapshot (a page and its `TotalCount`
-        // agree) and never waits for, nor fails, a writer.
+        // agree) and never waits for, nor fails, a writer. Not READ ONLY:
+        // a signed read spends its nonce, an INSERT, in it.
         let begin = match writing {
             true => "BEGIN",
-            false => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            false => "BEGIN ISOLATION LEVEL REPEATABLE READ",
         };
         connection.batch(begin).map_err(|e| Failure::of(&e))?;
         let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
@@ -324,7 +338,12 @@ impl Database {
             let _ = store.end("ROLLBACK");
             return Err(failure);
         }
-        store.end("COMMIT").map_err(|e| Failure::of(&e))?;
+        // A change whose COMMIT got no answer may have been kept: it must
+        // not run again, lest it be kept twice.
+        store.end("COMMIT").map_err(|e| match Failure::of(&e) {
+            Failure::Closed if writing => Failure::Unavailable(e.to_string()),
+            failure => failure,
+        })?;
         store.committed();
         Ok(answer)
     }
@@ -337,7 +356,9 @@ impl Database {
         let mut connection = self.pool.get().map_err(|e| e.to_string())?;
         let client = connection.client();
         let sql = "SELECT owner, region, created, size_gib, status, phase, source, task                    FROM ecs_images WHERE id = $1";
-        let row = client.query_one(sql, &[&(like.number() as i64)]).map_err(|e| e.to_string())?;
+        let row = client
+            .query_one(sql, &[&(like.number() as i64)])
+            .map_err(|e| e.to_string())?;
         let text = |i: usize| -> Result<String, String> {
             let value: Option<String> = row.try_get(i).map_err(|e| e.to_string())?;
             Ok(value.unwrap_or_default())
@@ -361,11 +382,15 @@ impl Database {
             text(7)?.replace('\\', "\\\\"),
         );
         let count_sql = "SELECT nextval('ecs_image_keys'), nextval('ecs_image_seqs')";
-        let first = client.query_one(count_sql, &[]).map_err(|e| e.to_string())?;
+        let first = client
+            .query_one(count_sql, &[])
+            .map_err(|e| e.to_string())?;
         let (key, seq): (i64, i64) = (first.get(0), first.get(1));
         let last = (key + count as i64, seq + count as i64);
         let set = "SELECT setval('ecs_image_keys', $1), setval('ecs_image_seqs', $2)";
-        client.query_one(set, &[&last.0, &last.1]).map_err(|e| e.to_string())?;
+        client
+            .query_one(set, &[&last.0, &last.1])
+            .map_err(|e| e.to_string())?;
         let copy = "COPY ecs_images (id, seq, owner, region, created, size_gib, name, status, \
                     phase, source, task, details) FROM STDIN";
         let mut writer = client.copy_in(copy).map_err(|e| e.to_string())?;
@@ -377,7 +402,9 @@ impl Database {
             ids.push(id);
         }
         writer.finish().map_err(|e| e.to_string())?;
-        client.batch_execute("VACUUM ANALYZE ecs_images").map_err(|e| e.to_string())?;
+        client
+            .batch_execute("VACUUM ANALYZE ecs_images")
+            .map_err(|e| e.to_string())?;
         Ok(ids)
     }
 
