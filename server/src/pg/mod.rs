@@ -338,12 +338,7 @@ impl Database {
             let _ = store.end("ROLLBACK");
             return Err(failure);
         }
-        // A change whose COMMIT got no answer may have been kept: it must
-        // not run again, lest it be kept twice.
-        store.end("COMMIT").map_err(|e| match Failure::of(&e) {
-            Failure::Closed if writing => Failure::Unavailable(e.to_string()),
-            failure => failure,
-        })?;
+        store.end("COMMIT").map_err(|e| Failure::of(&e))?;
         store.committed();
         Ok(answer)
     }
