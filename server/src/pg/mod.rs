@@ -215,6 +215,13 @@ pub enum OpenError {
     /// The schema could not be applied.
     #[error("--store: applying the schema: {0}")]
     Schema(String),
+    /// The database's world was made with another config (regions, copy
+    /// limits, ID seed): its replicas would decide differently.
+    #[error(
+        "--store: the database's world was made with other regions, copy limits or accounts; \
+         start with the same --copy-limit and --key accounts, or use another database"
+    )]
+    Config,
 }
 
 impl Database {
@@ -251,7 +258,32 @@ impl Database {
             accounts: Arc::default(),
         };
         database.apply_schema()?;
+        database.agree_on_config()?;
         Ok(database)
+    }
+
+    /// Records this replica's config in the database if it is the first,
+    /// else checks that it is the one recorded.
+    fn agree_on_config(&self) -> Result<(), OpenError> {
+        let failed = |e: &dyn std::fmt::Display| OpenError::Schema(e.to_string());
+        let ours = serde_json::to_string(&*self.config).map_err(|e| failed(&e))?;
+        let mut connection = self.pool.get().map_err(|e| failed(&e))?;
+        let record = "INSERT INTO ecs_meta (key, value) VALUES ('config', $1) \
+                      ON CONFLICT (key) DO NOTHING";
+        connection
+            .execute(record, &[&ours])
+            .map_err(|e| failed(&e))?;
+        let rows = connection.query("SELECT value FROM ecs_meta WHERE key = 'config'", &[]);
+        let recorded: String = rows
+            .map_err(|e| failed(&e))?
+            .first()
+            .and_then(|row| row.try_get(0).ok())
+            .unwrap_or_default();
+        let recorded: Config = serde_json::from_str(&recorded).map_err(|e| failed(&e))?;
+        match recorded == *self.config {
+            true => Ok(()),
+            false => Err(OpenError::Config),
+        }
     }
 
     fn apply_schema(&self) -> Result<(), OpenError> {
