@@ -452,9 +452,12 @@ struct Race {
     /// Answers no reference explains at all: a 5xx, a bad body.
     wrong: Mutex<Vec<String>>,
     workers_done: AtomicBool,
+    /// Calls each worker makes.
+    calls_per_thread: usize,
 }
 
 const THREADS: usize = 8;
+/// Calls per worker for (a); (b) runs longer, for more listings.
 const CALLS_PER_THREAD: usize = 40;
 /// Calls pick among this many of the newest copies, so that they race.
 const HOT: usize = 6;
@@ -466,7 +469,7 @@ impl Race {
         let agent = agent();
         let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[thread as u8 + 1; 32]);
         let mut pick = |n: usize| rng.next_u32() as usize % n;
-        for _ in 0..CALLS_PER_THREAD {
+        for _ in 0..self.calls_per_thread {
             let server = &servers[pick(servers.len())];
             let hot: Vec<Shared> = {
                 let copies = self.copies.lock().unwrap();
@@ -629,7 +632,10 @@ fn concurrent_answers_are_linearizable_and_slots_hold() {
     let Some(servers) = replicas(2, &["--manual", "--copy-limit", "100000"]) else {
         return;
     };
-    let race = Race::default();
+    let race = Race {
+        calls_per_thread: CALLS_PER_THREAD,
+        ..Race::default()
+    };
     let snapshots = race.run(&servers);
     let wrong = race.wrong.lock().unwrap();
     assert!(wrong.is_empty(), "answers no reference gives: {wrong:#?}");
@@ -644,8 +650,24 @@ fn concurrent_answers_are_linearizable_and_slots_hold() {
         checked += calls.len();
     }
     let copies = race.copies.lock().unwrap().len();
-    eprintln!("(a) {copies} copies, {checked} calls on them, {snapshots} listings: linearizable");
-    assert!(snapshots > 0 && checked > THREADS * CALLS_PER_THREAD / 2);
+    // The calls did race: some on one copy overlapped in time.
+    let overlapping = (calls.values())
+        .map(|calls| {
+            let changes: Vec<&Call> = calls.iter().filter(|c| c.action != Action::Read).collect();
+            let pairs = changes
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| changes[i + 1..].iter().map(move |b| (a, b)));
+            pairs
+                .filter(|(a, b)| a.sent < b.answered && b.sent < a.answered)
+                .count()
+        })
+        .sum::<usize>();
+    eprintln!(
+        "(a) {copies} copies, {checked} calls on them, {overlapping} pairs of changes overlapping, \
+         {snapshots} listings: linearizable"
+    );
+    assert!(snapshots > 0 && overlapping > 0);
     drop(servers);
 
     slots_hold();
@@ -657,7 +679,10 @@ fn slots_hold() {
     let Some(servers) = replicas(2, &["--manual", "--copy-limit", "2"]) else {
         return;
     };
-    let race = Race::default();
+    let race = Race {
+        calls_per_thread: 3 * CALLS_PER_THREAD,
+        ..Race::default()
+    };
     let urls: Vec<String> = servers.iter().map(Server::url).collect();
     let most_running = Mutex::new(BTreeMap::<(&str, &str), usize>::new());
     let over_limit = Mutex::new(Vec::new());
