@@ -1,5 +1,6 @@
 //! Checks any ECS image-copy endpoint, in any language, against the
-//! reference semantics: `ecs-conformance --endpoint URL --start CMD`.
+//! reference semantics: `ecs-conformance --endpoint URL --start CMD`;
+//! replicas of one service: `--endpoint URL1 --endpoint URL2 ...`.
 //! See docs/testing.md, "Checking an endpoint".
 
 use std::error::Error;
@@ -35,13 +36,16 @@ use percent_encoding::percent_decode_str;
 #[command(version, after_long_help = AFTER_HELP)]
 struct Args {
     /// The endpoint's URL, as `http://HOST:PORT/`; requests are GETs of it
-    /// with the action's query.
-    #[arg(long, value_name = "URL")]
-    endpoint: String,
+    /// with the action's query. Repeatable, for replicas of one service
+    /// (servers sharing one database): the steps of a run then go to the
+    /// endpoints in turn, the first step to the first endpoint, so that
+    /// every step's state was written through another replica.
+    #[arg(long = "endpoint", value_name = "URL", required = true)]
+    endpoints: Vec<String>,
     /// Before each run, start `sh -c CMD` (in its own process group, its
     /// output discarded: redirect it in CMD to keep it) and
-    /// wait until the endpoint's address accepts connections; after the run,
-    /// kill the group and wait until the address refuses them.
+    /// wait until every endpoint's address accepts connections; after the
+    /// run, kill the group and wait until the addresses refuse them.
     #[arg(
         long,
         value_name = "CMD",
@@ -95,6 +99,8 @@ Examples:
     --start 'ecs-mock-server --manual --quiet --copy-limit 2 --listen 127.0.0.1:18080 \\
              --auth --key ak1:s1:alice --key ak2:s2:bob'
   ecs-conformance --endpoint http://127.0.0.1:9000/ --reset-url http://127.0.0.1:9000/reset
+  ecs-conformance --endpoint http://127.0.0.1:18081/ --endpoint http://127.0.0.1:18082/ \\
+    --start './start-two-replicas-on-a-fresh-database.sh'
 
 Output: on standard output, the coverage summary (exit 0) or the
 counterexample (exit 1), whose seed finds it again with --seed.";
@@ -138,8 +144,8 @@ enum Reset {
 /// `CopyService::start`, which takes only the config.
 #[derive(Debug)]
 struct Plan {
-    endpoint: String,
-    address: SocketAddr,
+    /// The endpoints, and their addresses, in the order steps go to them.
+    endpoints: Vec<(String, SocketAddr)>,
     reset: Reset,
     keys: Vec<AccessKey>,
     accounts: &'static [&'static str],
@@ -149,6 +155,12 @@ struct Plan {
 }
 
 static PLAN: OnceLock<Plan> = OnceLock::new();
+
+impl Plan {
+    fn addresses(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.endpoints.iter().map(|(_, address)| *address)
+    }
+}
 
 fn plan() -> &'static Plan {
     PLAN.get().expect("the plan is set before the runs")
@@ -172,6 +184,8 @@ impl Setup for Configured {
 #[derive(Debug)]
 struct Remote {
     process: Option<Child>,
+    /// Steps sent so far: the next goes to endpoint `sent % endpoints`.
+    sent: usize,
     /// Why the endpoint could not be started or reset for this run.
     broken: Option<String>,
 }
@@ -181,6 +195,7 @@ impl CopyService for Remote {
         let plan = plan();
         let mut remote = Remote {
             process: None,
+            sent: 0,
             broken: None,
         };
         let started = match &plan.reset {
@@ -200,7 +215,9 @@ impl CopyService for Remote {
             Some(key) => signed_query(step, key),
             None => request_query(step),
         };
-        let url = format!("{}?{query}", plan.endpoint);
+        let (endpoint, _) = &plan.endpoints[self.sent % plan.endpoints.len()];
+        self.sent += 1;
+        let url = format!("{endpoint}?{query}");
         match plan.agent.get(&url).call() {
             Ok(mut response) => {
                 let status = response.status().as_u16();
@@ -244,19 +261,18 @@ fn start(command: &str, plan: &Plan) -> Result<Child, String> {
         .spawn()
         .map_err(|error| format!("cannot run `{command}`: {error}"))?;
     let deadline = Instant::now() + plan.timeout;
-    while !accepts(plan.address) {
+    while let Some(address) = plan.addresses().find(|address| !accepts(*address)) {
         let exited = child.try_wait().ok().flatten();
         if let Some(status) = exited {
             return Err(format!(
-                "`{command}` exited ({status}) before {} accepted connections",
-                plan.address
+                "`{command}` exited ({status}) before {address} accepted connections"
             ));
         }
         if Instant::now() > deadline {
             stop(&mut child, plan);
             return Err(format!(
-                "{} accepted no connection within {:?} of `{command}`",
-                plan.address, plan.timeout
+                "{address} accepted no connection within {:?} of `{command}`",
+                plan.timeout
             ));
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -264,8 +280,8 @@ fn start(command: &str, plan: &Plan) -> Result<Child, String> {
     Ok(child)
 }
 
-/// Kills the process group of `child` and waits until its address is free,
-/// so that the next run's process can listen there.
+/// Kills the process group of `child` and waits until its addresses are
+/// free, so that the next run's processes can listen there.
 fn stop(child: &mut Child, plan: &Plan) {
     if let Ok(group) = i32::try_from(child.id()) {
         // SAFETY: kill(2) with a process group ID only sends a signal.
@@ -273,7 +289,7 @@ fn stop(child: &mut Child, plan: &Plan) {
     }
     let _ = child.wait();
     let deadline = Instant::now() + plan.timeout;
-    while accepts(plan.address) && Instant::now() < deadline {
+    while plan.addresses().any(accepts) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -414,9 +430,11 @@ fn set_plan(args: &Args) -> Result<(), Box<dyn Error>> {
         .timeout_global(Some(timeout))
         .build()
         .into();
+    let endpoints = (args.endpoints.iter())
+        .map(|endpoint| Ok((endpoint.clone(), address_of(endpoint)?)))
+        .collect::<Result<_, String>>()?;
     let plan = Plan {
-        address: address_of(&args.endpoint)?,
-        endpoint: args.endpoint.clone(),
+        endpoints,
         reset,
         keys: args.keys.clone(),
         accounts: Vec::leak(accounts),

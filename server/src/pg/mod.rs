@@ -157,7 +157,7 @@ impl Failure {
         ];
         match error.code() {
             Some(code) if conflict.contains(code) => Failure::Conflict,
-            _ if error.is_closed() => Failure::Closed,
+            _ if error.is_closed() || ended_the_connection(error.code()) => Failure::Closed,
             _ => Failure::Unavailable(error.to_string()),
         }
     }
@@ -171,6 +171,19 @@ impl Failure {
             Failure::Corrupt(_) => EcsError::InternalError,
         }
     }
+}
+
+/// Whether the database ended the session with this error: a pooled
+/// connection that outlived a restart of the database gets the
+/// shutdown's notice (`57P01` and its kin) on its first use, not a
+/// closed socket, and must be dropped like a closed one.
+fn ended_the_connection(code: Option<&SqlState>) -> bool {
+    let ended = [
+        SqlState::ADMIN_SHUTDOWN,
+        SqlState::CRASH_SHUTDOWN,
+        SqlState::CANNOT_CONNECT_NOW,
+    ];
+    code.is_some_and(|code| ended.contains(code) || code.code().starts_with("08"))
 }
 
 /// The database the replicas share, and what this replica needs to
@@ -342,10 +355,11 @@ impl Database {
     ) -> Result<R, Failure> {
         let mut connection = (self.pool.get()).map_err(|e| Failure::Unavailable(e.to_string()))?;
         // A reading call sees one snapshot (a page and its `TotalCount`
-        // agree) and never waits for, nor fails, a writer.
+        // agree) and never waits for, nor fails, a writer. Not READ ONLY:
+        // a signed read spends its nonce, an INSERT, in it.
         let begin = match writing {
             true => "BEGIN",
-            false => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            false => "BEGIN ISOLATION LEVEL REPEATABLE READ",
         };
         connection.batch(begin).map_err(|e| Failure::of(&e))?;
         let store = Transaction::new(&mut connection, &self.config, &self.accounts, writing);
