@@ -370,7 +370,16 @@ impl Database {
             let _ = store.end("ROLLBACK");
             return Err(failure);
         }
-        store.end("COMMIT").map_err(|e| Failure::of(&e))?;
+        if let Err(error) = store.end("COMMIT") {
+            // A conflict the database reports at commit rolled the call
+            // back: it runs again. A commit that got no answer may have
+            // been kept: running the call again could make a second copy
+            // nobody was told of, so its caller is told the service failed.
+            return Err(match Failure::of(&error) {
+                Failure::Conflict => Failure::Conflict,
+                _ => Failure::Unavailable(format!("the commit's outcome is unknown: {error}")),
+            });
+        }
         store.committed();
         Ok(answer)
     }
