@@ -73,6 +73,7 @@ impl World {
         }
         let image = Image {
             seq: 0,
+            block: 0,
             owner: self.accounts.intern(owner),
             region,
             created: now,
@@ -162,13 +163,13 @@ impl World {
     ) -> Result<CopyTask, WorldError> {
         let found = self.images.get_mut(image).filter(|i| i.region == region);
         let found = found.ok_or(EcsError::ImageNotFound)?;
-        let (owner, seq, status) = (found.owner, found.seq, found.status());
+        let (owner, block, status) = (found.owner, found.block, found.status());
         let copy = found.copy.as_mut().ok_or(EcsError::ImageNotCopying)?;
         let was = copy.task.phase();
         let task = event(copy.task)?;
         copy.task = task;
         let now = found.status();
-        self.restatus(owner, region, seq, status, now);
+        self.restatus(owner, region, block, status, now);
         if task.phase().is_terminal() {
             // A copy that was already over held no slot: `release_slot`
             // frees one only for a copy that was queued or running.

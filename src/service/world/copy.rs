@@ -44,6 +44,7 @@ impl World {
             } => {
                 let image = Image {
                     seq: 0,
+                    block: 0,
                     owner,
                     region: destination,
                     created: now,

@@ -9,6 +9,10 @@ use crate::task::{CopyTask, ImageStatus};
 pub(super) struct Image {
     /// Creation order: the `next_seq` the image was made with.
     pub(super) seq: u64,
+    /// The block of its listing it is in (see `lists`): where the listing
+    /// counts it, found without a search when it changes status or goes.
+    /// It fills what was padding, so images stay the same size.
+    pub(super) block: u32,
     pub(super) owner: AccountHandle,
     pub(super) region: RegionHandle,
     pub(super) created: Timestamp,

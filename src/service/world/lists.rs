@@ -17,9 +17,12 @@ use crate::task::ImageStatus;
 // A listing is also cut into blocks of `BLOCK` entries, each counted by
 // status in a Fenwick tree, so that DescribeImages finds how many images
 // have the statuses it asks for, and in which block the n-th of them is,
-// in O(log n) steps rather than by a walk over the account's images. A
-// block is known by the creation number (`seq`) it starts at, which is
-// how an image that changes status or goes finds its block.
+// in O(log n) steps rather than by a walk over the account's images. An
+// image keeps the index of its block (`Image::block`, set by `push` and
+// `sweep`), so an image that changes status or goes names its block
+// without a search: a cancel is on the hot path. A block is also known by
+// the creation number (`seq`) it starts at, which is how DescribeImages
+// places an image that is not in the listing, such as a shared one.
 
 /// Entries per block: a block is scanned whole at most once per page and
 /// per block the page touches, and costs a few bytes of counts.
@@ -48,42 +51,55 @@ pub(super) struct Listing {
 }
 
 impl Listing {
-    /// Adds `id`, the newest image, with creation number `seq` and `status`.
-    pub(super) fn push(&mut self, id: ImageId, seq: u64, status: ImageStatus) {
+    /// Adds `id`, the newest image, with creation number `seq` and `status`;
+    /// answers the block it is in, which the image keeps.
+    pub(super) fn push(&mut self, id: ImageId, seq: u64, status: ImageStatus) -> u32 {
+        let block = self.next_block();
         if self.entries.len().is_multiple_of(BLOCK) {
             self.starts.push(seq);
             self.grow_tree();
         }
         self.entries.push(id);
-        let block = self.starts.len() - 1;
-        self.add(block, status, 1);
+        self.add(block as usize, status, 1);
+        block
     }
 
-    /// Notes that the image `seq` of the listing, with `status`, is gone;
-    /// true when it is time to [`sweep`](Listing::sweep).
-    pub(super) fn remove(&mut self, seq: u64, status: ImageStatus) -> bool {
-        self.sub(self.block_of(seq), status);
+    /// The block the next [`push`](Listing::push) puts its image in.
+    fn next_block(&self) -> u32 {
+        // At most twice as many entries as images, and images are at most
+        // `u32::MAX` (the image table's slots): the index fits.
+        u32::try_from(self.entries.len() / BLOCK).unwrap_or(u32::MAX)
+    }
+
+    /// Notes that an image of `block` with `status` is gone; true when it is
+    /// time to [`sweep`](Listing::sweep).
+    pub(super) fn remove(&mut self, block: u32, status: ImageStatus) -> bool {
+        self.sub(block as usize, status);
         self.removed += 1;
         self.removed * 2 > self.entries.len()
     }
 
-    /// Notes that the image `seq` went from status `was` to `now`.
-    pub(super) fn restatus(&mut self, seq: u64, was: ImageStatus, now: ImageStatus) {
+    /// Notes that an image of `block` went from status `was` to `now`.
+    pub(super) fn restatus(&mut self, block: u32, was: ImageStatus, now: ImageStatus) {
         if was != now {
-            let block = self.block_of(seq);
-            self.sub(block, was);
-            self.add(block, now, 1);
+            self.sub(block as usize, was);
+            self.add(block as usize, now, 1);
         }
     }
 
-    /// Drops every ID that `live` no longer finds, and counts the rest
-    /// again from what it tells: their creation number and status.
-    pub(super) fn sweep(&mut self, live: impl Fn(ImageId) -> Option<(u64, ImageStatus)>) {
+    /// Drops every ID that is no longer an image, and counts the rest
+    /// again. `relist` is told each ID and the block it goes to; for an
+    /// image, it notes the block in it and answers its creation number and
+    /// status.
+    pub(super) fn sweep(
+        &mut self,
+        mut relist: impl FnMut(ImageId, u32) -> Option<(u64, ImageStatus)>,
+    ) {
         let entries = std::mem::take(&mut self.entries);
         *self = Listing::default();
         self.entries.reserve(entries.len());
         for id in entries {
-            if let Some((seq, status)) = live(id) {
+            if let Some((seq, status)) = relist(id, self.next_block()) {
                 self.push(id, seq, status);
             }
         }
@@ -251,11 +267,13 @@ impl Queue {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
     fn lazy_lists_sweep_once_removed_ids_are_over_half_and_keep_order() {
-        let ids: Vec<ImageId> = (0..6).map(ImageId::from_number).collect();
+        let ids: [ImageId; 6] = core::array::from_fn(|n| ImageId::from_number(n as u64));
         let alive = |id: ImageId| id.number().is_multiple_of(3);
         let available = ImageStatus::Available;
         let mut queue = Queue::default();
@@ -267,10 +285,17 @@ mod tests {
         // IDs 1, 2, 4 and 5 go; the fourth removal is over half of six.
         let due: Vec<bool> = (0..4).map(|_| queue.remove()).collect();
         assert_eq!(due, [false, false, false, true]);
-        let gone = [1, 2, 4, 5].map(|seq| listing.remove(seq, available));
+        // Six IDs fill part of the first block.
+        let gone = [1, 2, 4, 5].map(|_| listing.remove(0, available));
         assert_eq!(gone, [false, false, false, true]);
-        listing.sweep(|id| alive(id).then_some((id.number(), available)));
+        let mut told = Vec::new();
+        listing.sweep(|id, block| {
+            told.push((id, block));
+            alive(id).then_some((id.number(), available))
+        });
+        assert_eq!(told, ids.map(|id| (id, 0)));
         assert_eq!(listing.all(), [ids[0], ids[3]]);
+        assert_eq!(listing.count(&[true; 6]), 2);
         assert_eq!(queue.len(), 2);
         assert_eq!(queue.pop_front(alive), Some(ids[0]));
         assert_eq!(queue.len(), 1, "a popped ID is no longer counted");
@@ -281,6 +306,39 @@ mod tests {
             (Some(ids[3]), None)
         );
         assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_sweep_tells_each_kept_image_its_new_block() {
+        let available = ImageStatus::Available;
+        let every = [true; ImageStatus::ALL.len()];
+        let mut listing = Listing::default();
+        let ids: Vec<ImageId> = (0..6 * BLOCK as u64).map(ImageId::from_number).collect();
+        let blocks: Vec<u32> = (ids.iter())
+            .map(|&id| listing.push(id, id.number(), available))
+            .collect();
+        // Two of every three go, from six blocks into two.
+        let alive = |id: ImageId| id.number().is_multiple_of(3);
+        let gone = (ids.iter().zip(&blocks)).filter(|(id, _)| !alive(**id));
+        let due = gone.map(|(_, &block)| listing.remove(block, available));
+        // Due from the removal that makes them over half on: the last BLOCK.
+        assert_eq!(due.filter(|&due| due).count(), BLOCK);
+        let mut told = HashMap::new();
+        listing.sweep(|id, block| {
+            told.insert(id, block);
+            alive(id).then_some((id.number(), available))
+        });
+        let kept = listing.all().to_vec();
+        assert_eq!(kept.len(), 2 * BLOCK);
+        for (position, id) in kept.iter().enumerate() {
+            assert_eq!(told[id] as usize, position / BLOCK, "{id}");
+        }
+        // The block told is where the listing counts the image.
+        let last = kept[2 * BLOCK - 1];
+        assert!(!listing.remove(told[&last], available));
+        assert_eq!(listing.count(&every), 2 * BLOCK - 1);
+        assert_eq!(listing.count_before(&every, 1), BLOCK);
+        assert_eq!(listing.find(&every, 2 * BLOCK - 2), Some((1, BLOCK - 2)));
     }
 
     /// What `find` and `count_before` answer, by a walk over per-entry
@@ -303,12 +361,15 @@ mod tests {
         let mut statuses: Vec<ImageStatus> = (0..1_000)
             .map(|n: usize| ImageStatus::ALL[(n * n / 7) % 6])
             .collect();
-        for (seq, status) in statuses.iter().enumerate() {
-            listing.push(ImageId::from_number(seq as u64), seq as u64, *status);
-        }
+        let blocks: Vec<u32> = (statuses.iter().enumerate())
+            .map(|(seq, status)| {
+                listing.push(ImageId::from_number(seq as u64), seq as u64, *status)
+            })
+            .collect();
+        assert_eq!(blocks[BLOCK - 1..=BLOCK], [0, 1], "a block holds BLOCK");
         for seq in (0..1_000).step_by(3) {
             let now = ImageStatus::ALL[(seq / 5) % 6];
-            listing.restatus(seq as u64, statuses[seq], now);
+            listing.restatus(blocks[seq], statuses[seq], now);
             statuses[seq] = now;
         }
         let masks: [Statuses; 3] = [

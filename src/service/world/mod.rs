@@ -246,16 +246,13 @@ impl World {
         let (seq, status) = (image.seq, image.status());
         let (owner, region, is_copy) = (image.owner, image.region, image.copy.is_some());
         let name = (!image.name.is_empty()).then(|| image.name.clone());
-        let id = self
-            .images
-            .insert(image)
-            .ok_or(EcsError::ImageQuotaExceeded)?;
+        let (id, stored) = (self.images.insert(image)).ok_or(EcsError::ImageQuotaExceeded)?;
         self.next_seq += 1;
         let shelf = self.shelves.entry((owner, region)).or_default();
         if let Some(name) = name {
             shelf.names.insert(name, id);
         }
-        shelf.listing.push(id, seq, status);
+        stored.block = shelf.listing.push(id, seq, status);
         if is_copy {
             let limit = region.copy_limit(&self.config);
             let Shelf { listing, slots, .. } = shelf;
@@ -264,18 +261,18 @@ impl World {
         Ok(id)
     }
 
-    /// Tells the listing of `owner`'s images in `region` that the image
-    /// `seq` went from status `was` to `now`.
+    /// Tells the listing of `owner`'s images in `region` that an image of
+    /// its `block` went from status `was` to `now`.
     fn restatus(
         &mut self,
         owner: AccountHandle,
         region: RegionHandle,
-        seq: u64,
+        block: u32,
         was: ImageStatus,
         now: ImageStatus,
     ) {
         if let Some(shelf) = self.shelves.get_mut(&(owner, region)) {
-            shelf.listing.restatus(seq, was, now);
+            shelf.listing.restatus(block, was, now);
         }
     }
 
@@ -306,9 +303,12 @@ impl World {
         if !image.name.is_empty() {
             shelf.names.remove(&image.name);
         }
-        if shelf.listing.remove(image.seq, image.status()) {
-            let live = |id| images.get(id).map(|image| (image.seq, image.status()));
-            shelf.listing.sweep(live);
+        if shelf.listing.remove(image.block, image.status()) {
+            shelf.listing.sweep(|id, block| {
+                let image = images.get_mut(id)?;
+                image.block = block;
+                Some((image.seq, image.status()))
+            });
         }
         if let Some(copy) = image.copy {
             let Shelf { listing, slots, .. } = shelf;

@@ -41,10 +41,10 @@ impl World {
             names.insert(name.into(), id);
         }
         let image = self.images.get_mut(id).expect("found above");
-        let (seq, was) = (image.seq, image.status());
+        let (block, was) = (image.block, image.status());
         change.apply(image);
         let now = image.status();
-        self.restatus(owner, region, seq, was, now);
+        self.restatus(owner, region, block, was, now);
         Ok(())
     }
 

@@ -62,7 +62,17 @@ impl Slots {
 
     /// Starts the oldest queued copies while fewer than `limit` run, and
     /// tells the listing of their new status.
+    // Inline, as most calls find every slot taken and return at once: a
+    // call would cost more than the check.
+    #[inline]
     fn fill(&mut self, images: &mut ImageTable, listing: &mut Listing, limit: usize) {
+        if self.running.len() < limit {
+            self.start_queued(images, listing, limit);
+        }
+    }
+
+    /// [`fill`](Slots::fill)'s work, once a slot is free.
+    fn start_queued(&mut self, images: &mut ImageTable, listing: &mut Listing, limit: usize) {
         while self.running.len() < limit {
             let Some(id) = self.queued.pop_front(|id| is_queued(images, id)) else {
                 break;
@@ -70,7 +80,7 @@ impl Slots {
             let Some(image) = images.get_mut(id) else {
                 continue;
             };
-            let (seq, was) = (image.seq, image.status());
+            let (block, was) = (image.block, image.status());
             // The queue holds queued copies only (a copy that leaves the
             // phase otherwise is removed), so the start succeeds.
             if let Some(copy) = image.copy.as_mut()
@@ -78,7 +88,7 @@ impl Slots {
             {
                 copy.task = started;
                 self.running.push(id);
-                listing.restatus(seq, was, image.status());
+                listing.restatus(block, was, image.status());
             }
         }
     }

@@ -237,8 +237,8 @@ fn restore(snapshot: Snapshot<'_>) -> Result<World, Inconsistent> {
     // The listings and queues are in creation order, whatever the order of
     // the records.
     images.sort_unstable_by_key(|(_, image)| image.seq);
-    for (id, image) in images {
-        restore_image(&mut world, id, &image);
+    for (id, mut image) in images {
+        restore_image(&mut world, id, &mut image);
         table.put(id, image);
     }
     world.images = table.finish();
@@ -326,6 +326,7 @@ fn check_image(
     };
     Ok(Image {
         seq: record.seq,
+        block: 0,
         owner,
         region,
         created: record.created,
@@ -338,12 +339,9 @@ fn check_image(
 
 /// Puts a checked image's indexes back, in creation order (its name is
 /// already in): listing, and the queue or slot its phase holds.
-fn restore_image(world: &mut World, id: ImageId, image: &Image) {
+fn restore_image(world: &mut World, id: ImageId, image: &mut Image) {
     let shelf = world.shelves.entry((image.owner, image.region));
-    shelf
-        .or_default()
-        .listing
-        .push(id, image.seq, image.status());
+    image.block = (shelf.or_default().listing).push(id, image.seq, image.status());
     for &(grantee, _) in image.details().map_or(&[][..], |d| &d.shares[..]) {
         world
             .grants
