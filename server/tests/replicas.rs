@@ -265,6 +265,51 @@ fn signed_conformance_over_two_replicas() {
     conformance_over(2, &keys, 8);
 }
 
+/// A signed request's nonce, spent on one replica, is refused on the
+/// other: one service, whichever host answers.
+#[test]
+fn a_nonce_spent_on_one_replica_is_refused_on_the_other() {
+    use ecs_image_copy::rpc::signature::{percent_encode, sign_v1, string_to_sign_v1};
+    let args = ["--auth", "--key", "ak-alice:alice-secret:alice", "--manual"];
+    let Some(servers) = replicas(2, &args) else {
+        return;
+    };
+    let timestamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let params = [
+        ("Action", "DescribeRegions"),
+        ("Version", "2014-05-26"),
+        ("Format", "JSON"),
+        ("AccessKeyId", "ak-alice"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("SignatureNonce", "once-only-7f3a"),
+        ("Timestamp", timestamp.as_str()),
+    ];
+    let signature = sign_v1("alice-secret", &string_to_sign_v1("GET", params));
+    let mut query: Vec<String> = (params.iter())
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect();
+    query.push(format!("Signature={}", percent_encode(&signature)));
+    let query = query.join("&");
+    let agent = agent();
+    let send = |server: &Server| {
+        let mut response =
+            (agent.get(format!("{}?{query}", server.url())).call()).expect("the replica answers");
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().expect("a body");
+        (status, body)
+    };
+    let (status, body) = send(&servers[0]);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(&servers[1]);
+    let used = EcsError::SignatureNonceUsed;
+    assert_eq!(status, used.status(), "{body}");
+    assert!(
+        body.contains(&format!(r#""Code":"{}""#, used.code())),
+        "{body}"
+    );
+}
+
 // ---------------------------------------------------------------------
 // 2. Racing calls over two replicas.
 

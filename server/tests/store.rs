@@ -96,3 +96,74 @@ fn the_postgres_store_starts_the_oldest_queued_copy() {
     assert_eq!(cancelled.expect("the database answers"), Ok(()));
     assert_eq!(phases(), [None, Some(Copying), Some(Copying), Some(Queued)]);
 }
+
+/// Automatic progress is one replica's at a time, whichever ticks: a tick
+/// by a replica that does not hold the lease moves nothing, and once the
+/// holder stops ticking for three periods the other takes over. Time is
+/// the ticks' argument, so nothing here sleeps.
+#[test]
+fn one_replica_at_a_time_advances_the_copies() {
+    let Some(url) = support::postgres::database() else {
+        return;
+    };
+    let config = Config::default();
+    let open = |seed| {
+        let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
+        let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+        Database::open(&url, 2, config.clone(), reader, responder, seed).expect("it opens")
+    };
+    let (first, second) = (open(1), open(2));
+    let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
+    let source = first
+        .transact(true, |world| {
+            world.create_image("alice", "cn-hangzhou", "web", now)
+        })
+        .expect("the database answers")
+        .expect("a source");
+    let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
+    request.destination_region_id = Some("cn-beijing".into());
+    let copy = first
+        .transact(true, |world| world.copy_image("alice", &request, now))
+        .expect("the database answers")
+        .expect("a copy");
+    let progress = || {
+        let task = first.transact(false, |world| world.image(copy)?.copy_task());
+        task.expect("the database answers")
+            .map(|task| task.progress().get())
+    };
+    let step = ecs_image_copy::Percent::new(10).expect("10%");
+    let period = std::time::Duration::from_secs(1);
+    let start_ms = 1_795_780_800_000;
+    first.tick(step, start_ms, period);
+    assert_eq!(
+        progress(),
+        Some(10),
+        "the first tick takes the lease and moves the copy"
+    );
+    second.tick(step, start_ms + 500, period);
+    assert_eq!(
+        progress(),
+        Some(10),
+        "the other replica holds no lease: nothing moves"
+    );
+    first.tick(step, start_ms + 1_000, period);
+    assert_eq!(progress(), Some(20), "the holder ticks on");
+    second.tick(step, start_ms + 3_500, period);
+    assert_eq!(
+        progress(),
+        Some(20),
+        "three periods have not passed since the holder's tick"
+    );
+    second.tick(step, start_ms + 4_001, period);
+    assert_eq!(
+        progress(),
+        Some(30),
+        "the lease lapsed: the other replica took over"
+    );
+    first.tick(step, start_ms + 4_500, period);
+    assert_eq!(
+        progress(),
+        Some(30),
+        "and the first one is now the one that waits"
+    );
+}
