@@ -81,26 +81,27 @@ impl<'a> Parameters<'a> {
         // One pass over the bytes finds each pair's end, its `=` and
         // whether it holds an escape: reading parameters is most of the
         // work of reading a small request.
+        let bytes = source.as_bytes();
         let mut start = 0;
-        let mut equals = None;
-        let mut escaped = false;
-        let end = std::iter::once((source.len(), b'&'));
-        for (at, byte) in source.bytes().enumerate().chain(end) {
-            match byte {
-                b'&' => {
-                    if at > start {
-                        let (name, value) = match equals {
-                            Some(equals) => (&source[start..equals], &source[equals + 1..at]),
-                            None => (&source[start..at], ""),
-                        };
-                        self.add(name, value, escaped)?;
-                    }
-                    (start, equals, escaped) = (at + 1, None, false);
+        while start <= bytes.len() {
+            let (mut end, mut equals, mut escaped) = (start, None, false);
+            while let Some(&byte) = bytes.get(end) {
+                match byte {
+                    b'&' => break,
+                    b'=' if equals.is_none() => equals = Some(end),
+                    b'%' | b'+' => escaped = true,
+                    _ => {}
                 }
-                b'=' if equals.is_none() => equals = Some(at),
-                b'%' | b'+' => escaped = true,
-                _ => {}
+                end += 1;
             }
+            if end > start {
+                let (name, value) = match equals {
+                    Some(equals) => (&source[start..equals], &source[equals + 1..end]),
+                    None => (&source[start..end], ""),
+                };
+                self.add(name, value, escaped)?;
+            }
+            start = end + 1;
         }
         Ok(())
     }
