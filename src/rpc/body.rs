@@ -1,7 +1,8 @@
 //! Response bodies, written field by field straight into their bytes, as
 //! JSON or as XML: no tree is built, allocated and dropped per answer.
 
-use std::fmt::{Display, Write as _};
+use std::fmt::Display;
+use std::io::Write as _;
 
 use serde::Serializer as _;
 
@@ -36,8 +37,6 @@ pub(crate) struct Body {
     format: Format,
     root: &'static str,
     out: Vec<u8>,
-    /// Where a [`Display`] value is written before it is escaped.
-    scratch: String,
 }
 
 /// Most answers fit: one reservation, no growth.
@@ -49,7 +48,6 @@ impl Body {
             format,
             root,
             out: Vec::with_capacity(USUAL_BODY_BYTES),
-            scratch: String::new(),
         };
         match format {
             Format::Json => body.out.push(b'{'),
@@ -85,14 +83,35 @@ impl Body {
     }
 
     /// A text field written by `value`'s `Display` (an ID, a percentage, a
-    /// time), escaped as [`text`](Body::text) is.
+    /// time), escaped as [`text`](Body::text) is. Written in place: such
+    /// values seldom need escaping, and are then written again.
     pub(crate) fn display(&mut self, name: &str, value: impl Display) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        // Writing into a String cannot fail.
-        let _ = write!(scratch, "{value}");
-        self.text(name, &scratch);
-        self.scratch = scratch;
+        let start = self.out.len();
+        self.field(name);
+        let quoted = self.format == Format::Json;
+        if quoted {
+            self.out.push(b'"');
+        }
+        let written = self.out.len();
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.out, "{value}");
+        if self.needs_escape(&self.out[written..]) {
+            let text = String::from_utf8_lossy(&self.out[written..]).into_owned();
+            self.out.truncate(start);
+            self.text(name, &text);
+            return;
+        }
+        if quoted {
+            self.out.push(b'"');
+        }
+        self.end_field(name);
+    }
+
+    fn needs_escape(&self, text: &[u8]) -> bool {
+        match self.format {
+            Format::Json => text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+            Format::Xml => text.iter().any(|b| b"<>&'\"".contains(b)),
+        }
     }
 
     pub(crate) fn number(&mut self, name: &str, value: u64) {
@@ -193,8 +212,7 @@ impl Body {
     /// `text` quoted, and escaped as serde_json escapes it: most values
     /// (IDs, names, states) have nothing to escape, and are copied whole.
     fn json_string(&mut self, text: &str) {
-        let plain = !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-        if plain {
+        if !self.needs_escape(text.as_bytes()) {
             self.out.push(b'"');
             self.out.extend_from_slice(text.as_bytes());
             self.out.push(b'"');
@@ -252,6 +270,23 @@ mod tests {
                 quick_xml::escape::escape(value)
             );
             assert_eq!(written(Format::Xml, value), expected);
+        }
+    }
+
+    #[test]
+    fn a_displayed_value_is_escaped_as_text_is() {
+        for format in [Format::Json, Format::Xml] {
+            for value in AWKWARD {
+                let mut body = Body::new(format, "Root");
+                body.number("Before", 1);
+                body.display("Field", value);
+                body.boolean("After", true);
+                let mut expected = Body::new(format, "Root");
+                expected.number("Before", 1);
+                expected.text("Field", value);
+                expected.boolean("After", true);
+                assert_eq!(body.finish(), expected.finish(), "{format} {value:?}");
+            }
         }
     }
 
