@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -16,7 +15,7 @@ use ecs_image_copy::rpc::{
 };
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -273,8 +272,16 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let log = log.clone();
+        // Written once per connection rather than in every request's line.
+        let peer: Arc<str> = peer.to_string().into();
         let service = service_fn(move |request| {
-            answer(shared.clone(), request, peer, log.clone(), body_timeout)
+            answer(
+                shared.clone(),
+                request,
+                peer.clone(),
+                log.clone(),
+                body_timeout,
+            )
         });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(graceful.watch(connection));
@@ -363,15 +370,19 @@ async fn tick_database(database: Database, options: Options) {
 async fn answer(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-    peer: SocketAddr,
+    peer: Arc<str>,
     log: Option<Log>,
     body_timeout: Duration,
 ) -> Result<Response<Full<Bytes>>, BodyError> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let body = tokio::time::timeout(body_timeout, read_body(body))
-        .await
-        .map_err(|_| BodyError::TimedOut)??;
+    // Most requests (a GET) have no body: nothing to wait for, no timer.
+    let body = match body.is_end_stream() {
+        true => Vec::new(),
+        false => tokio::time::timeout(body_timeout, read_body(body))
+            .await
+            .map_err(|_| BodyError::TimedOut)??,
+    };
     let response = match &shared.database {
         None => with_request(&parts, &body, |request| respond(&shared, request)),
         Some(database) => {
@@ -383,7 +394,7 @@ async fn answer(
         }
     };
     if let Some(log) = log {
-        log.line(&response, peer, started.elapsed());
+        log.line(&response, &peer, started.elapsed());
     }
     let HttpResponse {
         status,
@@ -526,7 +537,7 @@ impl Log {
         Log(buffer)
     }
 
-    fn line(&self, response: &HttpResponse, peer: SocketAddr, took: Duration) {
+    fn line(&self, response: &HttpResponse, peer: &str, took: Duration) {
         let summary = &response.summary;
         let code = summary.code.map_or("-", |code| code.into());
         let mut pending = lock(&self.0.pending);

@@ -1,24 +1,10 @@
-//! Response bodies: one tree, written as JSON or as XML.
+//! Response bodies, written field by field straight into their bytes, as
+//! JSON or as XML: no tree is built, allocated and dropped per answer.
 
-use std::borrow::Cow;
+use std::fmt::Display;
+use std::io::Write as _;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-
-/// A response body before it is written in one format or the other.
-#[derive(Clone, Debug)]
-pub(crate) enum Node<'a> {
-    Text(Cow<'a, str>),
-    Number(u64),
-    Bool(bool),
-    /// Fields in order. In XML each is an element of its name.
-    Object(Vec<(&'static str, Node<'a>)>),
-    /// Items of a list. In JSON an array; in XML each item is an element
-    /// named after the field that holds the list, as ECS writes
-    /// `{"Image": [...]}` as repeated `<Image>` elements.
-    List(Vec<Node<'a>>),
-}
+use serde::Serializer as _;
 
 /// The format a response body is written in.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, strum::Display)]
@@ -42,69 +28,294 @@ impl Format {
     }
 }
 
-impl Node<'_> {
-    /// The body in `format`, under the root element `root` for XML.
-    pub(crate) fn write(&self, format: Format, root: &str) -> Vec<u8> {
+/// A body being written: an object of fields, under the root element
+/// `root` in XML. In XML each field is an element of its name; a list is
+/// an element of the list's name holding one element per item, named
+/// after the item, as ECS writes `{"Images": {"Image": [...]}}` as
+/// `<Images><Image>...</Image></Images>`.
+pub(crate) struct Body {
+    format: Format,
+    root: &'static str,
+    out: Vec<u8>,
+}
+
+/// Most answers fit: one reservation, no growth.
+const USUAL_BODY_BYTES: usize = 1024;
+
+impl Body {
+    pub(crate) fn new(format: Format, root: &'static str) -> Body {
+        let mut body = Body {
+            format,
+            root,
+            out: Vec::with_capacity(USUAL_BODY_BYTES),
+        };
         match format {
-            // Writing a tree of strings, numbers and booleans cannot fail.
-            Format::Json => serde_json::to_vec(self).unwrap_or_default(),
-            Format::Xml => self.to_xml(root).unwrap_or_default(),
+            Format::Json => body.out.push(b'{'),
+            Format::Xml => {
+                body.out
+                    .extend_from_slice(br#"<?xml version="1.0" encoding="UTF-8"?>"#);
+                body.open(root);
+            }
+        }
+        body
+    }
+
+    /// The body's bytes, its root closed.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        match self.format {
+            Format::Json => self.out.push(b'}'),
+            Format::Xml => self.close(self.root),
+        }
+        self.out
+    }
+
+    /// A text field, escaped as its format needs.
+    pub(crate) fn text(&mut self, name: &str, value: &str) {
+        self.field(name);
+        match self.format {
+            Format::Json => self.json_string(value),
+            Format::Xml => {
+                let escaped = quick_xml::escape::escape(value);
+                self.out.extend_from_slice(escaped.as_bytes());
+            }
+        }
+        self.end_field(name);
+    }
+
+    /// A text field written by `value`'s `Display` (an ID, a percentage, a
+    /// time), escaped as [`text`](Body::text) is. Written in place: such
+    /// values seldom need escaping, and are then written again.
+    pub(crate) fn display(&mut self, name: &str, value: impl Display) {
+        let start = self.out.len();
+        self.field(name);
+        let quoted = self.format == Format::Json;
+        if quoted {
+            self.out.push(b'"');
+        }
+        let written = self.out.len();
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.out, "{value}");
+        if self.needs_escape(&self.out[written..]) {
+            let text = String::from_utf8_lossy(&self.out[written..]).into_owned();
+            self.out.truncate(start);
+            self.text(name, &text);
+            return;
+        }
+        if quoted {
+            self.out.push(b'"');
+        }
+        self.end_field(name);
+    }
+
+    fn needs_escape(&self, text: &[u8]) -> bool {
+        match self.format {
+            Format::Json => text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+            Format::Xml => text.iter().any(|b| b"<>&'\"".contains(b)),
         }
     }
 
-    fn to_xml(&self, root: &str) -> std::io::Result<Vec<u8>> {
-        let mut writer = Writer::new(Vec::with_capacity(256));
-        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        write_element(&mut writer, root, self)?;
-        Ok(writer.into_inner())
+    pub(crate) fn number(&mut self, name: &str, value: u64) {
+        self.field(name);
+        // The digits are the same in both formats; writing into a Vec
+        // cannot fail.
+        let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_u64(value);
+        self.end_field(name);
     }
-}
 
-fn write_element(writer: &mut Writer<Vec<u8>>, name: &str, node: &Node<'_>) -> std::io::Result<()> {
-    if let Node::List(items) = node {
-        return items
-            .iter()
-            .try_for_each(|item| write_element(writer, name, item));
+    pub(crate) fn boolean(&mut self, name: &str, value: bool) {
+        self.field(name);
+        let text: &[u8] = if value { b"true" } else { b"false" };
+        self.out.extend_from_slice(text);
+        self.end_field(name);
     }
-    writer.write_event(Event::Start(BytesStart::new(name)))?;
-    match node {
-        Node::Text(text) => writer.write_event(Event::Text(BytesText::new(text)))?,
-        Node::Number(n) => writer.write_event(Event::Text(BytesText::new(&n.to_string())))?,
-        Node::Bool(b) => writer.write_event(Event::Text(BytesText::new(if *b {
-            "true"
+
+    /// A field holding an object, whose fields `fields` writes.
+    pub(crate) fn object(&mut self, name: &str, fields: impl FnOnce(&mut Body)) {
+        self.field(name);
+        if self.format == Format::Json {
+            self.out.push(b'{');
+        }
+        fields(self);
+        if self.format == Format::Json {
+            self.out.push(b'}');
+        }
+        self.end_field(name);
+    }
+
+    /// The field `name` holding the list `{"<item>": [...]}`, one object
+    /// per entry, whose fields `fields` writes.
+    pub(crate) fn list<T>(
+        &mut self,
+        name: &str,
+        item: &str,
+        entries: impl IntoIterator<Item = T>,
+        mut fields: impl FnMut(&mut Body, T),
+    ) {
+        self.object(name, |body| {
+            if body.format == Format::Json {
+                body.key(item);
+                body.out.push(b'[');
+            }
+            for entry in entries {
+                match body.format {
+                    Format::Json => {
+                        body.separate();
+                        body.out.push(b'{');
+                        fields(body, entry);
+                        body.out.push(b'}');
+                    }
+                    Format::Xml => {
+                        body.open(item);
+                        fields(body, entry);
+                        body.close(item);
+                    }
+                }
+            }
+            if body.format == Format::Json {
+                body.out.push(b']');
+            }
+        });
+    }
+
+    /// Starts a field: its name, after the previous field's comma in JSON.
+    fn field(&mut self, name: &str) {
+        match self.format {
+            Format::Json => self.key(name),
+            Format::Xml => self.open(name),
+        }
+    }
+
+    fn end_field(&mut self, name: &str) {
+        if self.format == Format::Xml {
+            self.close(name);
+        }
+    }
+
+    /// `"name":`. Names are this crate's own, letters only: nothing to
+    /// escape.
+    fn key(&mut self, name: &str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric()));
+        self.separate();
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    /// The comma before every member of an object or array but its first,
+    /// which follows the `{` or `[` that opens it.
+    fn separate(&mut self) {
+        if !matches!(self.out.last(), Some(b'{' | b'[')) {
+            self.out.push(b',');
+        }
+    }
+
+    /// `text` quoted, and escaped as serde_json escapes it: most values
+    /// (IDs, names, states) have nothing to escape, and are copied whole.
+    fn json_string(&mut self, text: &str) {
+        if !self.needs_escape(text.as_bytes()) {
+            self.out.push(b'"');
+            self.out.extend_from_slice(text.as_bytes());
+            self.out.push(b'"');
         } else {
-            "false"
-        })))?,
-        Node::Object(fields) => {
-            for (field, value) in fields {
-                write_element(writer, field, value)?;
-            }
+            // Writing into a Vec cannot fail.
+            let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_str(text);
         }
-        Node::List(_) => {}
     }
-    writer.write_event(Event::End(BytesEnd::new(name)))
+
+    fn open(&mut self, name: &str) {
+        self.out.push(b'<');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
+    }
+
+    fn close(&mut self, name: &str) {
+        self.out.extend_from_slice(b"</");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'>');
+    }
 }
 
-impl Serialize for Node<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Node::Text(text) => serializer.serialize_str(text),
-            Node::Number(n) => serializer.serialize_u64(*n),
-            Node::Bool(b) => serializer.serialize_bool(*b),
-            Node::Object(fields) => {
-                let mut map = serializer.serialize_map(Some(fields.len()))?;
-                for (name, value) in fields {
-                    map.serialize_entry(name, value)?;
-                }
-                map.end()
-            }
-            Node::List(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AWKWARD: [&str; 6] = [
+        "",
+        "plain",
+        r#"quote" backslash\ slash/"#,
+        "tab\tnewline\ncontrol\u{1}\u{1f} delete\u{7f}",
+        "<tag attr='x'> & \"y\"",
+        "é 中文 \u{2028} 😀",
+    ];
+
+    fn written(format: Format, value: &str) -> String {
+        let mut body = Body::new(format, "Root");
+        body.text("Field", value);
+        String::from_utf8(body.finish()).unwrap()
+    }
+
+    #[test]
+    fn json_text_is_escaped_as_serde_json_escapes_it() {
+        for value in AWKWARD {
+            let expected = format!("{{\"Field\":{}}}", serde_json::to_string(value).unwrap());
+            assert_eq!(written(Format::Json, value), expected);
+        }
+    }
+
+    #[test]
+    fn xml_text_is_escaped_as_quick_xml_escapes_it() {
+        for value in AWKWARD {
+            let expected = format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Root><Field>{}</Field></Root>"#,
+                quick_xml::escape::escape(value)
+            );
+            assert_eq!(written(Format::Xml, value), expected);
+        }
+    }
+
+    #[test]
+    fn a_displayed_value_is_escaped_as_text_is() {
+        for format in [Format::Json, Format::Xml] {
+            for value in AWKWARD {
+                let mut body = Body::new(format, "Root");
+                body.number("Before", 1);
+                body.display("Field", value);
+                body.boolean("After", true);
+                let mut expected = Body::new(format, "Root");
+                expected.number("Before", 1);
+                expected.text("Field", value);
+                expected.boolean("After", true);
+                assert_eq!(body.finish(), expected.finish(), "{format} {value:?}");
             }
         }
+    }
+
+    #[test]
+    fn lists_and_objects_nest_in_both_formats() {
+        let write = |format| {
+            let mut body = Body::new(format, "Root");
+            body.number("Count", 2);
+            body.list("Items", "Item", [true, false], |body, flag| {
+                body.boolean("Flag", flag);
+                body.list("Empty", "Nothing", std::iter::empty::<()>(), |_, ()| {});
+            });
+            body.object("Inner", |body| {
+                body.display("Percent", format_args!("{}%", 5))
+            });
+            String::from_utf8(body.finish()).unwrap()
+        };
+        assert_eq!(
+            write(Format::Json),
+            r#"{"Count":2,"Items":{"Item":[{"Flag":true,"Empty":{"Nothing":[]}},{"Flag":false,"Empty":{"Nothing":[]}}]},"Inner":{"Percent":"5%"}}"#
+        );
+        assert_eq!(
+            write(Format::Xml),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Root><Count>2</Count>"#,
+                "<Items><Item><Flag>true</Flag><Empty></Empty></Item>",
+                "<Item><Flag>false</Flag><Empty></Empty></Item></Items>",
+                "<Inner><Percent>5%</Percent></Inner></Root>"
+            )
+        );
     }
 }

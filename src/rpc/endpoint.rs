@@ -1,10 +1,10 @@
 //! The endpoint: an HTTP request's parts in, a status and a body out.
 
-use std::borrow::Cow;
+use std::fmt::Display;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
-use super::body::{Format, Node};
+use super::body::{Body, Format};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
@@ -204,11 +204,12 @@ struct Read {
     request: Result<(Action, Request), Failure>,
 }
 
-/// What a served request answers: its fields after `RequestId`, and the
-/// command it applied.
+/// A request the world answered: what the body is written from.
 struct Served<'w> {
-    fields: Vec<(&'static str, Node<'w>)>,
-    applied: Option<Command>,
+    action: Action,
+    request: Request,
+    caller: String,
+    answer: Answer<'w>,
 }
 
 impl ReadRequest<'_> {
@@ -392,29 +393,31 @@ impl Responder {
         spend_nonce: impl FnOnce(&str) -> bool,
     ) -> HttpResponse {
         let mut summary = Summary {
-            request_id: request_id.clone(),
+            request_id,
             action: read.action,
             ..Summary::default()
         };
-        let served = serve(world, read.outcome, now, &mut summary, spend_nonce);
-        let (status, body, applied, root) = match served {
-            Ok((action, served)) => {
-                let mut fields = Vec::with_capacity(1 + served.fields.len());
-                fields.push(("RequestId", text(request_id)));
-                fields.extend(served.fields);
-                let root = action.response();
-                (200, Node::Object(fields), served.applied, root)
-            }
-            Err(failure) => {
-                summary.code = Some(failure.error.code());
-                let body = self.error_body(read.host, &request_id, &failure);
-                (failure.error.status(), body, None, "Error")
-            }
-        };
+        let (status, body, applied) =
+            match serve(world, read.outcome, now, &mut summary, spend_nonce) {
+                Ok(served) => {
+                    let mut body = Body::new(read.format, served.action.response());
+                    body.text("RequestId", &summary.request_id);
+                    write_answer(&mut body, &served.request, served.answer);
+                    let changed = !served.action.is_read_only();
+                    let applied = changed.then(|| Command::new(served.caller, served.request, now));
+                    (200, body.finish(), applied)
+                }
+                Err(failure) => {
+                    summary.code = Some(failure.error.code());
+                    let body =
+                        self.error_body(read.format, read.host, &summary.request_id, &failure);
+                    (failure.error.status(), body, None)
+                }
+            };
         HttpResponse {
             status,
             content_type: read.format.content_type(),
-            body: body.write(read.format, root),
+            body,
             applied,
             summary,
         }
@@ -432,212 +435,187 @@ impl Responder {
         let failure = Failure::from(error);
         let request_id = &response.summary.request_id;
         let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
-        let body = self.error_body(host, request_id, &failure);
-        response.body = body.write(format, "Error");
+        response.body = self.error_body(format, host, request_id, &failure);
         response.status = error.status();
         response.applied = None;
         response.summary.code = Some(error.code());
     }
 
-    fn error_body<'n>(&self, host: Option<&str>, request_id: &str, failure: &Failure) -> Node<'n> {
+    fn error_body(
+        &self,
+        format: Format,
+        host: Option<&str>,
+        request_id: &str,
+        failure: &Failure,
+    ) -> Vec<u8> {
         let code = failure.error.code();
-        let recommend = failure.recommend.clone().unwrap_or_else(|| {
-            format!(
-                "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
-            )
-        });
-        Node::Object(vec![
-            ("RequestId", text(request_id.to_owned())),
-            ("HostId", text(host.unwrap_or(&self.host_id).to_owned())),
-            ("Code", text(code.to_string())),
-            ("Message", Node::Text(failure.message())),
-            ("Recommend", text(recommend)),
-        ])
+        let mut body = Body::new(format, "Error");
+        body.text("RequestId", request_id);
+        body.text("HostId", host.unwrap_or(&self.host_id));
+        body.display("Code", code);
+        body.text("Message", &failure.message());
+        match &failure.recommend {
+            Some(recommend) => body.text("Recommend", recommend),
+            None => body.display(
+                "Recommend",
+                format_args!(
+                    "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
+                ),
+            ),
+        }
+        body.finish()
     }
 }
 
-/// What the reader left: the nonce, then the action itself.
+/// What the reader left: the nonce, then the action itself, through the
+/// world's one decision path.
 fn serve<'w, S: Store>(
     world: &'w mut World<S>,
     outcome: Result<Read, Failure>,
     now: Timestamp,
     summary: &mut Summary,
     spend_nonce: impl FnOnce(&str) -> bool,
-) -> Result<(Action, Served<'w>), Failure> {
+) -> Result<Served<'w>, Failure> {
     let Read { caller, request } = outcome?;
     if !caller.nonce.as_deref().is_none_or(spend_nonce) {
         return Err(EcsError::SignatureNonceUsed.into());
     }
     summary.account = Some(caller.account.clone());
     let (action, request) = request?;
-    Ok((action, dispatch(world, request, caller.account, now)?))
-}
-
-/// Answers a parsed request through the world's one decision path.
-fn dispatch<S: Store>(
-    world: &mut World<S>,
-    request: Request,
-    caller: String,
-    now: Timestamp,
-) -> Result<Served<'_>, Failure> {
-    let answer = world.handle(&caller, &request, now)?;
-    let fields = match answer {
-        Answer::Image(id) => vec![("ImageId", text(id.to_string()))],
-        Answer::Cancelled => Vec::new(),
-        Answer::Images(page) => page_fields(&request, page),
-        Answer::Copy { image, task } => task_fields(image, task),
-        Answer::Advanced(moved) => vec![("Moved", Node::Number(moved as u64))],
-        Answer::Done => Vec::new(),
-        Answer::Shares(page) => share_fields(&request, page),
-        Answer::Tags(page) => tag_fields(page),
-        Answer::Regions(regions) => region_fields(regions),
-    };
-    let changed = !request.action().is_read_only();
+    let answer = world.handle(&caller.account, &request, now)?;
     Ok(Served {
-        fields,
-        applied: changed.then(|| Command::new(caller, request, now)),
+        action,
+        request,
+        caller: caller.account,
+        answer,
     })
 }
 
-fn task_fields(image: ImageId, task: CopyTask) -> Vec<(&'static str, Node<'static>)> {
-    let status = task.status().map_or("", |s| s.into());
-    vec![
-        ("ImageId", text(image.to_string())),
-        ("Status", Node::Text(Cow::Borrowed(status))),
-        ("Progress", text(task.progress().to_string())),
-        ("Cancellable", Node::Bool(task.is_cancellable())),
-    ]
+/// The fields after `RequestId` of a request's answer.
+fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
+    match answer {
+        Answer::Image(id) => body.display("ImageId", id),
+        Answer::Cancelled | Answer::Done => {}
+        Answer::Images(page) => write_images(body, request, &page),
+        Answer::Copy { image, task } => write_task(body, image, task),
+        Answer::Advanced(moved) => body.number("Moved", moved as u64),
+        Answer::Shares(page) => write_shares(body, request, &page),
+        Answer::Tags(page) => write_tags(body, &page),
+        Answer::Regions(regions) => write_regions(body, &regions),
+    }
 }
 
-fn page_fields<'w>(request: &Request, page: ImagePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+fn write_task(body: &mut Body, image: ImageId, task: CopyTask) {
+    body.display("ImageId", image);
+    body.text("Status", task.status().map_or("", |s| s.into()));
+    body.display("Progress", task.progress());
+    body.boolean("Cancellable", task.is_cancellable());
+}
+
+fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
     let region = match request {
         Request::DescribeImages(request) => request.region_id.as_deref(),
         _ => None,
     };
-    let images = page.images.iter().map(image_node).collect();
-    vec![
-        ("RegionId", text(region.unwrap_or_default().to_owned())),
-        ("TotalCount", Node::Number(page.total_count as u64)),
-        ("PageNumber", Node::Number(u64::from(page.page_number))),
-        ("PageSize", Node::Number(u64::from(page.page_size))),
-        ("Images", Node::Object(vec![("Image", Node::List(images))])),
-    ]
+    body.text("RegionId", region.unwrap_or_default());
+    body.number("TotalCount", page.total_count as u64);
+    body.number("PageNumber", u64::from(page.page_number));
+    body.number("PageSize", u64::from(page.page_size));
+    body.list("Images", "Image", &page.images, write_image);
 }
 
-fn image_node<'w>(view: &ImageView<'w>) -> Node<'w> {
-    let tags = view.tags().map(|(key, value)| {
-        Node::Object(vec![
-            ("TagKey", Node::Text(Cow::Borrowed(key))),
-            ("TagValue", Node::Text(Cow::Borrowed(value))),
-        ])
+fn write_image(body: &mut Body, view: &ImageView<'_>) {
+    body.display("ImageId", view.id());
+    body.text("ImageName", view.name());
+    body.text("Description", view.description());
+    body.text("Status", view.status().into());
+    body.display("Progress", view.progress());
+    body.boolean("IsCopied", view.is_copied());
+    body.display("CreationTime", rfc3339(view.creation_time()));
+    body.text("ImageOwnerAlias", view.owner_alias());
+    body.number("Size", u64::from(view.size_gib()));
+    body.list("Tags", "Tag", view.tags(), |body, (key, value)| {
+        body.text("TagKey", key);
+        body.text("TagValue", value);
     });
-    let status: &'static str = view.status().into();
-    Node::Object(vec![
-        ("ImageId", text(view.id().to_string())),
-        ("ImageName", Node::Text(Cow::Borrowed(view.name()))),
-        ("Description", Node::Text(Cow::Borrowed(view.description()))),
-        ("Status", Node::Text(Cow::Borrowed(status))),
-        ("Progress", text(view.progress().to_string())),
-        ("IsCopied", Node::Bool(view.is_copied())),
-        ("CreationTime", text(rfc3339(view.creation_time()))),
-        (
-            "ImageOwnerAlias",
-            Node::Text(Cow::Borrowed(view.owner_alias())),
-        ),
-        ("Size", Node::Number(u64::from(view.size_gib()))),
-        (
-            "Tags",
-            Node::Object(vec![("Tag", Node::List(tags.collect()))]),
-        ),
-        (
-            "DiskDeviceMappings",
-            list("DiskDeviceMapping", vec![disk_node(view)]),
-        ),
-    ])
+    let system_disk = std::iter::once(view);
+    body.list(
+        "DiskDeviceMappings",
+        "DiskDeviceMapping",
+        system_disk,
+        write_disk,
+    );
 }
 
 /// The system disk's mapping, as the Go SDK's model reads it: `Size` is
 /// a string there.
-fn disk_node<'w>(view: &ImageView<'w>) -> Node<'w> {
-    Node::Object(vec![
-        ("SnapshotId", text(view.snapshot().to_string())),
-        ("Size", text(view.size_gib().to_string())),
-        ("Device", Node::Text(Cow::Borrowed("/dev/xvda"))),
-        ("Type", Node::Text(Cow::Borrowed("system"))),
-        ("Format", Node::Text(Cow::Borrowed(""))),
-        ("Progress", text(view.progress().to_string())),
-    ])
+fn write_disk(body: &mut Body, view: &ImageView<'_>) {
+    body.display("SnapshotId", view.snapshot());
+    body.display("Size", view.size_gib());
+    body.text("Device", "/dev/xvda");
+    body.text("Type", "system");
+    body.text("Format", "");
+    body.display("Progress", view.progress());
 }
 
-/// `{ "<item>": [...] }`, the wire's shape of a list.
-fn list<'w>(item: &'static str, entries: Vec<Node<'w>>) -> Node<'w> {
-    Node::Object(vec![(item, Node::List(entries))])
-}
-
-fn borrowed(text: &str) -> Node<'_> {
-    Node::Text(Cow::Borrowed(text))
-}
-
-fn share_fields<'w>(request: &Request, page: SharePage<'w>) -> Vec<(&'static str, Node<'w>)> {
+fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
     let region = match request {
         Request::DescribeImageSharePermission(request) => request.region_id.as_deref(),
         _ => None,
     };
-    let accounts = page.accounts.iter().map(|&(account, since)| {
-        Node::Object(vec![
-            ("AliyunId", borrowed(account)),
-            ("SharedTime", text(rfc3339(since))),
-        ])
-    });
-    vec![
-        ("RegionId", text(region.unwrap_or_default().to_owned())),
-        ("ImageId", text(page.image.to_string())),
-        ("TotalCount", Node::Number(page.total_count as u64)),
-        ("PageNumber", Node::Number(u64::from(page.page_number))),
-        ("PageSize", Node::Number(u64::from(page.page_size))),
-        ("ShareGroups", list("ShareGroup", Vec::new())),
-        ("Accounts", list("Account", accounts.collect())),
-    ]
+    body.text("RegionId", region.unwrap_or_default());
+    body.display("ImageId", page.image);
+    body.number("TotalCount", page.total_count as u64);
+    body.number("PageNumber", u64::from(page.page_number));
+    body.number("PageSize", u64::from(page.page_size));
+    body.list(
+        "ShareGroups",
+        "ShareGroup",
+        std::iter::empty::<()>(),
+        |_, ()| {},
+    );
+    body.list(
+        "Accounts",
+        "Account",
+        &page.accounts,
+        |body, &(account, since)| {
+            body.text("AliyunId", account);
+            body.display("SharedTime", rfc3339(since));
+        },
+    );
 }
 
-fn tag_fields(page: TagPage<'_>) -> Vec<(&'static str, Node<'_>)> {
-    let tags = page.tags.iter().map(|&(id, key, value)| {
-        Node::Object(vec![
-            ("ResourceId", text(id.to_string())),
-            ("ResourceType", borrowed("image")),
-            ("TagKey", borrowed(key)),
-            ("TagValue", borrowed(value)),
-        ])
-    });
-    let mut fields = Vec::new();
-    if let Some(token) = page.next_token {
-        fields.push(("NextToken", text(token)));
+fn write_tags(body: &mut Body, page: &TagPage<'_>) {
+    if let Some(token) = &page.next_token {
+        body.text("NextToken", token);
     }
-    fields.push(("TagResources", list("TagResource", tags.collect())));
-    fields
+    body.list(
+        "TagResources",
+        "TagResource",
+        &page.tags,
+        |body, &(id, key, value)| {
+            body.display("ResourceId", id);
+            body.text("ResourceType", "image");
+            body.text("TagKey", key);
+            body.text("TagValue", value);
+        },
+    );
 }
 
-fn region_fields(regions: Vec<RegionView<'_>>) -> Vec<(&'static str, Node<'_>)> {
-    let regions = regions.into_iter().map(|region| {
-        Node::Object(vec![
-            ("RegionId", borrowed(region.id)),
-            ("LocalName", borrowed(region.local_name)),
-            ("RegionEndpoint", text(region.endpoint)),
-            ("Status", borrowed(region.status)),
-        ])
+fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
+    body.list("Regions", "Region", regions, |body, region| {
+        body.text("RegionId", region.id);
+        body.text("LocalName", region.local_name);
+        body.text("RegionEndpoint", &region.endpoint);
+        body.text("Status", region.status);
     });
-    vec![("Regions", list("Region", regions.collect()))]
 }
 
 /// `2026-11-27T10:00:00Z`; times past the year 9999 are written as its end.
-fn rfc3339(time: Timestamp) -> String {
+fn rfc3339(time: Timestamp) -> impl Display {
     const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
     let seconds = time.unix_seconds().min(LAST_SECOND_OF_9999);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
-}
-
-fn text<'a>(value: String) -> Node<'a> {
-    Node::Text(Cow::Owned(value))
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -721,12 +699,47 @@ impl RequestIds {
 pub fn request_id(seed: u64, count: u64) -> String {
     let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
     let low = id::mix(high ^ 0x5265_7175_6573_7449);
-    format!(
-        "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-        high >> 32,
-        (high >> 16) & 0xFFFF,
-        high & 0xFFFF,
-        low >> 48,
-        low & 0xFFFF_FFFF_FFFF
-    )
+    let mut number = [0u8; 16];
+    number[..8].copy_from_slice(&high.to_be_bytes());
+    number[8..].copy_from_slice(&low.to_be_bytes());
+    let mut digits = [0u8; 32];
+    // 16 bytes always fit 32 digits.
+    let _ = hex::encode_to_slice(number, &mut digits);
+    digits.make_ascii_uppercase();
+    let mut id = String::with_capacity(36);
+    for (at, group) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)] {
+        if at > 0 {
+            id.push('-');
+        }
+        // Hex digits are ASCII.
+        id.extend(digits[at..group].iter().map(|&digit| char::from(digit)));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The IDs as `format!` first wrote them: writing them faster must not
+    /// change one.
+    #[test]
+    fn request_ids_are_written_as_format_wrote_them() {
+        for seed in [0, 7, u64::MAX, 0x0123_4567_89AB_CDEF] {
+            let mut ids = RequestIds { seed, next: 0 };
+            for count in 0..1_000u64 {
+                let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
+                let low = id::mix(high ^ 0x5265_7175_6573_7449);
+                let formatted = format!(
+                    "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+                    high >> 32,
+                    (high >> 16) & 0xFFFF,
+                    high & 0xFFFF,
+                    low >> 48,
+                    low & 0xFFFF_FFFF_FFFF
+                );
+                assert_eq!(ids.next_id(), formatted, "seed {seed}, count {count}");
+            }
+        }
+    }
 }

@@ -10,6 +10,9 @@ use crate::task::EcsError;
 /// Most bytes a query string, or a body, may have.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
+/// As many parameters as most requests have, or more: one allocation.
+const USUAL_PARAMETERS: usize = 16;
+
 /// A request's parameters, percent-decoded, each name once: the query
 /// string's, then a form body's.
 ///
@@ -35,7 +38,10 @@ impl<'a> Parameters<'a> {
     /// given twice, or a malformed escape or UTF-8, is `InvalidParameter`:
     /// the request is ambiguous or broken, and guessing would hide it.
     pub fn parse(query: &'a [u8], form: Option<&'a [u8]>) -> Result<Parameters<'a>, EcsError> {
-        let mut params = Parameters::default();
+        let mut params = Parameters {
+            pairs: Vec::with_capacity(USUAL_PARAMETERS),
+            from_query: 0,
+        };
         params.add_all(query)?;
         params.check_unique()?;
         params.from_query = params.pairs.len();
@@ -69,19 +75,48 @@ impl<'a> Parameters<'a> {
         if source.len() > MAX_REQUEST_BYTES {
             return Err(EcsError::RequestTooLarge);
         }
-        let separators = source.iter().filter(|&&b| b == b'&').count();
-        self.pairs.reserve(separators + 1);
-        for pair in source.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-            let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                Some(at) => (&pair[..at], &pair[at + 1..]),
-                None => (pair, &b""[..]),
-            };
-            let name = decode(name)?;
-            if name.is_empty() {
-                return Err(EcsError::InvalidParameter);
+        // Checked whole, once: the pieces between `&` and `=` (ASCII) of
+        // UTF-8 are UTF-8 too.
+        let source = std::str::from_utf8(source).map_err(|_| EcsError::InvalidParameter)?;
+        // One pass over the bytes finds each pair's end, its `=` and
+        // whether it holds an escape: reading parameters is most of the
+        // work of reading a small request.
+        let bytes = source.as_bytes();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let (mut end, mut equals, mut escaped) = (start, None, false);
+            while let Some(&byte) = bytes.get(end) {
+                match byte {
+                    b'&' => break,
+                    b'=' if equals.is_none() => equals = Some(end),
+                    b'%' | b'+' => escaped = true,
+                    _ => {}
+                }
+                end += 1;
             }
-            self.pairs.push((name, decode(value)?));
+            if end > start {
+                let (name, value) = match equals {
+                    Some(equals) => (&source[start..equals], &source[equals + 1..end]),
+                    None => (&source[start..end], ""),
+                };
+                self.add(name, value, escaped)?;
+            }
+            start = end + 1;
         }
+        Ok(())
+    }
+
+    /// The pair `name=value`, percent-decoded if `escaped`.
+    fn add(&mut self, name: &'a str, value: &'a str, escaped: bool) -> Result<(), EcsError> {
+        let decoded = |raw| match escaped {
+            true => decode(raw),
+            false => Ok(Cow::Borrowed(raw)),
+        };
+        let name = decoded(name)?;
+        if name.is_empty() {
+            return Err(EcsError::InvalidParameter);
+        }
+        self.pairs.push((name, decoded(value)?));
         Ok(())
     }
 
@@ -103,11 +138,11 @@ impl<'a> Parameters<'a> {
 }
 
 /// Form decoding: `+` is a space and `%XX` a byte; the bytes must be UTF-8.
-fn decode(raw: &[u8]) -> Result<Cow<'_, str>, EcsError> {
-    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
-        let text = std::str::from_utf8(raw).map_err(|_| EcsError::InvalidParameter)?;
-        return Ok(Cow::Borrowed(text));
+fn decode(raw: &str) -> Result<Cow<'_, str>, EcsError> {
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(Cow::Borrowed(raw));
     }
+    let raw = raw.as_bytes();
     if !escapes_well_formed(raw) {
         return Err(EcsError::InvalidParameter);
     }
