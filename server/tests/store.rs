@@ -10,6 +10,15 @@ use ecs_image_copy::testing::{Conformance, CopyService, Reply, Runs, Step, send_
 use ecs_image_copy::{Config, World};
 use ecs_mock_server::pg::Database;
 
+/// The database at `url` for worlds of `config`, as a replica seeded with
+/// `seed` opens it.
+fn open(url: &str, config: &Config, seed: u64) -> Database {
+    let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
+    let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
+    Database::open(url, 2, config.clone(), reader, responder, seed)
+        .expect("the test database opens")
+}
+
 /// A fresh database per run, each step one transaction.
 struct Postgres {
     database: Database,
@@ -25,10 +34,7 @@ impl CopyService for Postgres {
     fn start(config: &Config) -> Postgres {
         // The test checked that PostgreSQL is there before the runs began.
         let url = support::postgres::database().expect("PostgreSQL, as at the start");
-        let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
-        let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
-        let database = Database::open(&url, 2, config.clone(), reader, responder, 1)
-            .expect("the test database opens");
+        let database = open(&url, config, 1);
         Postgres { database }
     }
 
@@ -59,9 +65,7 @@ fn the_postgres_store_starts_the_oldest_queued_copy() {
         return;
     };
     let config = Config::default().with_copy_limit(std::num::NonZeroU32::MIN.saturating_add(1));
-    let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
-    let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
-    let database = Database::open(&url, 2, config, reader, responder, 1).expect("it opens");
+    let database = open(&url, &config, 1);
     let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
     let source = database
         .transact(true, |world| {
@@ -107,12 +111,7 @@ fn one_replica_at_a_time_advances_the_copies() {
         return;
     };
     let config = Config::default();
-    let open = |seed| {
-        let endpoint = Endpoint::new(World::new(config.clone()), EndpointConfig::default());
-        let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
-        Database::open(&url, 2, config.clone(), reader, responder, seed).expect("it opens")
-    };
-    let (first, second) = (open(1), open(2));
+    let (first, second) = (open(&url, &config, 1), open(&url, &config, 2));
     let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
     let source = first
         .transact(true, |world| {
