@@ -19,13 +19,7 @@ impl<S: Store> World<S> {
             let Some(id) = self.store.next_queued(owner, region) else {
                 break;
             };
-            let started = self.store.update(id, |image| {
-                // The store found a queued copy, which can start.
-                let copy = image.copy.as_mut()?;
-                copy.task = copy.task.start().ok()?;
-                Some(())
-            });
-            if started.flatten().is_none() {
+            if !self.store.start_queued(id) {
                 // Not a queued copy after all: stop rather than loop.
                 break;
             }

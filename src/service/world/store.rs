@@ -112,6 +112,20 @@ pub trait Store {
     /// `owner`'s oldest queued copy into `region`, by creation number.
     fn next_queued(&mut self, owner: AccountHandle, region: RegionHandle) -> Option<ImageId>;
 
+    /// Starts the queued copy `id` ([`CopyTask::start`](crate::CopyTask::start)), as
+    /// [`update`](Store::update) would: `false`, changing nothing, if it
+    /// is no queued copy. The world calls it only for the copy
+    /// [`next_queued`](Store::next_queued) named, once it found a slot
+    /// free; a store may override it to do the same faster.
+    fn start_queued(&mut self, id: ImageId) -> bool {
+        let started = self.update(id, |image| {
+            let copy = image.copy.as_mut()?;
+            copy.task = copy.task.start().ok()?;
+            Some(())
+        });
+        started.flatten().is_some()
+    }
+
     /// Every copy that is copying or finalizing, by account and region.
     fn all_running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)>;
 

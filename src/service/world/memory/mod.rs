@@ -311,6 +311,31 @@ impl Store for Memory {
         shelf.queued.front(|id| is_queued(images, id))
     }
 
+    fn start_queued(&mut self, id: ImageId) -> bool {
+        let Memory {
+            images, shelves, ..
+        } = self;
+        let Some((image, &mut block)) = images.get_mut(id) else {
+            return false;
+        };
+        let was = image.status();
+        let Some(copy) = image.copy.as_mut() else {
+            return false;
+        };
+        let (Ok(started), CopyPhase::Queued) = (copy.task.start(), copy.task.phase()) else {
+            return false;
+        };
+        copy.task = started;
+        let (now, owner, region) = (image.status(), image.owner, image.region);
+        // Every image has a shelf: `insert` made it.
+        if let Some(shelf) = shelves.get_mut(&(owner, region)) {
+            shelf.listing.restatus(block, was, now);
+            shelf.leave(images, id, Place::Queued);
+            shelf.running.push(id);
+        }
+        true
+    }
+
     fn all_running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
         let busy = self
             .shelves
