@@ -1080,6 +1080,16 @@ fn a_lost_database_answers_503_then_recovers() {
             "{answer:?}"
         );
     }
+    // A request the reader refuses needs no database: its own error still.
+    let versionless = format!("{url}?Action=DescribeRegions&Format=JSON");
+    let mut refused = client.get(&versionless).call().expect("an answer");
+    let body = refused.body_mut().read_to_string().expect("a body");
+    let missing = EcsError::MissingVersion;
+    assert_eq!(refused.status().as_u16(), missing.status(), "{body}");
+    assert!(
+        body.contains(&format!(r#""Code":"{}""#, missing.code())),
+        "{body}"
+    );
 
     cluster.start_again();
     // The first call after: the pool connects again by itself.

@@ -219,6 +219,13 @@ impl ReadRequest<'_> {
         matches!(&self.outcome, Ok(Read { request: Ok((action, _)), .. }) if !action.is_read_only())
     }
 
+    /// Whether the reader refused the request before its nonce (a bad
+    /// signature, a missing `Action`, ...): its answer needs no world, so a
+    /// server can give it even when its store is out of reach.
+    pub fn is_refused(&self) -> bool {
+        self.outcome.is_err()
+    }
+
     /// The nonce a signed request spends, as `key\nnonce`, once its
     /// signature and timestamp are good: for a server that keeps nonces
     /// itself (see [`Responder::answer`]).

@@ -306,7 +306,14 @@ impl Database {
     pub fn respond(&self, request: &HttpRequest<'_>, now: Timestamp) -> HttpResponse {
         let count = self.requests.fetch_add(1, Ordering::Relaxed);
         let id = request_id(self.request_seed, count);
-        let writing = self.reader.read(request, now).may_change();
+        let read = self.reader.read(request, now);
+        if read.is_refused() {
+            // Its refusal, without the database: the right 4xx even while
+            // the database is out of reach.
+            let mut world = World::new((*self.config).clone());
+            return (self.responder).answer(&mut world, read, now, id, |_| true);
+        }
+        let writing = read.may_change();
         let answered = self.transact(writing, |world| {
             let read = self.reader.read(request, now);
             // Spent first, in the same transaction: the world holds the
