@@ -7,7 +7,7 @@ mod support;
 
 use ecs_image_copy::rpc::{Endpoint, EndpointConfig};
 use ecs_image_copy::testing::{Conformance, CopyService, Reply, Runs, Step, send_to};
-use ecs_image_copy::{Config, World};
+use ecs_image_copy::{Config, ImageId, World};
 use ecs_mock_server::pg::Database;
 
 /// The database at `url` for worlds of `config`, as a replica seeded with
@@ -17,6 +17,32 @@ fn open(url: &str, config: &Config, seed: u64) -> Database {
     let (reader, responder) = (endpoint.reader().clone(), endpoint.responder().clone());
     Database::open(url, 2, config.clone(), reader, responder, seed)
         .expect("the test database opens")
+}
+
+/// When the directed tests' images are made.
+const NOW: ecs_image_copy::Timestamp = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
+
+/// Alice's source image in Hangzhou.
+fn source(database: &Database) -> ImageId {
+    let made = database.transact(true, |world| {
+        world.create_image("alice", "cn-hangzhou", "web", NOW)
+    });
+    made.expect("the database answers").expect("a source")
+}
+
+/// A copy of `source` into Beijing, named `name` if given.
+fn copy(database: &Database, source: ImageId, name: Option<&str>) -> ImageId {
+    let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
+    request.destination_region_id = Some("cn-beijing".into());
+    request.destination_image_name = name.map(Into::into);
+    let copied = database.transact(true, |world| world.copy_image("alice", &request, NOW));
+    copied.expect("the database answers").expect("a copy")
+}
+
+/// The copy `id`'s task, as a reading call sees it; `None` once it is gone.
+fn task(database: &Database, id: ImageId) -> Option<ecs_image_copy::CopyTask> {
+    let task = database.transact(false, |world| world.image(id)?.copy_task());
+    task.expect("the database answers")
 }
 
 /// A fresh database per run, each step one transaction.
@@ -66,30 +92,10 @@ fn the_postgres_store_starts_the_oldest_queued_copy() {
     };
     let config = Config::default().with_copy_limit(std::num::NonZeroU32::MIN.saturating_add(1));
     let database = open(&url, &config, 1);
-    let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
-    let source = database
-        .transact(true, |world| {
-            world.create_image("alice", "cn-hangzhou", "web", now)
-        })
-        .expect("the database answers")
-        .expect("a source");
-    let copy = |name: &str| {
-        let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
-        request.destination_region_id = Some("cn-beijing".into());
-        request.destination_image_name = Some(name.into());
-        let copied = database.transact(true, |world| world.copy_image("alice", &request, now));
-        copied.expect("the database answers").expect("a copy")
-    };
-    let copies: Vec<_> = ["first", "second", "third", "fourth"].map(copy).into();
-    let phases = || {
-        let phase = |id| {
-            let task = database.transact(false, |world| {
-                world.image(id).and_then(|view| view.copy_task())
-            });
-            task.expect("the database answers").map(|task| task.phase())
-        };
-        copies.iter().map(|&id| phase(id)).collect::<Vec<_>>()
-    };
+    let source = source(&database);
+    let copies =
+        ["first", "second", "third", "fourth"].map(|name| copy(&database, source, Some(name)));
+    let phases = || copies.map(|id| task(&database, id).map(|task| task.phase()));
     use ecs_image_copy::CopyPhase::{Copying, Queued};
     assert_eq!(
         phases(),
@@ -112,24 +118,8 @@ fn one_replica_at_a_time_advances_the_copies() {
     };
     let config = Config::default();
     let (first, second) = (open(&url, &config, 1), open(&url, &config, 2));
-    let now = ecs_image_copy::Timestamp::from_unix_seconds(1_795_780_800);
-    let source = first
-        .transact(true, |world| {
-            world.create_image("alice", "cn-hangzhou", "web", now)
-        })
-        .expect("the database answers")
-        .expect("a source");
-    let mut request = ecs_image_copy::CopyImage::new("cn-hangzhou", source.to_string());
-    request.destination_region_id = Some("cn-beijing".into());
-    let copy = first
-        .transact(true, |world| world.copy_image("alice", &request, now))
-        .expect("the database answers")
-        .expect("a copy");
-    let progress = || {
-        let task = first.transact(false, |world| world.image(copy)?.copy_task());
-        task.expect("the database answers")
-            .map(|task| task.progress().get())
-    };
+    let copy = copy(&first, source(&first), None);
+    let progress = || task(&first, copy).map(|task| task.progress().get());
     let step = ecs_image_copy::Percent::new(10).expect("10%");
     let period = std::time::Duration::from_secs(1);
     let start_ms = 1_795_780_800_000;

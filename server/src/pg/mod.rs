@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
-    HttpRequest, HttpResponse, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS, request_id,
+    HttpRequest, HttpResponse, ReadRequest, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS,
+    request_id,
 };
 use ecs_image_copy::{Config, EcsError, ImageId, Percent, Request, Timestamp, World};
 use postgres::error::SqlState;
@@ -310,8 +311,7 @@ impl Database {
         if read.is_refused() {
             // Its refusal, without the database: the right 4xx even while
             // the database is out of reach.
-            let mut world = World::new((*self.config).clone());
-            return (self.responder).answer(&mut world, read, now, id, |_| true);
+            return self.answer_without_store(read, now, id);
         }
         let writing = read.may_change();
         let answered = self.transact(writing, |world| {
@@ -327,12 +327,24 @@ impl Database {
         answered.unwrap_or_else(|failure| {
             note!("a request failed: {failure}");
             // The refusal in the shape the request's answer has.
-            let mut world = World::new((*self.config).clone());
             let read = self.reader.read(request, now);
-            let mut response = (self.responder).answer(&mut world, read, now, id, |_| true);
+            let mut response = self.answer_without_store(read, now, id);
             self.responder.fail(request, &mut response, failure.error());
             response
         })
+    }
+
+    /// `read`'s answer from an empty world in memory, spending no nonce:
+    /// the whole answer of a request the reader refused, and the shape of
+    /// one the database failed.
+    fn answer_without_store(
+        &self,
+        read: ReadRequest<'_>,
+        now: Timestamp,
+        id: String,
+    ) -> HttpResponse {
+        let mut world = World::new((*self.config).clone());
+        (self.responder).answer(&mut world, read, now, id, |_| true)
     }
 
     /// Runs `call` on a world over a transaction of its own, and commits

@@ -75,7 +75,7 @@ pub struct Transaction<'c> {
     names: FrozenMap<u32, Arc<str>>,
     replays: FrozenMap<(u32, String), Box<Option<Replay>>>,
     /// The account and region rows this transaction holds locked.
-    locked: RefCell<Vec<(u32, i16)>>,
+    locked: RefCell<Vec<(i32, i16)>>,
     /// The accounts this call made, known to all once it commits.
     made: Vec<(String, AccountHandle)>,
 }
@@ -180,13 +180,13 @@ impl<'c> Transaction<'c> {
     /// Locks `owner`'s row for `region` until the transaction ends, making
     /// it first if need be.
     fn lock_shelf(&self, owner: AccountHandle, region: RegionHandle) {
-        let key = (owner.get(), region.get() as i16);
+        let key = shelf_key(owner, region);
         if self.locked.borrow().contains(&key) {
             return;
         }
         let sql = "INSERT INTO ecs_shelves (owner, region) VALUES ($1, $2) \
                    ON CONFLICT (owner, region) DO UPDATE SET owner = excluded.owner";
-        self.execute(sql, &[&(key.0 as i32), &key.1]);
+        self.execute(sql, &[&key.0, &key.1]);
         self.locked.borrow_mut().push(key);
     }
 
@@ -309,7 +309,7 @@ impl Store for Transaction<'_> {
 
     fn named(&self, owner: AccountHandle, region: RegionHandle, name: &str) -> Option<ImageId> {
         let sql = "SELECT id FROM ecs_images WHERE owner = $1 AND region = $2 AND name = $3";
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         let rows = self.query(sql, &[&owner, &region, &name]);
         let id: Option<i64> = rows.first().and_then(|row| row.try_get(0).ok());
         id.map(|id| ImageId::from_number(id as u64))
@@ -390,7 +390,7 @@ impl Store for Transaction<'_> {
     fn count(&self, owner: AccountHandle, region: RegionHandle, statuses: &Statuses) -> usize {
         let sql = "SELECT count(*) FROM ecs_images \
                    WHERE owner = $1 AND region = $2 AND status = ANY($3)";
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         Transaction::count(self, sql, &[&owner, &region, &admitted(statuses)])
     }
 
@@ -403,7 +403,7 @@ impl Store for Transaction<'_> {
     ) -> usize {
         let sql = "SELECT count(*) FROM ecs_images \
                    WHERE owner = $1 AND region = $2 AND status = ANY($3) AND seq > $4";
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         let seq = seq as i64;
         Transaction::count(self, sql, &[&owner, &region, &admitted(statuses), &seq])
     }
@@ -422,7 +422,7 @@ impl Store for Transaction<'_> {
             " FROM ecs_images WHERE owner = $1 AND region = $2 AND status = ANY($3) \
              ORDER BY seq DESC OFFSET $4 LIMIT $5"
         );
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         let (skip, size) = (skip as i64, size as i64);
         let rows = self.query(sql, &[&owner, &region, &admitted(statuses), &skip, &size]);
         self.keep_images(&rows)
@@ -434,7 +434,7 @@ impl Store for Transaction<'_> {
             image_columns!(),
             " FROM ecs_images WHERE owner = $1 AND region = $2 ORDER BY seq"
         );
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         let rows = self.query(sql, &[&owner, &region]);
         self.keep_images(&rows)
     }
@@ -443,7 +443,7 @@ impl Store for Transaction<'_> {
         self.lock_shelf(owner, region);
         let sql = "SELECT count(*) FROM ecs_images \
                    WHERE owner = $1 AND region = $2 AND phase = ANY($3)";
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         Transaction::count(self, sql, &[&owner, &region, &&RUNNING[..]])
     }
 
@@ -451,7 +451,7 @@ impl Store for Transaction<'_> {
         self.lock_shelf(owner, region);
         let sql = "SELECT id FROM ecs_images WHERE owner = $1 AND region = $2 AND phase = $3 \
                    ORDER BY seq LIMIT 1";
-        let (owner, region) = (owner.get() as i32, region.get() as i16);
+        let (owner, region) = shelf_key(owner, region);
         let rows = self.query(sql, &[&owner, &region, &QUEUED]);
         let id: Option<i64> = rows.first().and_then(|row| row.try_get(0).ok());
         id.map(|id| ImageId::from_number(id as u64))
@@ -573,6 +573,12 @@ impl Store for Transaction<'_> {
         let sql = "DELETE FROM ecs_orphans WHERE snapshot = $1";
         self.change_one(sql, &[&(id.image().number() as i64)]);
     }
+}
+
+/// An account and region as the tables' `owner` and `region` columns
+/// hold them.
+fn shelf_key(owner: AccountHandle, region: RegionHandle) -> (i32, i16) {
+    (owner.get() as i32, region.get() as i16)
 }
 
 /// The statuses a query admits, as the `status` column has them.
