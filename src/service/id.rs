@@ -69,12 +69,13 @@ impl Scheme {
 
     /// The number `text` writes, if it is an ID of this scheme.
     fn parse(self, text: &str) -> Option<u64> {
-        let body = text.strip_prefix(self.prefix)?.as_bytes();
-        if body.len() != CHECK_CHARS + NUMBER_CHARS {
+        // Two bytes compared as a number, not by a call to `memcmp`.
+        let (prefix, body) = text.as_bytes().split_first_chunk::<2>()?;
+        if prefix != self.prefix.as_bytes() {
             return None;
         }
-        let (check, digits) = body.split_at(CHECK_CHARS);
-        let number = parse_base36(digits)?;
+        let (check, digits) = body.split_first_chunk::<CHECK_CHARS>()?;
+        let number = parse_base36::<NUMBER_CHARS>(digits.try_into().ok()?)?;
         (parse_base36(check)? == self.check(number)).then_some(number)
     }
 }
@@ -242,23 +243,32 @@ const DIGIT_VALUES: [u8; 256] = {
 };
 const NO_DIGIT: u8 = u8::MAX;
 
-/// The number `text` writes in base 36: 13 digits at most (callers pass 7
-/// or 13), of which the first 12 cannot overflow `u64` (36^12 < 2^63), so
-/// only the last step is checked and the loop has no branch.
-fn parse_base36(text: &[u8]) -> Option<u64> {
-    let (&last, head) = text.split_last()?;
+/// The number `digits` writes in base 36, 13 digits at most, of which the
+/// first 12 cannot overflow `u64` (36^12 < 2^63), so only the last step
+/// is checked and the loop has no branch. The length is a constant, so
+/// the loop unrolls.
+fn parse_base36<const N: usize>(digits: &[u8; N]) -> Option<u64> {
+    const { assert!(N <= NUMBER_CHARS) };
+    let (&last, head) = digits.split_last()?;
     let mut value: u64 = 0;
-    let mut digits_only = true;
+    // Every digit is below 36 and `NO_DIGIT` has its high bit set, so one
+    // test of the bytes' union finds any byte that is not a digit.
+    let mut union = digit_value(last);
     for &c in head {
-        let digit = DIGIT_VALUES[usize::from(c)];
-        digits_only &= digit != NO_DIGIT;
+        let digit = digit_value(c);
+        union |= digit;
         value = value.wrapping_mul(36).wrapping_add(u64::from(digit));
     }
-    let digit = DIGIT_VALUES[usize::from(last)];
-    if !digits_only || digit == NO_DIGIT {
+    if union & 0x80 != 0 {
         return None;
     }
-    value.checked_mul(36)?.checked_add(u64::from(digit))
+    value
+        .checked_mul(36)?
+        .checked_add(u64::from(digit_value(last)))
+}
+
+fn digit_value(byte: u8) -> u8 {
+    DIGIT_VALUES[usize::from(byte)]
 }
 
 impl FromStr for ImageId {
@@ -372,5 +382,39 @@ mod tests {
         assert_eq!(parse_base36(b"3w5e11264sgsg"), None);
         assert_eq!(parse_base36(b"00000000000A0"), None);
         assert_eq!(parse_base36(b"0000000000-00"), None);
+    }
+
+    /// What `parse_base36` must compute, a digit at a time.
+    fn parse_slowly(text: &[u8]) -> Option<u64> {
+        text.iter().try_fold(0u64, |value, &byte| {
+            let lower = byte.is_ascii_digit() || byte.is_ascii_lowercase();
+            let digit = char::from(byte).to_digit(36).filter(|_| lower)?;
+            value.checked_mul(36)?.checked_add(u64::from(digit))
+        })
+    }
+
+    /// `parse_base36` of `text`, and of `text` with any one byte changed
+    /// to any value, agrees with `parse_slowly`.
+    fn agrees_for_every_byte_in_every_place<const N: usize>(text: &[u8; N]) {
+        assert_eq!(parse_base36(text), parse_slowly(text));
+        for place in 0..N {
+            for byte in 0..=u8::MAX {
+                let mut changed = *text;
+                changed[place] = byte;
+                assert_eq!(
+                    parse_base36(&changed),
+                    parse_slowly(&changed),
+                    "{changed:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn parse_base36_agrees_with_a_digit_at_a_time_for_every_byte_in_every_place() {
+        agrees_for_every_byte_in_every_place(b"3w5e11264sgsf");
+        agrees_for_every_byte_in_every_place(b"zzzzzzzzzzzzz");
+        agrees_for_every_byte_in_every_place(b"0000000");
+        agrees_for_every_byte_in_every_place(b"a9");
     }
 }

@@ -7,6 +7,7 @@ pub mod postgres;
 use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
 use std::process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,9 @@ pub struct Server {
     pub startup_log: Vec<String>,
     /// What it logs after, read all along so that a full pipe never blocks
     /// the server.
-    log: Option<JoinHandle<Vec<String>>>,
+    log: Option<JoinHandle<()>>,
+    /// The lines read so far.
+    lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -38,12 +41,19 @@ impl Server {
             let line = line.unwrap();
             if let Some(address) = line.strip_prefix("listening on ") {
                 let address = address.to_owned();
-                let log = std::thread::spawn(move || lines.map_while(Result::ok).collect());
+                let read = Arc::new(Mutex::new(Vec::new()));
+                let into = Arc::clone(&read);
+                let log = std::thread::spawn(move || {
+                    for line in lines.map_while(Result::ok) {
+                        into.lock().unwrap().push(line);
+                    }
+                });
                 return Server {
                     child,
                     address,
                     startup_log,
                     log: Some(log),
+                    lines: read,
                 };
             }
             startup_log.push(line);
@@ -80,6 +90,7 @@ impl Server {
                     address,
                     startup_log,
                     log: None,
+                    lines: Arc::default(),
                 };
             }
             if Instant::now() > deadline {
@@ -114,8 +125,34 @@ impl Server {
     /// logged after it listened.
     pub fn exit(mut self) -> (ExitStatus, String) {
         let status = self.child.wait().unwrap();
-        let log = self.log.take().map(|log| log.join().unwrap());
-        (status, log.unwrap_or_default().join("\n"))
+        (status, self.take_log())
+    }
+
+    /// Waits until the server has logged a line containing `text`: true,
+    /// or false if it has not within a minute (the bound only ends a hang).
+    pub fn wait_for_log(&self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|line| line.contains(text))
+            {
+                return true;
+            }
+            std::thread::yield_now();
+        }
+        false
+    }
+
+    /// Everything logged after it listened, once the log has ended.
+    fn take_log(&mut self) -> String {
+        if let Some(log) = self.log.take() {
+            log.join().unwrap();
+        }
+        self.lines.lock().unwrap().join("\n")
     }
 
     /// The server's process ID.
@@ -131,8 +168,7 @@ impl Server {
     pub fn kill_and_log(mut self) -> String {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-        let log = self.log.take().map(|log| log.join().unwrap());
-        log.unwrap_or_default().join("\n")
+        self.take_log()
     }
 
     /// Kills the server as `kill -9` would: no clean shutdown.

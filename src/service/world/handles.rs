@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::Index;
 
-use super::hash::Fixed;
+use super::hash::{Fixed, Issued};
 use crate::service::Config;
 
 /// An account, as its [`Store`](super::Store) numbers it.
@@ -46,8 +46,8 @@ impl RegionHandle {
         self.0
     }
 
-    /// The region called `name` in `config`.
-    #[inline]
+    /// The region called `name` in `config`, found by comparing names:
+    /// [`RegionNames::find`] is the fast way.
     pub(super) fn find(config: &Config, name: &str) -> Option<RegionHandle> {
         let position = config.regions.iter().position(|(id, _)| id == name);
         position.map(|index| RegionHandle(index as u32))
@@ -66,6 +66,60 @@ impl RegionHandle {
     /// How many copies the region runs at once.
     pub(super) fn copy_limit(self, config: &Config) -> usize {
         config.regions[self.index()].1.get() as usize
+    }
+}
+
+/// The config's regions by name. Every request names a region, and most
+/// region names are 8 to 16 bytes long, so that their length and first and
+/// last eight bytes (their glance) are the whole name: those are found by
+/// one cheap hash of three numbers, without comparing names; the rest, by
+/// comparing names.
+#[derive(Clone, Debug)]
+pub(super) struct RegionNames {
+    by_glance: HashMap<Glance, RegionHandle, Issued>,
+}
+
+/// A name's length and its first and last eight bytes (none if shorter):
+/// equal names have equal glances, and names of 8 to 16 bytes with equal
+/// glances are equal.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Glance {
+    first: u64,
+    last: u64,
+    len: u64,
+}
+
+impl Glance {
+    /// `name`'s glance, if it is the whole name.
+    fn whole(name: &str) -> Option<Glance> {
+        let bytes = name.as_bytes();
+        let word = |chunk: &[u8; 8]| u64::from_ne_bytes(*chunk);
+        let glance = Glance {
+            first: word(bytes.first_chunk()?),
+            last: word(bytes.last_chunk()?),
+            len: bytes.len() as u64,
+        };
+        (glance.len <= 16).then_some(glance)
+    }
+}
+
+impl RegionNames {
+    /// The regions of `config` whose glance is their whole name.
+    pub(super) fn new(config: &Config) -> RegionNames {
+        let regions = (config.regions.iter().zip(0u32..))
+            .filter_map(|((name, _), index)| Some((Glance::whole(name)?, RegionHandle(index))));
+        RegionNames {
+            by_glance: regions.collect(),
+        }
+    }
+
+    /// The region called `name` in `config`, the config these names were
+    /// taken from.
+    pub(super) fn find(&self, config: &Config, name: &str) -> Option<RegionHandle> {
+        match Glance::whole(name) {
+            Some(glance) => self.by_glance.get(&glance).copied(),
+            None => RegionHandle::find(config, name),
+        }
     }
 }
 
@@ -105,5 +159,47 @@ impl Index<AccountHandle> for Accounts {
 
     fn index(&self, account: AccountHandle) -> &str {
         &self.names[account.0 as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names_find_each_region_and_nothing_else() {
+        let names = [
+            "cn-hangzhou",
+            "cn-hongkong",
+            "ap-southeast-1",
+            "ap-northeast-1",
+            "ap-southeast-2",
+            "a",
+            "b",
+            "",
+            "eu-1",
+            "eu-2",
+            "cn-hangzhou-and-more-than-sixteen",
+            "cn-hangzhou-but-more-than-sixteen",
+        ];
+        let config = Config::new(names);
+        let regions = RegionNames::new(&config);
+        for name in names {
+            let found = regions.find(&config, name);
+            assert!(found.is_some(), "{name}");
+            assert_eq!(found, RegionHandle::find(&config, name), "{name}");
+        }
+        let unknown = [
+            "cn-hangzho",
+            "cn-hangzhou ",
+            "CN-HANGZHOU",
+            "ap-southeast-3",
+            "c",
+            "eu-3",
+            "cn-hangzhou-and-more-than-16",
+        ];
+        for name in unknown {
+            assert_eq!(regions.find(&config, name), None, "{name}");
+        }
     }
 }

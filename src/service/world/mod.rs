@@ -28,6 +28,7 @@ pub use self::regions::RegionView;
 pub use self::share::SharePage;
 pub use self::tags::TagPage;
 
+use self::handles::RegionNames;
 pub use self::handles::{AccountHandle, RegionHandle};
 pub use self::image::{CopyOf, Details, Image, Orphan, Replay};
 pub use self::memory::Memory;
@@ -95,6 +96,8 @@ use crate::task::EcsError;
 #[derive(Clone, Debug)]
 pub struct World<S = Memory> {
     config: Config,
+    /// The config's regions, found by name.
+    regions: RegionNames,
     /// Every image and its indexes: what the actions read and change.
     store: S,
 }
@@ -118,10 +121,8 @@ impl Default for World {
 impl World {
     /// An empty world with the regions and limits of `config`, in memory.
     pub fn new(config: Config) -> World {
-        World {
-            store: Memory::new(config.id_seed()),
-            config,
-        }
+        let store = Memory::new(config.id_seed());
+        World::with_store(config, store)
     }
 }
 
@@ -129,7 +130,11 @@ impl<S: Store> World<S> {
     /// The world of `config` kept in `store`: for one call, when `store`
     /// is a database transaction (see [`Store`]).
     pub fn with_store(config: Config, store: S) -> World<S> {
-        World { config, store }
+        World {
+            regions: RegionNames::new(&config),
+            config,
+            store,
+        }
     }
 
     /// The store.
@@ -166,7 +171,7 @@ impl<S: Store> World<S> {
     }
 
     fn region(&self, name: &str) -> Option<RegionHandle> {
-        RegionHandle::find(&self.config, name)
+        self.regions.find(&self.config, name)
     }
 
     /// The image `id` as `caller` sees it in `region`: their own, present.

@@ -15,14 +15,7 @@ impl<S: Store> World<S> {
     pub(super) fn fill_slots(&mut self, owner: AccountHandle, region: RegionHandle) {
         let limit = region.copy_limit(&self.config);
         let mut running = self.store.running_count(owner, region);
-        while running < limit {
-            let Some(id) = self.store.next_queued(owner, region) else {
-                break;
-            };
-            if !self.store.start_queued(id) {
-                // Not a queued copy after all: stop rather than loop.
-                break;
-            }
+        while running < limit && self.store.start_next_queued(owner, region).is_some() {
             running += 1;
         }
     }

@@ -112,18 +112,19 @@ pub trait Store {
     /// `owner`'s oldest queued copy into `region`, by creation number.
     fn next_queued(&mut self, owner: AccountHandle, region: RegionHandle) -> Option<ImageId>;
 
-    /// Starts the queued copy `id` ([`CopyTask::start`](crate::CopyTask::start)), as
-    /// [`update`](Store::update) would: `false`, changing nothing, if it
-    /// is no queued copy. The world calls it only for the copy
-    /// [`next_queued`](Store::next_queued) named, once it found a slot
-    /// free; a store may override it to do the same faster.
-    fn start_queued(&mut self, id: ImageId) -> bool {
+    /// Starts `owner`'s oldest queued copy into `region`
+    /// ([`CopyTask::start`](crate::CopyTask::start)), as
+    /// [`update`](Store::update) would, and names it; `None`, changing
+    /// nothing, if none is queued. The world calls it while a slot is
+    /// free; a store may override it to do the same in one step.
+    fn start_next_queued(&mut self, owner: AccountHandle, region: RegionHandle) -> Option<ImageId> {
+        let id = self.next_queued(owner, region)?;
         let started = self.update(id, |image| {
             let copy = image.copy.as_mut()?;
             copy.task = copy.task.start().ok()?;
             Some(())
         });
-        started.flatten().is_some()
+        started.flatten().map(|()| id)
     }
 
     /// Every copy that is copying or finalizing, by account and region.

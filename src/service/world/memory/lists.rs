@@ -238,6 +238,16 @@ impl Queue {
         self.entries.push_back(id);
     }
 
+    /// Takes `id` out if it is first, as the copy that starts next is:
+    /// then nothing is left behind to sweep. False if it is not first.
+    pub(super) fn take_first(&mut self, id: ImageId) -> bool {
+        let first = self.entries.front() == Some(&id);
+        if first {
+            self.entries.pop_front();
+        }
+        first
+    }
+
     /// Notes that a copy of the queue left it; true when it is time to
     /// [`sweep`](Queue::sweep).
     pub(super) fn remove(&mut self) -> bool {
@@ -309,6 +319,17 @@ mod tests {
         assert!(queue.remove(), "the last one leaving is over half");
         assert_eq!(queue.front(|_| false), None);
         assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn the_first_copy_is_taken_at_once_and_any_other_left_to_sweep() {
+        let ids: [ImageId; 3] = core::array::from_fn(|n| ImageId::from_number(n as u64));
+        let mut queue = Queue::default();
+        ids.iter().for_each(|&id| queue.push(id));
+        assert!(!queue.take_first(ids[1]), "not first");
+        assert!(queue.take_first(ids[0]));
+        assert_eq!(queue.entries, [ids[1], ids[2]]);
+        assert_eq!(queue.len(), 2, "nothing left to count as removed");
     }
 
     #[test]

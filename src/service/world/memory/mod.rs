@@ -311,29 +311,20 @@ impl Store for Memory {
         shelf.queued.front(|id| is_queued(images, id))
     }
 
-    fn start_queued(&mut self, id: ImageId) -> bool {
+    fn start_next_queued(&mut self, owner: AccountHandle, region: RegionHandle) -> Option<ImageId> {
         let Memory {
             images, shelves, ..
         } = self;
-        let Some((image, &mut block)) = images.get_mut(id) else {
-            return false;
-        };
+        let shelf = shelves.get_mut(&(owner, region))?;
+        let id = shelf.queued.front(|id| is_queued(images, id))?;
+        let (image, &mut block) = images.get_mut(id)?;
         let was = image.status();
-        let Some(copy) = image.copy.as_mut() else {
-            return false;
-        };
-        let (Ok(started), CopyPhase::Queued) = (copy.task.start(), copy.task.phase()) else {
-            return false;
-        };
-        copy.task = started;
-        let (now, owner, region) = (image.status(), image.owner, image.region);
-        // Every image has a shelf: `insert` made it.
-        if let Some(shelf) = shelves.get_mut(&(owner, region)) {
-            shelf.listing.restatus(block, was, now);
-            shelf.leave(images, id, Place::Queued);
-            shelf.running.push(id);
-        }
-        true
+        let copy = image.copy.as_mut()?;
+        copy.task = copy.task.start().ok()?;
+        shelf.listing.restatus(block, was, image.status());
+        shelf.queued.take_first(id);
+        shelf.running.push(id);
+        Some(id)
     }
 
     fn all_running(&self) -> Vec<(AccountHandle, RegionHandle, Vec<ImageId>)> {
@@ -391,7 +382,7 @@ impl Shelf {
     fn leave(&mut self, images: &ImageTable, id: ImageId, place: Place) {
         match place {
             Place::Queued => {
-                if self.queued.remove() {
+                if !self.queued.take_first(id) && self.queued.remove() {
                     self.queued.sweep(|id| is_queued(images, id));
                 }
             }
