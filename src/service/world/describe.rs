@@ -351,7 +351,7 @@ impl<S: Store> World<S> {
         }
         let mut found: Vec<ImageView<'_>> = ids
             .iter()
-            .filter_map(|id| id.parse().ok())
+            .filter_map(|id| ImageId::read(id))
             .filter_map(|id: ImageId| Some((id, self.store.image(id)?)))
             .filter(|(_, image)| image.region == region)
             .filter_map(|(id, image)| match image.owner == caller {

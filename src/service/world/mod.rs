@@ -176,7 +176,7 @@ impl<S: Store> World<S> {
 
     /// The image `id` as `caller` sees it in `region`: their own, present.
     fn visible(&self, caller: &str, region: RegionHandle, id: &str) -> Option<(ImageId, &Image)> {
-        let id: ImageId = id.parse().ok()?;
+        let id = ImageId::read(id)?;
         let image = self.store.image(id)?;
         // Account names are interned one to one, so comparing the owner's
         // name is `account(caller) == Some(image.owner)`, without hashing
