@@ -6,6 +6,7 @@ use super::Tag;
 pub(crate) const MAX_TAGS: usize = 20;
 
 /// Present and not empty.
+#[inline]
 pub(crate) fn given(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
 }

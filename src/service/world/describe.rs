@@ -211,6 +211,7 @@ impl<'a> Filter<'a> {
     /// for a list of IDs, which bounds the walk, for `ImageName`, and for
     /// tags, which nothing counts (then the candidates are all the
     /// caller's images in the region, and the walk costs them all).
+    #[inline]
     fn page_of<'w>(&self, mut candidates: Vec<ImageView<'w>>) -> (usize, Vec<ImageView<'w>>) {
         candidates.retain(|view| self.admits(view));
         let total_count = candidates.len();

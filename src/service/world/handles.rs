@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::Index;
 
-use super::hash::{Fixed, Issued};
+use super::hash::Fixed;
 use crate::service::Config;
 
 /// An account, as its [`Store`](super::Store) numbers it.
@@ -71,18 +71,24 @@ impl RegionHandle {
 
 /// The config's regions by name. Every request names a region, and most
 /// region names are 8 to 16 bytes long, so that their length and first and
-/// last eight bytes (their glance) are the whole name: those are found by
-/// one cheap hash of three numbers, without comparing names; the rest, by
-/// comparing names.
+/// last eight bytes (their glance) are the whole name. Those regions sit
+/// in a table where no two share a slot (a perfect hash, chosen once from
+/// the config), so finding one is a multiply and one compare of numbers;
+/// the rest are found by comparing names.
 #[derive(Clone, Debug)]
 pub(super) struct RegionNames {
-    by_glance: HashMap<Glance, RegionHandle, Issued>,
+    slots: Vec<Option<(Glance, RegionHandle)>>,
+    /// The odd multiplier that spreads glances over `slots` without a
+    /// collision.
+    multiplier: u64,
+    /// 64 less the number of bits of a slot's index.
+    shift: u32,
 }
 
 /// A name's length and its first and last eight bytes (none if shorter):
 /// equal names have equal glances, and names of 8 to 16 bytes with equal
 /// glances are equal.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Glance {
     first: u64,
     last: u64,
@@ -101,24 +107,74 @@ impl Glance {
         };
         (glance.len <= 16).then_some(glance)
     }
+
+    fn folded(self) -> u64 {
+        self.first ^ self.last.rotate_left(32) ^ self.len
+    }
 }
 
 impl RegionNames {
-    /// The regions of `config` whose glance is their whole name.
+    /// The regions of `config` whose glance is their whole name, each in
+    /// a slot of its own: multipliers are tried in a fixed order (the IDs'
+    /// mixer of 1, 2, ...), with four times as many slots as regions (where
+    /// a few tries spread the 13 default regions apart), then eight times,
+    /// up to 64 times. Names made to collide could defeat them all: then every
+    /// region is found by comparing names. (A world is made for every call
+    /// of a database store, so this is cheap.)
     pub(super) fn new(config: &Config) -> RegionNames {
-        let regions = (config.regions.iter().zip(0u32..))
-            .filter_map(|((name, _), index)| Some((Glance::whole(name)?, RegionHandle(index))));
-        RegionNames {
-            by_glance: regions.collect(),
+        let regions: Vec<(Glance, RegionHandle)> = (config.regions.iter().zip(0u32..))
+            .filter_map(|((name, _), index)| Some((Glance::whole(name)?, RegionHandle(index))))
+            .collect();
+        let fewest = (4 * regions.len())
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        for bits in fewest..fewest + 5 {
+            let mut names = RegionNames {
+                slots: vec![None; 1 << bits],
+                multiplier: 0,
+                shift: 64 - bits,
+            };
+            for attempt in 1..=64 {
+                names.slots.fill(None);
+                names.multiplier = crate::service::id::mix(attempt) | 1;
+                if regions.iter().all(|&region| names.place(region)) {
+                    return names;
+                }
+            }
         }
+        RegionNames {
+            slots: Vec::new(),
+            multiplier: 1,
+            shift: 63,
+        }
+    }
+
+    /// Puts `region` in its slot: false if the slot is taken.
+    fn place(&mut self, region: (Glance, RegionHandle)) -> bool {
+        let slot = self.slot(region.0);
+        let free = self.slots[slot].is_none();
+        if free {
+            self.slots[slot] = Some(region);
+        }
+        free
+    }
+
+    fn slot(&self, glance: Glance) -> usize {
+        (glance.folded().wrapping_mul(self.multiplier) >> self.shift) as usize
     }
 
     /// The region called `name` in `config`, the config these names were
     /// taken from.
+    #[inline]
     pub(super) fn find(&self, config: &Config, name: &str) -> Option<RegionHandle> {
-        match Glance::whole(name) {
-            Some(glance) => self.by_glance.get(&glance).copied(),
-            None => RegionHandle::find(config, name),
+        let glance = Glance::whole(name).filter(|_| !self.slots.is_empty());
+        let Some(glance) = glance else {
+            return RegionHandle::find(config, name);
+        };
+        match self.slots.get(self.slot(glance))? {
+            Some((found, region)) if *found == glance => Some(*region),
+            _ => None,
         }
     }
 }
@@ -132,6 +188,7 @@ pub(super) struct Accounts {
 
 impl Accounts {
     /// The account called `name`, if it ever made an image.
+    #[inline]
     pub(super) fn find(&self, name: &str) -> Option<AccountHandle> {
         self.index.get(name).copied()
     }
@@ -166,6 +223,27 @@ impl Index<AccountHandle> for Accounts {
 mod tests {
     use super::*;
 
+    /// Two names of 16 bytes whose glances fold to one number, so that no
+    /// multiplier puts them apart: `a` becomes `` ` `` at the start and
+    /// `b` becomes `c` four bytes into the last eight, where the fold's
+    /// rotation brings it onto the first byte.
+    #[test]
+    fn region_names_that_no_table_spreads_are_found_by_name() {
+        let names = ["aaaaaaaabbbbbbbb", "`aaaaaaabbbbcbbb", "cn-hangzhou"];
+        let folded = |name| Glance::whole(name).map(Glance::folded);
+        assert_eq!(folded(names[0]), folded(names[1]));
+        let config = Config::new(names);
+        let regions = RegionNames::new(&config);
+        assert!(regions.slots.is_empty());
+        for name in names {
+            assert_eq!(
+                regions.find(&config, name),
+                RegionHandle::find(&config, name)
+            );
+        }
+        assert_eq!(regions.find(&config, "aaaaaaaabbbbbbbc"), None);
+    }
+
     #[test]
     fn region_names_find_each_region_and_nothing_else() {
         let names = [
@@ -184,6 +262,7 @@ mod tests {
         ];
         let config = Config::new(names);
         let regions = RegionNames::new(&config);
+        assert!(!regions.slots.is_empty(), "found by the table");
         for name in names {
             let found = regions.find(&config, name);
             assert!(found.is_some(), "{name}");

@@ -49,8 +49,9 @@ pub(super) struct Listing {
 }
 
 impl Listing {
-    /// Adds `id`, the newest image, with creation number `seq` and `status`;
-    /// answers the block it is in, which the image keeps.
+    /// Adds `id`, the newest image, with creation number `seq` and `status`,
+    /// to the [next block](Listing::next_block); answers that block, which
+    /// the image keeps.
     pub(super) fn push(&mut self, id: ImageId, seq: u64, status: ImageStatus) -> u32 {
         let block = self.next_block();
         if self.entries.len().is_multiple_of(BLOCK) {
@@ -63,7 +64,7 @@ impl Listing {
     }
 
     /// The block the next [`push`](Listing::push) puts its image in.
-    fn next_block(&self) -> u32 {
+    pub(super) fn next_block(&self) -> u32 {
         // At most twice as many entries as images, and images are at most
         // `u32::MAX` (the image table's slots): the index fits.
         u32::try_from(self.entries.len() / BLOCK).unwrap_or(u32::MAX)

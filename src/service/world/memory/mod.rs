@@ -154,14 +154,17 @@ impl Store for Memory {
         let (seq, status, place) = (image.seq, image.status(), place(&image));
         let (owner, region) = (image.owner, image.region);
         let name = (!image.name.is_empty()).then(|| image.name.clone());
-        let id = self.images.insert(image)?;
-        self.next_seq += 1;
+        if self.images.is_full() {
+            return None;
+        }
         let shelf = self.shelves.entry((owner, region)).or_default();
+        // The block is known before the ID, so the table takes both at once.
+        let id = self.images.insert(image, shelf.listing.next_block())?;
+        self.next_seq += 1;
         if let Some(name) = name {
             shelf.names.insert(name, id);
         }
-        let block = shelf.listing.push(id, seq, status);
-        self.images.set_block(id, block);
+        shelf.listing.push(id, seq, status);
         match place {
             Place::Queued => shelf.queued.push(id),
             Place::Running => shelf.running.push(id),

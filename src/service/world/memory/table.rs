@@ -125,23 +125,14 @@ impl ImageTable {
         Some((slot.image.as_mut()?, &mut slot.block))
     }
 
-    /// Notes that the image `id` is in block `block` of its listing.
-    pub(super) fn set_block(&mut self, id: ImageId, block: u32) {
-        let key = SlotKey::of(id, self.seed);
-        if let Some(slot) = self.slots.get_mut(key.slot as usize)
-            && slot.generation == key.generation
-        {
-            slot.block = block;
-        }
-    }
-
-    /// Stores `image` under a new ID: in the slot freed last, if any. `None`
-    /// if the table [is full](ImageTable::is_full).
-    pub(super) fn insert(&mut self, image: Image) -> Option<ImageId> {
+    /// Stores `image`, listed in `block`, under a new ID: in the slot freed
+    /// last, if any. `None` if the table [is full](ImageTable::is_full).
+    pub(super) fn insert(&mut self, image: Image, block: u32) -> Option<ImageId> {
         let key = match self.free.pop() {
             Some(slot) => {
                 let entry = self.slots.get_mut(slot as usize)?;
                 entry.image = Some(image);
+                entry.block = block;
                 SlotKey {
                     slot,
                     generation: entry.generation,
@@ -151,7 +142,7 @@ impl ImageTable {
                 let slot = self.slots.len() as u32;
                 self.slots.push(Slot {
                     generation: 0,
-                    block: 0,
+                    block,
                     image: Some(image),
                 });
                 SlotKey {
@@ -331,7 +322,7 @@ mod tests {
     }
 
     fn issued(table: &mut ImageTable, seq: u64) -> ImageId {
-        let id = table.insert(image(seq));
+        let id = table.insert(image(seq), 0);
         id.unwrap_or_else(|| panic!("the table is full at {seq}"))
     }
 
@@ -379,7 +370,7 @@ mod tests {
         assert!(table.is_full());
         assert_eq!(table.remove(last.id(0)).map(|(i, _)| i.seq), Some(0));
         assert!(table.is_full(), "the retired slot is not reused");
-        assert_eq!(table.insert(image(1)), None);
+        assert_eq!(table.insert(image(1), 0), None);
         assert_eq!(table.len(), 0);
     }
 
