@@ -116,9 +116,31 @@ impl Body {
 
     pub(crate) fn number(&mut self, name: &str, value: u64) {
         self.field(name);
-        // The digits are the same in both formats; writing into a Vec
-        // cannot fail.
-        let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_u64(value);
+        // The digits are the same in both formats.
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.end_field(name);
+    }
+
+    /// A number written as text: `"40"` in JSON.
+    pub(crate) fn number_text(&mut self, name: &str, value: u64) {
+        self.ascii(name, itoa::Buffer::new().format(value).as_bytes());
+    }
+
+    /// A text field that needs no escaping in either format (an ID, a
+    /// percentage, a time: ASCII letters, digits and `-:%`), copied as it
+    /// is: no scan, no `core::fmt`.
+    pub(crate) fn ascii(&mut self, name: &str, value: &[u8]) {
+        debug_assert!(value.is_ascii() && !self.needs_escape(value));
+        self.field(name);
+        let quoted = self.format == Format::Json;
+        if quoted {
+            self.out.push(b'"');
+        }
+        self.out.extend_from_slice(value);
+        if quoted {
+            self.out.push(b'"');
+        }
         self.end_field(name);
     }
 

@@ -1,8 +1,5 @@
 //! The endpoint: an HTTP request's parts in, a status and a body out.
 
-use std::fmt::Display;
-use std::time::{Duration, UNIX_EPOCH};
-
 use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
 use super::body::{Body, Format};
 use super::failure::Failure;
@@ -204,11 +201,11 @@ struct Read {
     request: Result<(Action, Request), Failure>,
 }
 
-/// A request the world answered: what the body is written from.
+/// A request the world answered: what the body is written from. Its
+/// caller is the summary's account.
 struct Served<'w> {
     action: Action,
     request: Request,
-    caller: String,
     answer: Answer<'w>,
 }
 
@@ -411,7 +408,8 @@ impl Responder {
                     body.text("RequestId", &summary.request_id);
                     write_answer(&mut body, &served.request, served.answer);
                     let changed = !served.action.is_read_only();
-                    let applied = changed.then(|| Command::new(served.caller, served.request, now));
+                    let caller = || summary.account.clone().unwrap_or_default();
+                    let applied = changed.then(|| Command::new(caller(), served.request, now));
                     (200, body.finish(), applied)
                 }
                 Err(failure) => {
@@ -487,13 +485,12 @@ fn serve<'w, S: Store>(
     if !caller.nonce.as_deref().is_none_or(spend_nonce) {
         return Err(EcsError::SignatureNonceUsed.into());
     }
-    summary.account = Some(caller.account.clone());
+    let account = summary.account.insert(caller.account);
     let (action, request) = request?;
-    let answer = world.handle(&caller.account, &request, now)?;
+    let answer = world.handle(account, &request, now)?;
     Ok(Served {
         action,
         request,
-        caller: caller.account,
         answer,
     })
 }
@@ -501,7 +498,7 @@ fn serve<'w, S: Store>(
 /// The fields after `RequestId` of a request's answer.
 fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
     match answer {
-        Answer::Image(id) => body.display("ImageId", id),
+        Answer::Image(id) => body.ascii("ImageId", &id.ascii()),
         Answer::Cancelled | Answer::Done => {}
         Answer::Images(page) => write_images(body, request, &page),
         Answer::Copy { image, task } => write_task(body, image, task),
@@ -513,9 +510,9 @@ fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
 }
 
 fn write_task(body: &mut Body, image: ImageId, task: CopyTask) {
-    body.display("ImageId", image);
+    body.ascii("ImageId", &image.ascii());
     body.text("Status", task.status().map_or("", |s| s.into()));
-    body.display("Progress", task.progress());
+    body.ascii("Progress", task.progress().ascii(&mut [0; 4]));
     body.boolean("Cancellable", task.is_cancellable());
 }
 
@@ -532,13 +529,13 @@ fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
 }
 
 fn write_image(body: &mut Body, view: &ImageView<'_>) {
-    body.display("ImageId", view.id());
+    body.ascii("ImageId", &view.id().ascii());
     body.text("ImageName", view.name());
     body.text("Description", view.description());
     body.text("Status", view.status().into());
-    body.display("Progress", view.progress());
+    body.ascii("Progress", view.progress().ascii(&mut [0; 4]));
     body.boolean("IsCopied", view.is_copied());
-    body.display("CreationTime", rfc3339(view.creation_time()));
+    body.ascii("CreationTime", &view.creation_time().ascii());
     body.text("ImageOwnerAlias", view.owner_alias());
     body.number("Size", u64::from(view.size_gib()));
     body.list("Tags", "Tag", view.tags(), |body, (key, value)| {
@@ -557,12 +554,12 @@ fn write_image(body: &mut Body, view: &ImageView<'_>) {
 /// The system disk's mapping, as the Go SDK's model reads it: `Size` is
 /// a string there.
 fn write_disk(body: &mut Body, view: &ImageView<'_>) {
-    body.display("SnapshotId", view.snapshot());
-    body.display("Size", view.size_gib());
+    body.ascii("SnapshotId", &view.snapshot().ascii());
+    body.number_text("Size", u64::from(view.size_gib()));
     body.text("Device", "/dev/xvda");
     body.text("Type", "system");
     body.text("Format", "");
-    body.display("Progress", view.progress());
+    body.ascii("Progress", view.progress().ascii(&mut [0; 4]));
 }
 
 fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
@@ -571,7 +568,7 @@ fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
         _ => None,
     };
     body.text("RegionId", region.unwrap_or_default());
-    body.display("ImageId", page.image);
+    body.ascii("ImageId", &page.image.ascii());
     body.number("TotalCount", page.total_count as u64);
     body.number("PageNumber", u64::from(page.page_number));
     body.number("PageSize", u64::from(page.page_size));
@@ -587,7 +584,7 @@ fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
         &page.accounts,
         |body, &(account, since)| {
             body.text("AliyunId", account);
-            body.display("SharedTime", rfc3339(since));
+            body.ascii("SharedTime", &since.ascii());
         },
     );
 }
@@ -601,7 +598,7 @@ fn write_tags(body: &mut Body, page: &TagPage<'_>) {
         "TagResource",
         &page.tags,
         |body, &(id, key, value)| {
-            body.display("ResourceId", id);
+            body.ascii("ResourceId", &id.ascii());
             body.text("ResourceType", "image");
             body.text("TagKey", key);
             body.text("TagValue", value);
@@ -616,13 +613,6 @@ fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
         body.text("RegionEndpoint", &region.endpoint);
         body.text("Status", region.status);
     });
-}
-
-/// `2026-11-27T10:00:00Z`; times past the year 9999 are written as its end.
-fn rfc3339(time: Timestamp) -> impl Display {
-    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
-    let seconds = time.unix_seconds().min(LAST_SECOND_OF_9999);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -704,24 +694,24 @@ impl RequestIds {
 /// shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
 /// Distinct counts of one seed give distinct IDs.
 pub fn request_id(seed: u64, count: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
     let low = id::mix(high ^ 0x5265_7175_6573_7449);
     let mut number = [0u8; 16];
     number[..8].copy_from_slice(&high.to_be_bytes());
     number[8..].copy_from_slice(&low.to_be_bytes());
-    let mut digits = [0u8; 32];
-    // 16 bytes always fit 32 digits.
-    let _ = hex::encode_to_slice(number, &mut digits);
-    digits.make_ascii_uppercase();
-    let mut id = String::with_capacity(36);
-    for (at, group) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)] {
-        if at > 0 {
-            id.push('-');
+    let mut text = [b'-'; 36];
+    let mut at = 0;
+    for (index, byte) in number.into_iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            at += 1; // past a dash
         }
-        // Hex digits are ASCII.
-        id.extend(digits[at..group].iter().map(|&digit| char::from(digit)));
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0xF)];
+        at += 2;
     }
-    id
+    // Hex digits and dashes are ASCII: never the default.
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 #[cfg(test)]
