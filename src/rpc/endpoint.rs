@@ -1,7 +1,7 @@
 //! The endpoint: an HTTP request's parts in, a status and a body out.
 
 use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
-use super::body::{Body, Format};
+use super::body::{Body, Format, name};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
@@ -188,8 +188,8 @@ pub struct ReadRequest<'r> {
     format: Format,
     /// The action, once known, for the log.
     action: Option<Action>,
-    /// The `Host` header, for error bodies.
-    host: Option<&'r str>,
+    /// The headers, whose `Host` an error body names: looked up only then.
+    headers: &'r [(&'r str, &'r [u8])],
     outcome: Result<Read, Failure>,
 }
 
@@ -254,11 +254,10 @@ impl RequestReader {
         let mut format = format_from_accept(request.headers);
         let mut action = None;
         let outcome = self.checked(request, now, &mut format, &mut action);
-        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
         ReadRequest {
             format,
             action,
-            host,
+            headers: request.headers,
             outcome,
         }
     }
@@ -405,7 +404,7 @@ impl Responder {
             match serve(world, read.outcome, now, &mut summary, spend_nonce) {
                 Ok(served) => {
                     let mut body = Body::new(read.format, served.action.response());
-                    body.text("RequestId", &summary.request_id);
+                    body.text(name!("RequestId"), &summary.request_id);
                     write_answer(&mut body, &served.request, served.answer);
                     let changed = !served.action.is_read_only();
                     let caller = || summary.account.clone().unwrap_or_default();
@@ -414,8 +413,12 @@ impl Responder {
                 }
                 Err(failure) => {
                     summary.code = Some(failure.error.code());
-                    let body =
-                        self.error_body(read.format, read.host, &summary.request_id, &failure);
+                    let body = self.error_body(
+                        read.format,
+                        host(read.headers),
+                        &summary.request_id,
+                        &failure,
+                    );
                     (failure.error.status(), body, None)
                 }
             };
@@ -439,8 +442,7 @@ impl Responder {
         };
         let failure = Failure::from(error);
         let request_id = &response.summary.request_id;
-        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
-        response.body = self.error_body(format, host, request_id, &failure);
+        response.body = self.error_body(format, host(request.headers), request_id, &failure);
         response.status = error.status();
         response.applied = None;
         response.summary.code = Some(error.code());
@@ -455,14 +457,14 @@ impl Responder {
     ) -> Vec<u8> {
         let code = failure.error.code();
         let mut body = Body::new(format, "Error");
-        body.text("RequestId", request_id);
-        body.text("HostId", host.unwrap_or(&self.host_id));
-        body.display("Code", code);
-        body.text("Message", &failure.message());
+        body.text(name!("RequestId"), request_id);
+        body.text(name!("HostId"), host.unwrap_or(&self.host_id));
+        body.display(name!("Code"), code);
+        body.text(name!("Message"), &failure.message());
         match &failure.recommend {
-            Some(recommend) => body.text("Recommend", recommend),
+            Some(recommend) => body.text(name!("Recommend"), recommend),
             None => body.display(
-                "Recommend",
+                name!("Recommend"),
                 format_args!(
                     "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
                 ),
@@ -498,11 +500,11 @@ fn serve<'w, S: Store>(
 /// The fields after `RequestId` of a request's answer.
 fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
     match answer {
-        Answer::Image(id) => body.ascii("ImageId", &id.ascii()),
+        Answer::Image(id) => body.ascii(name!("ImageId"), id.ascii()),
         Answer::Cancelled | Answer::Done => {}
         Answer::Images(page) => write_images(body, request, &page),
         Answer::Copy { image, task } => write_task(body, image, task),
-        Answer::Advanced(moved) => body.number("Moved", moved as u64),
+        Answer::Advanced(moved) => body.number(name!("Moved"), moved as u64),
         Answer::Shares(page) => write_shares(body, request, &page),
         Answer::Tags(page) => write_tags(body, &page),
         Answer::Regions(regions) => write_regions(body, &regions),
@@ -510,10 +512,10 @@ fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
 }
 
 fn write_task(body: &mut Body, image: ImageId, task: CopyTask) {
-    body.ascii("ImageId", &image.ascii());
-    body.text("Status", task.status().map_or("", |s| s.into()));
-    body.ascii("Progress", task.progress().ascii(&mut [0; 4]));
-    body.boolean("Cancellable", task.is_cancellable());
+    body.ascii(name!("ImageId"), image.ascii());
+    body.ascii(name!("Status"), task.status().map_or("", <&str>::from));
+    body.ascii(name!("Progress"), task.progress().ascii(&mut [0; 4]));
+    body.boolean(name!("Cancellable"), task.is_cancellable());
 }
 
 fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
@@ -521,31 +523,36 @@ fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
         Request::DescribeImages(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text("RegionId", region.unwrap_or_default());
-    body.number("TotalCount", page.total_count as u64);
-    body.number("PageNumber", u64::from(page.page_number));
-    body.number("PageSize", u64::from(page.page_size));
-    body.list("Images", "Image", &page.images, write_image);
+    body.text(name!("RegionId"), region.unwrap_or_default());
+    body.number(name!("TotalCount"), page.total_count as u64);
+    body.number(name!("PageNumber"), u64::from(page.page_number));
+    body.number(name!("PageSize"), u64::from(page.page_size));
+    body.list(name!("Images"), name!("Image"), &page.images, write_image);
 }
 
 fn write_image(body: &mut Body, view: &ImageView<'_>) {
-    body.ascii("ImageId", &view.id().ascii());
-    body.text("ImageName", view.name());
-    body.text("Description", view.description());
-    body.text("Status", view.status().into());
-    body.ascii("Progress", view.progress().ascii(&mut [0; 4]));
-    body.boolean("IsCopied", view.is_copied());
-    body.ascii("CreationTime", &view.creation_time().ascii());
-    body.text("ImageOwnerAlias", view.owner_alias());
-    body.number("Size", u64::from(view.size_gib()));
-    body.list("Tags", "Tag", view.tags(), |body, (key, value)| {
-        body.text("TagKey", key);
-        body.text("TagValue", value);
-    });
+    body.ascii(name!("ImageId"), view.id().ascii());
+    body.text(name!("ImageName"), view.name());
+    body.text(name!("Description"), view.description());
+    body.ascii(name!("Status"), <&str>::from(view.status()));
+    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
+    body.boolean(name!("IsCopied"), view.is_copied());
+    body.ascii(name!("CreationTime"), view.creation_time().ascii());
+    body.ascii(name!("ImageOwnerAlias"), view.owner_alias());
+    body.number(name!("Size"), u64::from(view.size_gib()));
+    body.list(
+        name!("Tags"),
+        name!("Tag"),
+        view.tags(),
+        |body, (key, value)| {
+            body.text(name!("TagKey"), key);
+            body.text(name!("TagValue"), value);
+        },
+    );
     let system_disk = std::iter::once(view);
     body.list(
-        "DiskDeviceMappings",
-        "DiskDeviceMapping",
+        name!("DiskDeviceMappings"),
+        name!("DiskDeviceMapping"),
         system_disk,
         write_disk,
     );
@@ -554,12 +561,12 @@ fn write_image(body: &mut Body, view: &ImageView<'_>) {
 /// The system disk's mapping, as the Go SDK's model reads it: `Size` is
 /// a string there.
 fn write_disk(body: &mut Body, view: &ImageView<'_>) {
-    body.ascii("SnapshotId", &view.snapshot().ascii());
-    body.number_text("Size", u64::from(view.size_gib()));
-    body.text("Device", "/dev/xvda");
-    body.text("Type", "system");
-    body.text("Format", "");
-    body.ascii("Progress", view.progress().ascii(&mut [0; 4]));
+    body.ascii(name!("SnapshotId"), view.snapshot().ascii());
+    body.number_text(name!("Size"), u64::from(view.size_gib()));
+    body.ascii(name!("Device"), "/dev/xvda");
+    body.ascii(name!("Type"), "system");
+    body.ascii(name!("Format"), "");
+    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
 }
 
 fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
@@ -567,52 +574,57 @@ fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
         Request::DescribeImageSharePermission(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text("RegionId", region.unwrap_or_default());
-    body.ascii("ImageId", &page.image.ascii());
-    body.number("TotalCount", page.total_count as u64);
-    body.number("PageNumber", u64::from(page.page_number));
-    body.number("PageSize", u64::from(page.page_size));
+    body.text(name!("RegionId"), region.unwrap_or_default());
+    body.ascii(name!("ImageId"), page.image.ascii());
+    body.number(name!("TotalCount"), page.total_count as u64);
+    body.number(name!("PageNumber"), u64::from(page.page_number));
+    body.number(name!("PageSize"), u64::from(page.page_size));
     body.list(
-        "ShareGroups",
-        "ShareGroup",
+        name!("ShareGroups"),
+        name!("ShareGroup"),
         std::iter::empty::<()>(),
         |_, ()| {},
     );
     body.list(
-        "Accounts",
-        "Account",
+        name!("Accounts"),
+        name!("Account"),
         &page.accounts,
         |body, &(account, since)| {
-            body.text("AliyunId", account);
-            body.ascii("SharedTime", &since.ascii());
+            body.text(name!("AliyunId"), account);
+            body.ascii(name!("SharedTime"), since.ascii());
         },
     );
 }
 
 fn write_tags(body: &mut Body, page: &TagPage<'_>) {
     if let Some(token) = &page.next_token {
-        body.text("NextToken", token);
+        body.text(name!("NextToken"), token);
     }
     body.list(
-        "TagResources",
-        "TagResource",
+        name!("TagResources"),
+        name!("TagResource"),
         &page.tags,
         |body, &(id, key, value)| {
-            body.ascii("ResourceId", &id.ascii());
-            body.text("ResourceType", "image");
-            body.text("TagKey", key);
-            body.text("TagValue", value);
+            body.ascii(name!("ResourceId"), id.ascii());
+            body.ascii(name!("ResourceType"), "image");
+            body.text(name!("TagKey"), key);
+            body.text(name!("TagValue"), value);
         },
     );
 }
 
 fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
-    body.list("Regions", "Region", regions, |body, region| {
-        body.text("RegionId", region.id);
-        body.text("LocalName", region.local_name);
-        body.text("RegionEndpoint", &region.endpoint);
-        body.text("Status", region.status);
-    });
+    body.list(
+        name!("Regions"),
+        name!("Region"),
+        regions,
+        |body, region| {
+            body.text(name!("RegionId"), region.id);
+            body.text(name!("LocalName"), region.local_name);
+            body.text(name!("RegionEndpoint"), &region.endpoint);
+            body.text(name!("Status"), region.status);
+        },
+    );
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -650,6 +662,11 @@ fn one_of<'v>(
 fn header<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h [u8]> {
     let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
     found.map(|(_, value)| *value)
+}
+
+/// The `Host` header, if it is text.
+fn host<'h>(headers: &[(&str, &'h [u8])]) -> Option<&'h str> {
+    header(headers, "host").and_then(|host| std::str::from_utf8(host).ok())
 }
 
 fn header_text<'h>(headers: &[(&str, &'h str)], name: &str) -> Option<&'h str> {
