@@ -42,26 +42,39 @@ pub(crate) struct Name {
 }
 
 impl Name {
-    /// The name spelled thus; [`name!`] spells it.
+    /// The name `name` spelled thus, checked where [`name!`] is used: a
+    /// name of letters and digits needs no escape in either format.
     pub(crate) const fn spelled(
+        name: &str,
         key: &'static str,
         open: &'static str,
         close: &'static str,
     ) -> Name {
+        let bytes = name.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            assert!(
+                bytes[at].is_ascii_alphanumeric(),
+                "a name is letters and digits"
+            );
+            at += 1;
+        }
         Name { key, open, close }
     }
 }
 
-/// The [`Name`] of a field or item, from its name: letters and digits, so
-/// nothing to escape in either format.
+/// The [`Name`] of a field or item, from its name: letters and digits,
+/// checked at compile time.
 macro_rules! name {
-    ($name:literal) => {
-        $crate::rpc::body::Name::spelled(
+    ($name:literal) => {{
+        const NAME: $crate::rpc::body::Name = $crate::rpc::body::Name::spelled(
+            $name,
             concat!("\"", $name, "\":"),
             concat!("<", $name, ">"),
             concat!("</", $name, ">"),
-        )
-    };
+        );
+        NAME
+    }};
 }
 pub(crate) use name;
 

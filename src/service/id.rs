@@ -66,12 +66,6 @@ impl Scheme {
         text
     }
 
-    /// The ID in one write: each `write_str` is a call through `f`.
-    fn write(self, number: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Base-36 digits are ASCII, so this never fails.
-        f.write_str(core::str::from_utf8(&self.ascii(number)).map_err(|_| fmt::Error)?)
-    }
-
     /// The number `text` writes, if it is an ID of this scheme.
     fn parse(self, text: &str) -> Option<u64> {
         let body = text.strip_prefix(self.prefix)?.as_bytes();
@@ -248,15 +242,21 @@ impl SnapshotId {
     }
 }
 
+/// An ID in one write: each `write_str` is a call through `f`.
+fn write_id(text: &[u8; ID_CHARS], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    // Base-36 digits are ASCII, so this never fails.
+    f.write_str(core::str::from_utf8(text).map_err(|_| fmt::Error)?)
+}
+
 impl fmt::Display for ImageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        IMAGE.write(self.0, f)
+        write_id(&self.ascii(), f)
     }
 }
 
 impl fmt::Display for SnapshotId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        SNAPSHOT.write(self.0, f)
+        write_id(&self.ascii(), f)
     }
 }
 
