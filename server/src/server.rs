@@ -374,7 +374,8 @@ async fn answer(
     log: Option<Log>,
     body_timeout: Duration,
 ) -> Result<Response<Full<Bytes>>, BodyError> {
-    let started = Instant::now();
+    // Only a logged request is timed: a clock read is a call.
+    let started = log.is_some().then(Instant::now);
     let (parts, body) = request.into_parts();
     // Most requests (a GET) have no body: nothing to wait for, no timer.
     let body = match body.is_end_stream() {
@@ -393,7 +394,7 @@ async fn answer(
             answered.await.map_err(|_| BodyError::Crashed)?
         }
     };
-    if let Some(log) = log {
+    if let (Some(log), Some(started)) = (log, started) {
         log.line(&response, &peer, started.elapsed());
     }
     let HttpResponse {
@@ -443,12 +444,15 @@ fn with_request<R>(
 /// `ServiceUnavailable` that changed nothing. Reads need no journal, and
 /// are answered whatever the disk does.
 fn respond(shared: &Shared, request: &HttpRequest<'_>) -> HttpResponse {
-    let mut read = shared.reader.read(request, now());
+    // One clock read for both steps: they are microseconds apart, and
+    // times are whole seconds.
+    let now = now();
+    let mut read = shared.reader.read(request, now);
     let mut core = lock(&shared.core);
     if read.may_change() && !core.writable() {
         read.refuse_change(EcsError::ServiceUnavailable);
     }
-    let mut response = core.endpoint.answer(read, now());
+    let mut response = core.endpoint.answer(read, now);
     if let Some(command) = response.applied.take()
         && !core.keep(command)
     {
@@ -537,19 +541,32 @@ impl Log {
         Log(buffer)
     }
 
+    /// `peer action account status code micros"us" request-id`, each `-`
+    /// when unknown, copied piece by piece: `core::fmt` would cost more
+    /// than the rest of the line.
     fn line(&self, response: &HttpResponse, peer: &str, took: Duration) {
         let summary = &response.summary;
-        let code = summary.code.map_or("-", |code| code.into());
-        let mut pending = lock(&self.0.pending);
-        let _ = writeln!(
-            pending.lines,
-            "{peer} {} {} {} {code} {}us {}",
+        let (mut status, mut micros) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let line = [
+            peer,
+            " ",
             summary.action.map_or("-", <&str>::from),
+            " ",
             summary.account.as_deref().unwrap_or("-"),
-            response.status,
-            took.as_micros(),
-            summary.request_id,
-        );
+            " ",
+            status.format(response.status),
+            " ",
+            summary.code.map_or("-", <&str>::from),
+            " ",
+            micros.format(took.as_micros()),
+            "us ",
+            &summary.request_id,
+            "\n",
+        ];
+        let mut pending = lock(&self.0.pending);
+        for piece in line {
+            pending.lines.extend_from_slice(piece.as_bytes());
+        }
         if std::mem::take(&mut pending.idle) {
             self.0.arrived.notify_one();
         }

@@ -28,6 +28,56 @@ impl Format {
     }
 }
 
+/// A field's or a list item's name, spelled as each format writes it,
+/// at compile time: a name is then one copy, not three. Made by
+/// [`name!`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Name {
+    /// `"ImageId":`
+    key: &'static str,
+    /// `<ImageId>`
+    open: &'static str,
+    /// `</ImageId>`
+    close: &'static str,
+}
+
+impl Name {
+    /// The name `name` spelled thus, checked where [`name!`] is used: a
+    /// name of letters and digits needs no escape in either format.
+    pub(crate) const fn spelled(
+        name: &str,
+        key: &'static str,
+        open: &'static str,
+        close: &'static str,
+    ) -> Name {
+        let bytes = name.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            assert!(
+                bytes[at].is_ascii_alphanumeric(),
+                "a name is letters and digits"
+            );
+            at += 1;
+        }
+        Name { key, open, close }
+    }
+}
+
+/// The [`Name`] of a field or item, from its name: letters and digits,
+/// checked at compile time.
+macro_rules! name {
+    ($name:literal) => {{
+        const NAME: $crate::rpc::body::Name = $crate::rpc::body::Name::spelled(
+            $name,
+            concat!("\"", $name, "\":"),
+            concat!("<", $name, ">"),
+            concat!("</", $name, ">"),
+        );
+        NAME
+    }};
+}
+pub(crate) use name;
+
 /// A body being written: an object of fields, under the root element
 /// `root` in XML. In XML each field is an element of its name; a list is
 /// an element of the list's name holding one element per item, named
@@ -54,7 +104,7 @@ impl Body {
             Format::Xml => {
                 body.out
                     .extend_from_slice(br#"<?xml version="1.0" encoding="UTF-8"?>"#);
-                body.open(root);
+                body.open_root();
             }
         }
         body
@@ -64,13 +114,17 @@ impl Body {
     pub(crate) fn finish(mut self) -> Vec<u8> {
         match self.format {
             Format::Json => self.out.push(b'}'),
-            Format::Xml => self.close(self.root),
+            Format::Xml => {
+                self.out.extend_from_slice(b"</");
+                self.out.extend_from_slice(self.root.as_bytes());
+                self.out.push(b'>');
+            }
         }
         self.out
     }
 
     /// A text field, escaped as its format needs.
-    pub(crate) fn text(&mut self, name: &str, value: &str) {
+    pub(crate) fn text(&mut self, name: Name, value: &str) {
         self.field(name);
         match self.format {
             Format::Json => self.json_string(value),
@@ -85,7 +139,7 @@ impl Body {
     /// A text field written by `value`'s `Display` (an ID, a percentage, a
     /// time), escaped as [`text`](Body::text) is. Written in place: such
     /// values seldom need escaping, and are then written again.
-    pub(crate) fn display(&mut self, name: &str, value: impl Display) {
+    pub(crate) fn display(&mut self, name: Name, value: impl Display) {
         let start = self.out.len();
         self.field(name);
         let quoted = self.format == Format::Json;
@@ -107,22 +161,49 @@ impl Body {
         self.end_field(name);
     }
 
+    /// Whether `text` holds a byte its format escapes. Every byte is
+    /// looked at, without a branch, so that the look is vectorized: most
+    /// texts need no escape.
     fn needs_escape(&self, text: &[u8]) -> bool {
-        match self.format {
-            Format::Json => text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
-            Format::Xml => text.iter().any(|b| b"<>&'\"".contains(b)),
-        }
+        let escaped: fn(u8) -> bool = match self.format {
+            Format::Json => |b| (b < 0x20) | (b == b'"') | (b == b'\\'),
+            Format::Xml => |b| (b == b'<') | (b == b'>') | (b == b'&') | (b == b'\'') | (b == b'"'),
+        };
+        text.iter().fold(false, |found, &b| found | escaped(b))
     }
 
-    pub(crate) fn number(&mut self, name: &str, value: u64) {
+    pub(crate) fn number(&mut self, name: Name, value: u64) {
         self.field(name);
-        // The digits are the same in both formats; writing into a Vec
-        // cannot fail.
-        let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_u64(value);
+        // The digits are the same in both formats.
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         self.end_field(name);
     }
 
-    pub(crate) fn boolean(&mut self, name: &str, value: bool) {
+    /// A number written as text: `"40"` in JSON.
+    pub(crate) fn number_text(&mut self, name: Name, value: u64) {
+        self.ascii(name, itoa::Buffer::new().format(value));
+    }
+
+    /// A text field that needs no escaping in either format (an ID, a
+    /// percentage, a time, a name of this crate's: ASCII letters, digits
+    /// and `-:%/`), copied as it is: no scan, no `core::fmt`.
+    pub(crate) fn ascii(&mut self, name: Name, value: impl AsRef<[u8]>) {
+        let value = value.as_ref();
+        debug_assert!(value.is_ascii() && !self.needs_escape(value));
+        self.field(name);
+        let quoted = self.format == Format::Json;
+        if quoted {
+            self.out.push(b'"');
+        }
+        self.out.extend_from_slice(value);
+        if quoted {
+            self.out.push(b'"');
+        }
+        self.end_field(name);
+    }
+
+    pub(crate) fn boolean(&mut self, name: Name, value: bool) {
         self.field(name);
         let text: &[u8] = if value { b"true" } else { b"false" };
         self.out.extend_from_slice(text);
@@ -130,7 +211,7 @@ impl Body {
     }
 
     /// A field holding an object, whose fields `fields` writes.
-    pub(crate) fn object(&mut self, name: &str, fields: impl FnOnce(&mut Body)) {
+    pub(crate) fn object(&mut self, name: Name, fields: impl FnOnce(&mut Body)) {
         self.field(name);
         if self.format == Format::Json {
             self.out.push(b'{');
@@ -146,8 +227,8 @@ impl Body {
     /// per entry, whose fields `fields` writes.
     pub(crate) fn list<T>(
         &mut self,
-        name: &str,
-        item: &str,
+        name: Name,
+        item: Name,
         entries: impl IntoIterator<Item = T>,
         mut fields: impl FnMut(&mut Body, T),
     ) {
@@ -178,27 +259,23 @@ impl Body {
     }
 
     /// Starts a field: its name, after the previous field's comma in JSON.
-    fn field(&mut self, name: &str) {
+    fn field(&mut self, name: Name) {
         match self.format {
             Format::Json => self.key(name),
             Format::Xml => self.open(name),
         }
     }
 
-    fn end_field(&mut self, name: &str) {
+    fn end_field(&mut self, name: Name) {
         if self.format == Format::Xml {
             self.close(name);
         }
     }
 
-    /// `"name":`. Names are this crate's own, letters only: nothing to
-    /// escape.
-    fn key(&mut self, name: &str) {
-        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric()));
+    /// `"name":`.
+    fn key(&mut self, name: Name) {
         self.separate();
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(name.key.as_bytes());
     }
 
     /// The comma before every member of an object or array but its first,
@@ -222,15 +299,18 @@ impl Body {
         }
     }
 
-    fn open(&mut self, name: &str) {
-        self.out.push(b'<');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.push(b'>');
+    fn open(&mut self, name: Name) {
+        self.out.extend_from_slice(name.open.as_bytes());
     }
 
-    fn close(&mut self, name: &str) {
-        self.out.extend_from_slice(b"</");
-        self.out.extend_from_slice(name.as_bytes());
+    fn close(&mut self, name: Name) {
+        self.out.extend_from_slice(name.close.as_bytes());
+    }
+
+    /// The root element, named at run time by the action.
+    fn open_root(&mut self) {
+        self.out.push(b'<');
+        self.out.extend_from_slice(self.root.as_bytes());
         self.out.push(b'>');
     }
 }
@@ -250,7 +330,7 @@ mod tests {
 
     fn written(format: Format, value: &str) -> String {
         let mut body = Body::new(format, "Root");
-        body.text("Field", value);
+        body.text(name!("Field"), value);
         String::from_utf8(body.finish()).unwrap()
     }
 
@@ -278,13 +358,13 @@ mod tests {
         for format in [Format::Json, Format::Xml] {
             for value in AWKWARD {
                 let mut body = Body::new(format, "Root");
-                body.number("Before", 1);
-                body.display("Field", value);
-                body.boolean("After", true);
+                body.number(name!("Before"), 1);
+                body.display(name!("Field"), value);
+                body.boolean(name!("After"), true);
                 let mut expected = Body::new(format, "Root");
-                expected.number("Before", 1);
-                expected.text("Field", value);
-                expected.boolean("After", true);
+                expected.number(name!("Before"), 1);
+                expected.text(name!("Field"), value);
+                expected.boolean(name!("After"), true);
                 assert_eq!(body.finish(), expected.finish(), "{format} {value:?}");
             }
         }
@@ -294,13 +374,23 @@ mod tests {
     fn lists_and_objects_nest_in_both_formats() {
         let write = |format| {
             let mut body = Body::new(format, "Root");
-            body.number("Count", 2);
-            body.list("Items", "Item", [true, false], |body, flag| {
-                body.boolean("Flag", flag);
-                body.list("Empty", "Nothing", std::iter::empty::<()>(), |_, ()| {});
-            });
-            body.object("Inner", |body| {
-                body.display("Percent", format_args!("{}%", 5))
+            body.number(name!("Count"), 2);
+            body.list(
+                name!("Items"),
+                name!("Item"),
+                [true, false],
+                |body, flag| {
+                    body.boolean(name!("Flag"), flag);
+                    body.list(
+                        name!("Empty"),
+                        name!("Nothing"),
+                        std::iter::empty::<()>(),
+                        |_, ()| {},
+                    );
+                },
+            );
+            body.object(name!("Inner"), |body| {
+                body.display(name!("Percent"), format_args!("{}%", 5))
             });
             String::from_utf8(body.finish()).unwrap()
         };

@@ -1,10 +1,7 @@
 //! The endpoint: an HTTP request's parts in, a status and a body out.
 
-use std::fmt::Display;
-use std::time::{Duration, UNIX_EPOCH};
-
 use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
-use super::body::{Body, Format};
+use super::body::{Body, Format, name};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
 use crate::service::id;
@@ -191,8 +188,8 @@ pub struct ReadRequest<'r> {
     format: Format,
     /// The action, once known, for the log.
     action: Option<Action>,
-    /// The `Host` header, for error bodies.
-    host: Option<&'r str>,
+    /// The headers, whose `Host` an error body names: looked up only then.
+    headers: &'r [(&'r str, &'r [u8])],
     outcome: Result<Read, Failure>,
 }
 
@@ -204,11 +201,11 @@ struct Read {
     request: Result<(Action, Request), Failure>,
 }
 
-/// A request the world answered: what the body is written from.
+/// A request the world answered: what the body is written from. Its
+/// caller is the summary's account.
 struct Served<'w> {
     action: Action,
     request: Request,
-    caller: String,
     answer: Answer<'w>,
 }
 
@@ -257,11 +254,10 @@ impl RequestReader {
         let mut format = format_from_accept(request.headers);
         let mut action = None;
         let outcome = self.checked(request, now, &mut format, &mut action);
-        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
         ReadRequest {
             format,
             action,
-            host,
+            headers: request.headers,
             outcome,
         }
     }
@@ -408,16 +404,21 @@ impl Responder {
             match serve(world, read.outcome, now, &mut summary, spend_nonce) {
                 Ok(served) => {
                     let mut body = Body::new(read.format, served.action.response());
-                    body.text("RequestId", &summary.request_id);
+                    body.text(name!("RequestId"), &summary.request_id);
                     write_answer(&mut body, &served.request, served.answer);
                     let changed = !served.action.is_read_only();
-                    let applied = changed.then(|| Command::new(served.caller, served.request, now));
+                    let caller = || summary.account.clone().unwrap_or_default();
+                    let applied = changed.then(|| Command::new(caller(), served.request, now));
                     (200, body.finish(), applied)
                 }
                 Err(failure) => {
                     summary.code = Some(failure.error.code());
-                    let body =
-                        self.error_body(read.format, read.host, &summary.request_id, &failure);
+                    let body = self.error_body(
+                        read.format,
+                        host(read.headers),
+                        &summary.request_id,
+                        &failure,
+                    );
                     (failure.error.status(), body, None)
                 }
             };
@@ -441,8 +442,7 @@ impl Responder {
         };
         let failure = Failure::from(error);
         let request_id = &response.summary.request_id;
-        let host = header(request.headers, "host").and_then(|h| std::str::from_utf8(h).ok());
-        response.body = self.error_body(format, host, request_id, &failure);
+        response.body = self.error_body(format, host(request.headers), request_id, &failure);
         response.status = error.status();
         response.applied = None;
         response.summary.code = Some(error.code());
@@ -457,14 +457,14 @@ impl Responder {
     ) -> Vec<u8> {
         let code = failure.error.code();
         let mut body = Body::new(format, "Error");
-        body.text("RequestId", request_id);
-        body.text("HostId", host.unwrap_or(&self.host_id));
-        body.display("Code", code);
-        body.text("Message", &failure.message());
+        body.text(name!("RequestId"), request_id);
+        body.text(name!("HostId"), host.unwrap_or(&self.host_id));
+        body.display(name!("Code"), code);
+        body.text(name!("Message"), &failure.message());
         match &failure.recommend {
-            Some(recommend) => body.text("Recommend", recommend),
+            Some(recommend) => body.text(name!("Recommend"), recommend),
             None => body.display(
-                "Recommend",
+                name!("Recommend"),
                 format_args!(
                     "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
                 ),
@@ -487,13 +487,12 @@ fn serve<'w, S: Store>(
     if !caller.nonce.as_deref().is_none_or(spend_nonce) {
         return Err(EcsError::SignatureNonceUsed.into());
     }
-    summary.account = Some(caller.account.clone());
+    let account = summary.account.insert(caller.account);
     let (action, request) = request?;
-    let answer = world.handle(&caller.account, &request, now)?;
+    let answer = world.handle(account, &request, now)?;
     Ok(Served {
         action,
         request,
-        caller: caller.account,
         answer,
     })
 }
@@ -501,11 +500,11 @@ fn serve<'w, S: Store>(
 /// The fields after `RequestId` of a request's answer.
 fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
     match answer {
-        Answer::Image(id) => body.display("ImageId", id),
+        Answer::Image(id) => body.ascii(name!("ImageId"), id.ascii()),
         Answer::Cancelled | Answer::Done => {}
         Answer::Images(page) => write_images(body, request, &page),
         Answer::Copy { image, task } => write_task(body, image, task),
-        Answer::Advanced(moved) => body.number("Moved", moved as u64),
+        Answer::Advanced(moved) => body.number(name!("Moved"), moved as u64),
         Answer::Shares(page) => write_shares(body, request, &page),
         Answer::Tags(page) => write_tags(body, &page),
         Answer::Regions(regions) => write_regions(body, &regions),
@@ -513,10 +512,10 @@ fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
 }
 
 fn write_task(body: &mut Body, image: ImageId, task: CopyTask) {
-    body.display("ImageId", image);
-    body.text("Status", task.status().map_or("", |s| s.into()));
-    body.display("Progress", task.progress());
-    body.boolean("Cancellable", task.is_cancellable());
+    body.ascii(name!("ImageId"), image.ascii());
+    body.ascii(name!("Status"), task.status().map_or("", <&str>::from));
+    body.ascii(name!("Progress"), task.progress().ascii(&mut [0; 4]));
+    body.boolean(name!("Cancellable"), task.is_cancellable());
 }
 
 fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
@@ -524,31 +523,36 @@ fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
         Request::DescribeImages(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text("RegionId", region.unwrap_or_default());
-    body.number("TotalCount", page.total_count as u64);
-    body.number("PageNumber", u64::from(page.page_number));
-    body.number("PageSize", u64::from(page.page_size));
-    body.list("Images", "Image", &page.images, write_image);
+    body.text(name!("RegionId"), region.unwrap_or_default());
+    body.number(name!("TotalCount"), page.total_count as u64);
+    body.number(name!("PageNumber"), u64::from(page.page_number));
+    body.number(name!("PageSize"), u64::from(page.page_size));
+    body.list(name!("Images"), name!("Image"), &page.images, write_image);
 }
 
 fn write_image(body: &mut Body, view: &ImageView<'_>) {
-    body.display("ImageId", view.id());
-    body.text("ImageName", view.name());
-    body.text("Description", view.description());
-    body.text("Status", view.status().into());
-    body.display("Progress", view.progress());
-    body.boolean("IsCopied", view.is_copied());
-    body.display("CreationTime", rfc3339(view.creation_time()));
-    body.text("ImageOwnerAlias", view.owner_alias());
-    body.number("Size", u64::from(view.size_gib()));
-    body.list("Tags", "Tag", view.tags(), |body, (key, value)| {
-        body.text("TagKey", key);
-        body.text("TagValue", value);
-    });
+    body.ascii(name!("ImageId"), view.id().ascii());
+    body.text(name!("ImageName"), view.name());
+    body.text(name!("Description"), view.description());
+    body.ascii(name!("Status"), <&str>::from(view.status()));
+    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
+    body.boolean(name!("IsCopied"), view.is_copied());
+    body.ascii(name!("CreationTime"), view.creation_time().ascii());
+    body.ascii(name!("ImageOwnerAlias"), view.owner_alias());
+    body.number(name!("Size"), u64::from(view.size_gib()));
+    body.list(
+        name!("Tags"),
+        name!("Tag"),
+        view.tags(),
+        |body, (key, value)| {
+            body.text(name!("TagKey"), key);
+            body.text(name!("TagValue"), value);
+        },
+    );
     let system_disk = std::iter::once(view);
     body.list(
-        "DiskDeviceMappings",
-        "DiskDeviceMapping",
+        name!("DiskDeviceMappings"),
+        name!("DiskDeviceMapping"),
         system_disk,
         write_disk,
     );
@@ -557,12 +561,12 @@ fn write_image(body: &mut Body, view: &ImageView<'_>) {
 /// The system disk's mapping, as the Go SDK's model reads it: `Size` is
 /// a string there.
 fn write_disk(body: &mut Body, view: &ImageView<'_>) {
-    body.display("SnapshotId", view.snapshot());
-    body.display("Size", view.size_gib());
-    body.text("Device", "/dev/xvda");
-    body.text("Type", "system");
-    body.text("Format", "");
-    body.display("Progress", view.progress());
+    body.ascii(name!("SnapshotId"), view.snapshot().ascii());
+    body.number_text(name!("Size"), u64::from(view.size_gib()));
+    body.ascii(name!("Device"), "/dev/xvda");
+    body.ascii(name!("Type"), "system");
+    body.ascii(name!("Format"), "");
+    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
 }
 
 fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
@@ -570,59 +574,57 @@ fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
         Request::DescribeImageSharePermission(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text("RegionId", region.unwrap_or_default());
-    body.display("ImageId", page.image);
-    body.number("TotalCount", page.total_count as u64);
-    body.number("PageNumber", u64::from(page.page_number));
-    body.number("PageSize", u64::from(page.page_size));
+    body.text(name!("RegionId"), region.unwrap_or_default());
+    body.ascii(name!("ImageId"), page.image.ascii());
+    body.number(name!("TotalCount"), page.total_count as u64);
+    body.number(name!("PageNumber"), u64::from(page.page_number));
+    body.number(name!("PageSize"), u64::from(page.page_size));
     body.list(
-        "ShareGroups",
-        "ShareGroup",
+        name!("ShareGroups"),
+        name!("ShareGroup"),
         std::iter::empty::<()>(),
         |_, ()| {},
     );
     body.list(
-        "Accounts",
-        "Account",
+        name!("Accounts"),
+        name!("Account"),
         &page.accounts,
         |body, &(account, since)| {
-            body.text("AliyunId", account);
-            body.display("SharedTime", rfc3339(since));
+            body.text(name!("AliyunId"), account);
+            body.ascii(name!("SharedTime"), since.ascii());
         },
     );
 }
 
 fn write_tags(body: &mut Body, page: &TagPage<'_>) {
     if let Some(token) = &page.next_token {
-        body.text("NextToken", token);
+        body.text(name!("NextToken"), token);
     }
     body.list(
-        "TagResources",
-        "TagResource",
+        name!("TagResources"),
+        name!("TagResource"),
         &page.tags,
         |body, &(id, key, value)| {
-            body.display("ResourceId", id);
-            body.text("ResourceType", "image");
-            body.text("TagKey", key);
-            body.text("TagValue", value);
+            body.ascii(name!("ResourceId"), id.ascii());
+            body.ascii(name!("ResourceType"), "image");
+            body.text(name!("TagKey"), key);
+            body.text(name!("TagValue"), value);
         },
     );
 }
 
 fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
-    body.list("Regions", "Region", regions, |body, region| {
-        body.text("RegionId", region.id);
-        body.text("LocalName", region.local_name);
-        body.text("RegionEndpoint", &region.endpoint);
-        body.text("Status", region.status);
-    });
-}
-
-/// `2026-11-27T10:00:00Z`; times past the year 9999 are written as its end.
-fn rfc3339(time: Timestamp) -> impl Display {
-    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
-    let seconds = time.unix_seconds().min(LAST_SECOND_OF_9999);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds))
+    body.list(
+        name!("Regions"),
+        name!("Region"),
+        regions,
+        |body, region| {
+            body.text(name!("RegionId"), region.id);
+            body.text(name!("LocalName"), region.local_name);
+            body.text(name!("RegionEndpoint"), &region.endpoint);
+            body.text(name!("Status"), region.status);
+        },
+    );
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -660,6 +662,11 @@ fn one_of<'v>(
 fn header<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h [u8]> {
     let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
     found.map(|(_, value)| *value)
+}
+
+/// The `Host` header, if it is text.
+fn host<'h>(headers: &[(&str, &'h [u8])]) -> Option<&'h str> {
+    header(headers, "host").and_then(|host| std::str::from_utf8(host).ok())
 }
 
 fn header_text<'h>(headers: &[(&str, &'h str)], name: &str) -> Option<&'h str> {
@@ -704,24 +711,24 @@ impl RequestIds {
 /// shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
 /// Distinct counts of one seed give distinct IDs.
 pub fn request_id(seed: u64, count: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
     let low = id::mix(high ^ 0x5265_7175_6573_7449);
     let mut number = [0u8; 16];
     number[..8].copy_from_slice(&high.to_be_bytes());
     number[8..].copy_from_slice(&low.to_be_bytes());
-    let mut digits = [0u8; 32];
-    // 16 bytes always fit 32 digits.
-    let _ = hex::encode_to_slice(number, &mut digits);
-    digits.make_ascii_uppercase();
-    let mut id = String::with_capacity(36);
-    for (at, group) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)] {
-        if at > 0 {
-            id.push('-');
+    let mut text = [b'-'; 36];
+    let mut at = 0;
+    for (index, byte) in number.into_iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            at += 1; // past a dash
         }
-        // Hex digits are ASCII.
-        id.extend(digits[at..group].iter().map(|&digit| char::from(digit)));
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0xF)];
+        at += 2;
     }
-    id
+    // Hex digits and dashes are ASCII: never the default.
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 #[cfg(test)]

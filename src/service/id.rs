@@ -54,17 +54,16 @@ impl Scheme {
         mix(number ^ self.salt) % 36u64.pow(CHECK_CHARS as u32)
     }
 
-    /// The whole ID in one buffer and one write: IDs are written into
-    /// every response, and each `write_str` is a call through `f`.
-    fn write(self, number: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The whole ID's bytes, without `core::fmt`: what `Display` writes,
+    /// and what a response body copies, once or twice per image.
+    fn ascii(self, number: u64) -> [u8; ID_CHARS] {
         let mut text = [0u8; ID_CHARS];
         let (prefix, digits) = text.split_at_mut(self.prefix.len());
         prefix.copy_from_slice(self.prefix.as_bytes());
         let (check, digits) = digits.split_at_mut(CHECK_CHARS);
         write_base36(check, self.check(number));
         write_base36(digits, number);
-        // Base-36 digits are ASCII, so this never fails.
-        f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+        text
     }
 
     /// The number `text` writes, if it is an ID of this scheme.
@@ -210,23 +209,62 @@ const fn inverse(a: u64) -> u64 {
 const _: () = assert!(MIX_1.wrapping_mul(inverse(MIX_1)) == 1);
 const _: () = assert!(MIX_2.wrapping_mul(inverse(MIX_2)) == 1);
 
-/// Writes `value`'s last `digits.len()` base-36 digits into `digits`.
+/// Writes `value`'s last `digits.len()` base-36 digits into `digits`, two
+/// at a time from [`DIGIT_PAIRS`]: half the divisions, as itoa does for
+/// decimal.
 fn write_base36(digits: &mut [u8], mut value: u64) {
-    for digit in digits.iter_mut().rev() {
-        *digit = DIGITS[(value % 36) as usize];
-        value /= 36;
+    const PAIR: u64 = 36 * 36;
+    let mut pairs = digits.rchunks_exact_mut(2);
+    for pair in &mut pairs {
+        pair.copy_from_slice(&DIGIT_PAIRS[(value % PAIR) as usize]);
+        value /= PAIR;
     }
+    for digit in pairs.into_remainder() {
+        *digit = DIGITS[(value % 36) as usize];
+    }
+}
+
+/// Every number below 36 x 36 as its two base-36 digits.
+const DIGIT_PAIRS: [[u8; 2]; 36 * 36] = {
+    let mut pairs = [[0; 2]; 36 * 36];
+    let mut n = 0;
+    while n < pairs.len() {
+        pairs[n] = [DIGITS[n / 36], DIGITS[n % 36]];
+        n += 1;
+    }
+    pairs
+};
+
+impl ImageId {
+    /// The ID's 22 bytes, as `Display` writes them, for a response body to
+    /// copy without `core::fmt`.
+    pub(crate) fn ascii(self) -> [u8; ID_CHARS] {
+        IMAGE.ascii(self.0)
+    }
+}
+
+impl SnapshotId {
+    /// The ID's 22 bytes, as `Display` writes them.
+    pub(crate) fn ascii(self) -> [u8; ID_CHARS] {
+        SNAPSHOT.ascii(self.0)
+    }
+}
+
+/// An ID in one write: each `write_str` is a call through `f`.
+fn write_id(text: &[u8; ID_CHARS], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    // Base-36 digits are ASCII, so this never fails.
+    f.write_str(core::str::from_utf8(text).map_err(|_| fmt::Error)?)
 }
 
 impl fmt::Display for ImageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        IMAGE.write(self.0, f)
+        write_id(&self.ascii(), f)
     }
 }
 
 impl fmt::Display for SnapshotId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        SNAPSHOT.write(self.0, f)
+        write_id(&self.ascii(), f)
     }
 }
 
@@ -372,6 +410,30 @@ mod tests {
             error.to_string(),
             "`m-imageid1` is not an ID of the form s-xxxxxxxxxxxxxxxxxxxx"
         );
+    }
+
+    /// Base 36 one digit at a time, as IDs were first written.
+    fn base36_digit_by_digit(digits: &mut [u8], mut value: u64) {
+        for digit in digits.iter_mut().rev() {
+            *digit = DIGITS[(value % 36) as usize];
+            value /= 36;
+        }
+    }
+
+    #[test]
+    fn digits_written_in_pairs_are_the_digits_written_one_by_one() {
+        let values = keys().chain([36u64.pow(7) - 1, 36u64.pow(12), u64::MAX]);
+        for value in values {
+            for width in [1, 2, 7, 13] {
+                let (mut pairs, mut singles) = ([0u8; 13], [0u8; 13]);
+                write_base36(&mut pairs[..width], value);
+                base36_digit_by_digit(&mut singles[..width], value);
+                assert_eq!(pairs, singles, "{value} in {width} digits");
+            }
+        }
+        let id = ImageId::from_number(u64::MAX);
+        assert_eq!(id.to_string().as_bytes(), id.ascii());
+        assert_eq!(id.snapshot().to_string().as_bytes(), id.snapshot().ascii());
     }
 
     #[test]

@@ -48,11 +48,26 @@ impl Percent {
     pub const fn is_full(self) -> bool {
         self.0 == 100
     }
+
+    /// `32%` in `buffer`, as `Display` writes it, without `core::fmt`: a
+    /// response body writes one or two per image.
+    pub(crate) fn ascii(self, buffer: &mut [u8; 4]) -> &[u8] {
+        let digit = |value: u8| b'0' + value % 10;
+        *buffer = [digit(self.0 / 100), digit(self.0 / 10), digit(self.0), b'%'];
+        let leading_zeros = match self.0 {
+            100.. => 0,
+            10.. => 1,
+            _ => 2,
+        };
+        &buffer[leading_zeros..]
+    }
 }
 
 impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}%", self.0)
+        let mut buffer = [0; 4];
+        // Digits and `%` are ASCII, so this never fails.
+        f.write_str(core::str::from_utf8(self.ascii(&mut buffer)).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -89,5 +104,19 @@ impl FromStr for Percent {
         value
             .and_then(Percent::new)
             .ok_or_else(|| PercentError(text.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_percentage_is_written_as_format_wrote_it() {
+        for value in 0..=100 {
+            let percent = Percent(value);
+            assert_eq!(percent.to_string(), format!("{value}%"));
+            assert_eq!(percent.to_string().parse(), Ok(percent));
+        }
     }
 }

@@ -8,7 +8,8 @@
 #
 # REQUESTS (4000) over 4 connections, counted after 400 that warm up;
 # FORMAT JSON (the default) or XML. SERVER=path/to/ecs-mock-server counts
-# another build (a "before").
+# another build (a "before"). KEEP=dir keeps each callgrind output there
+# (for `callgrind_annotate --inclusive=yes --tree=calling`).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 requests=${1:-4000}
@@ -46,6 +47,10 @@ count() {
   total=$(callgrind_annotate "$(ls "$work"/callgrind.*.* | head -n 1)" 2>/dev/null \
     | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
   echo "INSTRUCTIONS $label, $format: $((total / requests)) per request ($total for $requests)"
+  if [[ -n ${KEEP:-} ]]; then
+    mkdir -p "$KEEP"
+    cp "$(ls "$work"/callgrind.*.* | head -n 1)" "$KEEP/callgrind.$format.${label//[^a-z]/_}"
+  fi
 }
 
 mock() {

@@ -97,6 +97,11 @@ const MAX_LISTED: usize = 100;
 /// `InvalidParameter`; the actions limit how many they take.
 impl Kind for Vec<Tag> {
     fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        // Most requests have no tags: a look at each name is cheaper than
+        // a hundred slots filled and walked.
+        if numbered(source, name).next().is_none() {
+            return Ok(Vec::new());
+        }
         let mut slots: [(Option<&str>, Option<&str>); MAX_LISTED] = [(None, None); MAX_LISTED];
         for (number, value) in numbered(source, name) {
             let (number, field) = number.split_once('.').ok_or(EcsError::InvalidParameter)?;
@@ -131,6 +136,9 @@ impl Kind for Vec<Tag> {
 /// outside 1 to 100, is `InvalidParameter`.
 impl Kind for Vec<String> {
     fn read(source: &impl Source, name: &str) -> Result<Self, EcsError> {
+        if numbered(source, name).next().is_none() {
+            return Ok(Vec::new());
+        }
         let mut slots: [Option<&str>; MAX_LISTED] = [None; MAX_LISTED];
         for (number, value) in numbered(source, name) {
             slots[index(number)?] = Some(value);
