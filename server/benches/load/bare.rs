@@ -7,19 +7,16 @@
 //!
 //! `cargo run --release -p ecs-mock-server --example bare -- LISTEN BODY_FILE`
 
+#[path = "floor.rs"]
+mod floor;
+
 use std::convert::Infallible;
 use std::error::Error;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -29,27 +26,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     let listen: SocketAddr = listen.parse()?;
     let body = Bytes::from(std::fs::read(body)?);
-    let listener = TcpListener::bind(listen).await?;
-    eprintln!("listening on {listen}");
-    let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(error) => {
-                eprintln!("accept failed ({error}); retrying");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let body = body.clone();
-        let service = service_fn(move |request| answer(request, body.clone()));
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        tokio::spawn(graceful.watch(connection));
-    }
+    floor::serve(listen, move |request| answer(request, body.clone())).await?;
+    Ok(())
 }
 
 /// Reads the request's body, as the mock does, and answers `body`.

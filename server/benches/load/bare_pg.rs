@@ -13,23 +13,20 @@
 //!
 //! `cargo run --release -p ecs-mock-server --example bare_pg -- LISTEN DATABASE_URL [--pool N]`
 
+#[path = "floor.rs"]
+mod floor;
+
 use std::convert::Infallible;
 use std::error::Error;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use postgres::{Client, NoTls, Statement};
 use r2d2::{ManageConnection, Pool};
 use r2d2_postgres::PostgresConnectionManager;
-use tokio::net::TcpListener;
 
 const UPDATE: &str = "UPDATE floor SET n = n + 1 WHERE id = $1";
 const BODY: &[u8] = br#"{"RequestId":"0"}"#;
@@ -60,27 +57,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .build(manager)
     })
     .await??;
-    let listener = TcpListener::bind(args.listen).await?;
-    eprintln!("listening on {}", args.listen);
-    let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(error) => {
-                eprintln!("accept failed ({error}); retrying");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let pool = pool.clone();
-        let service = service_fn(move |request| answer(request, pool.clone()));
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        tokio::spawn(graceful.watch(connection));
-    }
+    floor::serve(args.listen, move |request| answer(request, pool.clone())).await?;
+    Ok(())
 }
 
 /// Reads the request's body, as the mock does, runs the update for the
