@@ -11,7 +11,8 @@
 # Sections, each printing the figures docs/performance.md records:
 # 1. DescribeImages by ID and CancelCopyImage on a world of COPIES queued
 #    copies, log on and off; DescribeImages by ID against the floor, a bare
-#    hyper server answering the same body (bare.rs), in the same run.
+#    hyper server answering the same request with the same body (bare.rs),
+#    in the same run.
 # 2. DescribeImages, first page, of an account holding LISTED images, at
 #    256 connections.
 # 3. A normal request while 5,000 idle connections are held, and while
@@ -89,8 +90,9 @@ for log in "" --quiet; do
     echo "== DescribeImages by ID, log ${log:-on}, round $round"
     IMAGE=$(head -n 1 "$work/ids") wrk -t1 -c32 -d"${seconds}s" --latency \
       -s $load/describe.lua http://127.0.0.1:18181/ | tee "$work/mock.out"
-    echo "== the floor: the bare server, same body, same connections, round $round"
-    wrk -t1 -c32 -d"${seconds}s" --latency http://127.0.0.1:18182/ | tee "$work/bare.out"
+    echo "== the floor: the bare server, same request, same body, same connections, round $round"
+    IMAGE=$(head -n 1 "$work/ids") wrk -t1 -c32 -d"${seconds}s" --latency \
+      -s $load/describe.lua http://127.0.0.1:18182/ | tee "$work/bare.out"
     echo "ROUND $round: $(rps <"$work/mock.out") / $(rps <"$work/bare.out")"
     mock=$(awk -v sum="$mock" -v add="$(rps <"$work/mock.out")" 'BEGIN { print sum + add }')
     floor=$(awk -v sum="$floor" -v add="$(rps <"$work/bare.out")" 'BEGIN { print sum + add }')
@@ -123,7 +125,8 @@ rm -f "$work/bare.log"
 target/release/examples/bare 127.0.0.1:18182 "$work/page" 2>"$work/bare.log" &
 bare=$!
 until grep -qs listening "$work/bare.log"; do sleep 0.1; done
-wrk -t1 -c256 -d"${seconds}s" --latency http://127.0.0.1:18182/ | tee "$work/bare.out"
+wrk -t1 -c256 -d"${seconds}s" --latency -s $load/list.lua http://127.0.0.1:18182/ \
+  | tee "$work/bare.out"
 kill "$bare"
 echo "RATIO first page at 256 connections: $(rps <"$work/mock.out") / $(rps <"$work/bare.out")"
 fi
