@@ -2,7 +2,7 @@
 //! clock, the state file and the ticker. All answers come from the crate.
 
 use std::future::Future;
-use std::io::{self, Write};
+use std::io::{self, Cursor, Write};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,7 +15,7 @@ use ecs_image_copy::rpc::{
 };
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -373,7 +373,7 @@ async fn answer(
     peer: Arc<str>,
     log: Option<Log>,
     body_timeout: Duration,
-) -> Result<Response<Full<Bytes>>, BodyError> {
+) -> Result<Response<Full<Cursor<Vec<u8>>>>, BodyError> {
     // Only a logged request is timed: a clock read is a call.
     let started = log.is_some().then(Instant::now);
     let (parts, body) = request.into_parts();
@@ -403,7 +403,9 @@ async fn answer(
         body,
         ..
     } = response;
-    let mut reply = Response::new(Full::new(Bytes::from(body)));
+    // Sent as it is: `Bytes::from` would allocate for a vector with room
+    // to spare, as a body written into a reservation has.
+    let mut reply = Response::new(Full::new(Cursor::new(body)));
     *reply.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     reply.headers_mut().insert(
@@ -560,7 +562,7 @@ impl Log {
             " ",
             micros.format(took.as_micros()),
             "us ",
-            &summary.request_id,
+            summary.request_id.as_str(),
             "\n",
         ];
         let mut pending = lock(&self.0.pending);
