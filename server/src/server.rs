@@ -16,6 +16,7 @@ use ecs_image_copy::rpc::{
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as _, Incoming};
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -408,11 +409,23 @@ async fn answer(
     let mut reply = Response::new(Full::new(Cursor::new(body)));
     *reply.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    reply.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static(content_type),
-    );
+    let content_type = content_type_header(content_type);
+    reply
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, content_type);
     Ok(reply)
+}
+
+/// The `Content-Type` header of an answer. The endpoint's two are checked
+/// once: `HeaderValue::from_static` checks every byte when it runs.
+fn content_type_header(content_type: &'static str) -> HeaderValue {
+    static JSON: HeaderValue = HeaderValue::from_static("application/json;charset=utf-8");
+    static XML: HeaderValue = HeaderValue::from_static("text/xml;charset=utf-8");
+    match content_type {
+        "application/json;charset=utf-8" => JSON.clone(),
+        "text/xml;charset=utf-8" => XML.clone(),
+        other => HeaderValue::from_static(other),
+    }
 }
 
 /// Calls `answer` with the request's parts as the endpoint reads them.
@@ -578,6 +591,25 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_endpoints_content_types_are_the_headers_they_name() {
+        let json = Endpoint::new(World::default(), EndpointConfig::default()).handle(
+            &HttpRequest {
+                method: "GET",
+                path: "/",
+                query: b"Action=Nope&Version=2014-05-26&Format=JSON",
+                headers: &[],
+                body: b"",
+            },
+            now(),
+        );
+        for content_type in [json.content_type, "text/xml;charset=utf-8", "text/plain"] {
+            let header = content_type_header(content_type);
+            assert_eq!(header, HeaderValue::from_static(content_type));
+        }
+        assert_eq!(json.content_type, "application/json;charset=utf-8");
+    }
 
     #[test]
     fn an_internal_error_is_written_as_the_endpoint_writes_its_errors() {
