@@ -4,7 +4,9 @@
 use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
-use ecs_image_copy::rpc::{Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters};
+use ecs_image_copy::rpc::{
+    Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters, RequestId,
+};
 use ecs_image_copy::{Action, Command, EcsError, ImageId, Timestamp, World};
 use serde_json::{Value, json};
 
@@ -108,7 +110,7 @@ fn cancel_answers_the_seed_bodies_in_json_and_xml() {
     assert_eq!(
         json_of(&again),
         json!({
-            "RequestId": id,
+            "RequestId": id.as_str(),
             "HostId": "ecs.aliyuncs.com",
             "Code": "InvalidImageId.NotFound",
             "Message": "The specified ImageId does not exist.",
@@ -130,14 +132,15 @@ fn cancel_answers_the_seed_bodies_in_json_and_xml() {
 #[test]
 fn request_ids_look_like_the_services() {
     let mut e = endpoint(EndpointConfig::default());
-    let ids: Vec<String> = (0..3)
+    let ids: Vec<RequestId> = (0..3)
         .map(|_| call(&mut e, "Action=Nope").summary.request_id)
         .collect();
     for id in &ids {
-        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        let groups: Vec<usize> = id.as_str().split('-').map(str::len).collect();
         assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
         assert!(
-            id.chars()
+            id.as_str()
+                .chars()
                 .all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_uppercase()),
             "{id}"
         );
@@ -178,7 +181,7 @@ fn describe_images_answers_the_documented_shape() {
     assert_eq!(
         json_of(&response),
         json!({
-            "RequestId": response.summary.request_id,
+            "RequestId": response.summary.request_id.as_str(),
             "RegionId": "cn-beijing",
             "TotalCount": 1,
             "PageNumber": 1,

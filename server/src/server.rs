@@ -2,7 +2,7 @@
 //! clock, the state file and the ticker. All answers come from the crate.
 
 use std::future::Future;
-use std::io::{self, Write};
+use std::io::{self, Cursor, Write};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,7 +15,8 @@ use ecs_image_copy::rpc::{
 };
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::body::{Body as _, Incoming};
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -373,7 +374,7 @@ async fn answer(
     peer: Arc<str>,
     log: Option<Log>,
     body_timeout: Duration,
-) -> Result<Response<Full<Bytes>>, BodyError> {
+) -> Result<Response<Full<Cursor<Vec<u8>>>>, BodyError> {
     // Only a logged request is timed: a clock read is a call.
     let started = log.is_some().then(Instant::now);
     let (parts, body) = request.into_parts();
@@ -403,14 +404,28 @@ async fn answer(
         body,
         ..
     } = response;
-    let mut reply = Response::new(Full::new(Bytes::from(body)));
+    // Sent as it is: `Bytes::from` would allocate for a vector with room
+    // to spare, as a body written into a reservation has.
+    let mut reply = Response::new(Full::new(Cursor::new(body)));
     *reply.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    reply.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static(content_type),
-    );
+    let content_type = content_type_header(content_type);
+    reply
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, content_type);
     Ok(reply)
+}
+
+/// The `Content-Type` header of an answer. The endpoint's two are checked
+/// once: `HeaderValue::from_static` checks every byte when it runs.
+fn content_type_header(content_type: &'static str) -> HeaderValue {
+    static JSON: HeaderValue = HeaderValue::from_static("application/json;charset=utf-8");
+    static XML: HeaderValue = HeaderValue::from_static("text/xml;charset=utf-8");
+    match content_type {
+        "application/json;charset=utf-8" => JSON.clone(),
+        "text/xml;charset=utf-8" => XML.clone(),
+        other => HeaderValue::from_static(other),
+    }
 }
 
 /// Calls `answer` with the request's parts as the endpoint reads them.
@@ -560,7 +575,7 @@ impl Log {
             " ",
             micros.format(took.as_micros()),
             "us ",
-            &summary.request_id,
+            summary.request_id.as_str(),
             "\n",
         ];
         let mut pending = lock(&self.0.pending);
@@ -576,6 +591,25 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_endpoints_content_types_are_the_headers_they_name() {
+        let json = Endpoint::new(World::default(), EndpointConfig::default()).handle(
+            &HttpRequest {
+                method: "GET",
+                path: "/",
+                query: b"Action=Nope&Version=2014-05-26&Format=JSON",
+                headers: &[],
+                body: b"",
+            },
+            now(),
+        );
+        for content_type in [json.content_type, "text/xml;charset=utf-8", "text/plain"] {
+            let header = content_type_header(content_type);
+            assert_eq!(header, HeaderValue::from_static(content_type));
+        }
+        assert_eq!(json.content_type, "application/json;charset=utf-8");
+    }
 
     #[test]
     fn an_internal_error_is_written_as_the_endpoint_writes_its_errors() {

@@ -1,5 +1,7 @@
 //! Response bodies, written field by field straight into their bytes, as
 //! JSON or as XML: no tree is built, allocated and dropped per answer.
+//! A run of fields is written by [`fields!`], which spells the names and
+//! the punctuation between two values as one literal per format.
 
 use std::fmt::Display;
 use std::io::Write as _;
@@ -28,55 +30,147 @@ impl Format {
     }
 }
 
-/// A field's or a list item's name, spelled as each format writes it,
-/// at compile time: a name is then one copy, not three. Made by
-/// [`name!`].
+/// A list field's name and its items' name, spelled as each format
+/// writes them, at compile time. Made by [`list_name!`].
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Name {
-    /// `"ImageId":`
-    key: &'static str,
-    /// `<ImageId>`
+pub(crate) struct ListName {
+    /// `"Images":{"Image":[`
+    json_open: &'static str,
+    /// `<Images>`
     open: &'static str,
-    /// `</ImageId>`
+    /// `</Images>`
     close: &'static str,
+    /// `<Image>`
+    item_open: &'static str,
+    /// `</Image>`
+    item_close: &'static str,
 }
 
-impl Name {
-    /// The name `name` spelled thus, checked where [`name!`] is used: a
+impl ListName {
+    /// The names spelled thus, checked where [`list_name!`] is used: a
     /// name of letters and digits needs no escape in either format.
     pub(crate) const fn spelled(
-        name: &str,
-        key: &'static str,
-        open: &'static str,
-        close: &'static str,
-    ) -> Name {
-        let bytes = name.as_bytes();
-        let mut at = 0;
-        while at < bytes.len() {
-            assert!(
-                bytes[at].is_ascii_alphanumeric(),
-                "a name is letters and digits"
-            );
-            at += 1;
+        (list, item): (&str, &str),
+        json_open: &'static str,
+        [open, close]: [&'static str; 2],
+        [item_open, item_close]: [&'static str; 2],
+    ) -> ListName {
+        assert!(
+            letters_and_digits(list) && letters_and_digits(item),
+            "a name is letters and digits"
+        );
+        ListName {
+            json_open,
+            open,
+            close,
+            item_open,
+            item_close,
         }
-        Name { key, open, close }
     }
 }
 
-/// The [`Name`] of a field or item, from its name: letters and digits,
-/// checked at compile time.
-macro_rules! name {
-    ($name:literal) => {{
-        const NAME: $crate::rpc::body::Name = $crate::rpc::body::Name::spelled(
-            $name,
-            concat!("\"", $name, "\":"),
-            concat!("<", $name, ">"),
-            concat!("</", $name, ">"),
+const fn letters_and_digits(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_alphanumeric() {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
+/// The [`ListName`] of a list and of its items, from their names: letters
+/// and digits, checked at compile time.
+macro_rules! list_name {
+    ($list:literal, $item:literal) => {{
+        const NAME: $crate::rpc::body::ListName = $crate::rpc::body::ListName::spelled(
+            ($list, $item),
+            concat!("\"", $list, "\":{\"", $item, "\":["),
+            [concat!("<", $list, ">"), concat!("</", $list, ">")],
+            [concat!("<", $item, ">"), concat!("</", $item, ">")],
         );
         NAME
     }};
 }
-pub(crate) use name;
+pub(crate) use list_name;
+
+/// Writes a run of fields into a [`Body`], each `Name: kind(value)`, the
+/// kind being `ascii`, `text`, `display`, `number` or `boolean`, whose
+/// value [`Body`]'s `<kind>_value` writes. Everything between two values
+/// (the closing quote, the comma and the next name in JSON; the closing
+/// and the opening tag in XML) is one literal, spelled at compile time: a
+/// field costs one copy besides its value, where a field written as a
+/// separator, a name and a quoted value costs five.
+///
+/// ```text
+/// fields!(body, {
+///     ImageId: ascii(id.ascii()),
+///     ImageName: text(name),
+///     Size: number(40),
+/// });
+/// ```
+macro_rules! fields {
+    ($body:expr, { $($name:ident: $kind:ident($value:expr)),+ $(,)? }) => {{
+        let body: &mut $crate::rpc::body::Body = $body;
+        match body.format() {
+            $crate::rpc::body::Format::Json => {
+                body.separate();
+                $crate::rpc::body::fields!(@json body; $($name $kind($value))+);
+            }
+            $crate::rpc::body::Format::Xml => {
+                $crate::rpc::body::fields!(@xml body; $($name $kind($value))+);
+            }
+        }
+    }};
+    (@json $body:ident; $name:ident $kind:ident($value:expr) $($rest:tt)*) => {
+        $body.raw(concat!(
+            "\"", stringify!($name), "\":", $crate::rpc::body::fields!(@quote $kind),
+        ));
+        $crate::rpc::body::fields!(@value $body, $kind($value));
+        $crate::rpc::body::fields!(@json_after $body, $kind; $($rest)*);
+    };
+    // `$prev`: the kind of the value just written.
+    (@json_after $body:ident, $prev:ident; $name:ident $kind:ident($value:expr) $($rest:tt)*) => {
+        $body.raw(concat!(
+            $crate::rpc::body::fields!(@quote $prev),
+            ",\"", stringify!($name), "\":",
+            $crate::rpc::body::fields!(@quote $kind),
+        ));
+        $crate::rpc::body::fields!(@value $body, $kind($value));
+        $crate::rpc::body::fields!(@json_after $body, $kind; $($rest)*);
+    };
+    (@json_after $body:ident, $prev:ident;) => {
+        $body.raw($crate::rpc::body::fields!(@quote $prev));
+    };
+    (@xml $body:ident; $name:ident $kind:ident($value:expr) $($rest:tt)*) => {
+        $body.raw(concat!("<", stringify!($name), ">"));
+        $crate::rpc::body::fields!(@value $body, $kind($value));
+        $crate::rpc::body::fields!(@xml_after $body, $name; $($rest)*);
+    };
+    // `$prev`: the name of the field just written.
+    (@xml_after $body:ident, $prev:ident; $name:ident $kind:ident($value:expr) $($rest:tt)*) => {
+        $body.raw(concat!("</", stringify!($prev), "><", stringify!($name), ">"));
+        $crate::rpc::body::fields!(@value $body, $kind($value));
+        $crate::rpc::body::fields!(@xml_after $body, $name; $($rest)*);
+    };
+    (@xml_after $body:ident, $prev:ident;) => {
+        $body.raw(concat!("</", stringify!($prev), ">"));
+    };
+    // What a JSON value of this kind is enclosed in.
+    (@quote ascii) => { "\"" };
+    (@quote text) => { "\"" };
+    (@quote display) => { "\"" };
+    (@quote number) => { "" };
+    (@quote boolean) => { "" };
+    (@value $body:ident, ascii($value:expr)) => { $body.ascii_value($value) };
+    (@value $body:ident, text($value:expr)) => { $body.text_value($value) };
+    (@value $body:ident, display($value:expr)) => { $body.display_value($value) };
+    (@value $body:ident, number($value:expr)) => { $body.number_value($value) };
+    (@value $body:ident, boolean($value:expr)) => { $body.boolean_value($value) };
+}
+pub(crate) use fields;
 
 /// A body being written: an object of fields, under the root element
 /// `root` in XML. In XML each field is an element of its name; a list is
@@ -123,42 +217,51 @@ impl Body {
         self.out
     }
 
-    /// A text field, escaped as its format needs.
-    pub(crate) fn text(&mut self, name: Name, value: &str) {
-        self.field(name);
+    /// The body's format, for [`fields!`].
+    #[inline(always)]
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// One of [`fields!`]' literals, copied as it is.
+    #[inline(always)]
+    pub(crate) fn raw(&mut self, literal: &'static str) {
+        self.out.extend_from_slice(literal.as_bytes());
+    }
+
+    /// A text value, escaped as its format needs, without JSON's quotes.
+    pub(crate) fn text_value(&mut self, value: &str) {
         match self.format {
-            Format::Json => self.json_string(value),
+            Format::Json if !self.needs_escape(value.as_bytes()) => {
+                self.out.extend_from_slice(value.as_bytes());
+            }
+            Format::Json => {
+                let start = self.out.len();
+                // Writing into a Vec cannot fail. serde_json writes the
+                // quotes too, which are taken back: `fields!` has its own.
+                let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_str(value);
+                self.out.pop();
+                self.out.remove(start);
+            }
             Format::Xml => {
                 let escaped = quick_xml::escape::escape(value);
                 self.out.extend_from_slice(escaped.as_bytes());
             }
         }
-        self.end_field(name);
     }
 
-    /// A text field written by `value`'s `Display` (an ID, a percentage, a
-    /// time), escaped as [`text`](Body::text) is. Written in place: such
-    /// values seldom need escaping, and are then written again.
-    pub(crate) fn display(&mut self, name: Name, value: impl Display) {
+    /// A text value written by `value`'s `Display` (a code, a URL),
+    /// escaped as [`text_value`](Body::text_value) escapes it. Written in
+    /// place: such values seldom need escaping, and are then written again.
+    pub(crate) fn display_value(&mut self, value: impl Display) {
         let start = self.out.len();
-        self.field(name);
-        let quoted = self.format == Format::Json;
-        if quoted {
-            self.out.push(b'"');
-        }
-        let written = self.out.len();
         // Writing into a Vec cannot fail.
         let _ = write!(self.out, "{value}");
-        if self.needs_escape(&self.out[written..]) {
-            let text = String::from_utf8_lossy(&self.out[written..]).into_owned();
+        if self.needs_escape(&self.out[start..]) {
+            let text = String::from_utf8_lossy(&self.out[start..]).into_owned();
             self.out.truncate(start);
-            self.text(name, &text);
-            return;
+            self.text_value(&text);
         }
-        if quoted {
-            self.out.push(b'"');
-        }
-        self.end_field(name);
     }
 
     /// Whether `text` holds a byte its format escapes. Every byte is
@@ -172,139 +275,69 @@ impl Body {
         text.iter().fold(false, |found, &b| found | escaped(b))
     }
 
-    pub(crate) fn number(&mut self, name: Name, value: u64) {
-        self.field(name);
-        // The digits are the same in both formats.
+    /// A number's digits, the same in both formats.
+    #[inline(always)]
+    pub(crate) fn number_value(&mut self, value: u64) {
         self.out
             .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-        self.end_field(name);
     }
 
-    /// A number written as text: `"40"` in JSON.
-    pub(crate) fn number_text(&mut self, name: Name, value: u64) {
-        self.ascii(name, itoa::Buffer::new().format(value));
-    }
-
-    /// A text field that needs no escaping in either format (an ID, a
+    /// A value that needs no escaping in either format (an ID, a
     /// percentage, a time, a name of this crate's: ASCII letters, digits
     /// and `-:%/`), copied as it is: no scan, no `core::fmt`.
-    pub(crate) fn ascii(&mut self, name: Name, value: impl AsRef<[u8]>) {
+    #[inline(always)]
+    pub(crate) fn ascii_value(&mut self, value: impl AsRef<[u8]>) {
         let value = value.as_ref();
         debug_assert!(value.is_ascii() && !self.needs_escape(value));
-        self.field(name);
-        let quoted = self.format == Format::Json;
-        if quoted {
-            self.out.push(b'"');
-        }
         self.out.extend_from_slice(value);
-        if quoted {
-            self.out.push(b'"');
-        }
-        self.end_field(name);
     }
 
-    pub(crate) fn boolean(&mut self, name: Name, value: bool) {
-        self.field(name);
+    #[inline(always)]
+    pub(crate) fn boolean_value(&mut self, value: bool) {
         let text: &[u8] = if value { b"true" } else { b"false" };
         self.out.extend_from_slice(text);
-        self.end_field(name);
     }
 
-    /// A field holding an object, whose fields `fields` writes.
-    pub(crate) fn object(&mut self, name: Name, fields: impl FnOnce(&mut Body)) {
-        self.field(name);
-        if self.format == Format::Json {
-            self.out.push(b'{');
-        }
-        fields(self);
-        if self.format == Format::Json {
-            self.out.push(b'}');
-        }
-        self.end_field(name);
-    }
-
-    /// The field `name` holding the list `{"<item>": [...]}`, one object
-    /// per entry, whose fields `fields` writes.
+    /// The list field `list` (`{"<item>": [...]}`), one object per entry,
+    /// whose fields `fields` writes.
+    #[inline(always)]
     pub(crate) fn list<T>(
         &mut self,
-        name: Name,
-        item: Name,
+        list: ListName,
         entries: impl IntoIterator<Item = T>,
         mut fields: impl FnMut(&mut Body, T),
     ) {
-        self.object(name, |body| {
-            if body.format == Format::Json {
-                body.key(item);
-                body.out.push(b'[');
-            }
-            for entry in entries {
-                match body.format {
-                    Format::Json => {
-                        body.separate();
-                        body.out.push(b'{');
-                        fields(body, entry);
-                        body.out.push(b'}');
-                    }
-                    Format::Xml => {
-                        body.open(item);
-                        fields(body, entry);
-                        body.close(item);
-                    }
-                }
-            }
-            if body.format == Format::Json {
-                body.out.push(b']');
-            }
-        });
-    }
-
-    /// Starts a field: its name, after the previous field's comma in JSON.
-    fn field(&mut self, name: Name) {
         match self.format {
-            Format::Json => self.key(name),
-            Format::Xml => self.open(name),
+            Format::Json => {
+                self.separate();
+                self.raw(list.json_open);
+                for entry in entries {
+                    self.separate();
+                    self.out.push(b'{');
+                    fields(self, entry);
+                    self.out.push(b'}');
+                }
+                self.raw("]}");
+            }
+            Format::Xml => {
+                self.raw(list.open);
+                for entry in entries {
+                    self.raw(list.item_open);
+                    fields(self, entry);
+                    self.raw(list.item_close);
+                }
+                self.raw(list.close);
+            }
         }
-    }
-
-    fn end_field(&mut self, name: Name) {
-        if self.format == Format::Xml {
-            self.close(name);
-        }
-    }
-
-    /// `"name":`.
-    fn key(&mut self, name: Name) {
-        self.separate();
-        self.out.extend_from_slice(name.key.as_bytes());
     }
 
     /// The comma before every member of an object or array but its first,
     /// which follows the `{` or `[` that opens it.
-    fn separate(&mut self) {
+    #[inline(always)]
+    pub(crate) fn separate(&mut self) {
         if !matches!(self.out.last(), Some(b'{' | b'[')) {
             self.out.push(b',');
         }
-    }
-
-    /// `text` quoted, and escaped as serde_json escapes it: most values
-    /// (IDs, names, states) have nothing to escape, and are copied whole.
-    fn json_string(&mut self, text: &str) {
-        if !self.needs_escape(text.as_bytes()) {
-            self.out.push(b'"');
-            self.out.extend_from_slice(text.as_bytes());
-            self.out.push(b'"');
-        } else {
-            // Writing into a Vec cannot fail.
-            let _ = (&mut serde_json::Serializer::new(&mut self.out)).serialize_str(text);
-        }
-    }
-
-    fn open(&mut self, name: Name) {
-        self.out.extend_from_slice(name.open.as_bytes());
-    }
-
-    fn close(&mut self, name: Name) {
-        self.out.extend_from_slice(name.close.as_bytes());
     }
 
     /// The root element, named at run time by the action.
@@ -330,7 +363,7 @@ mod tests {
 
     fn written(format: Format, value: &str) -> String {
         let mut body = Body::new(format, "Root");
-        body.text(name!("Field"), value);
+        fields!(&mut body, { Field: text(value) });
         String::from_utf8(body.finish()).unwrap()
     }
 
@@ -358,53 +391,47 @@ mod tests {
         for format in [Format::Json, Format::Xml] {
             for value in AWKWARD {
                 let mut body = Body::new(format, "Root");
-                body.number(name!("Before"), 1);
-                body.display(name!("Field"), value);
-                body.boolean(name!("After"), true);
+                fields!(&mut body, { Before: number(1), Field: display(value), After: boolean(true) });
                 let mut expected = Body::new(format, "Root");
-                expected.number(name!("Before"), 1);
-                expected.text(name!("Field"), value);
-                expected.boolean(name!("After"), true);
+                fields!(&mut expected, { Before: number(1), Field: text(value), After: boolean(true) });
                 assert_eq!(body.finish(), expected.finish(), "{format} {value:?}");
             }
         }
     }
 
     #[test]
-    fn lists_and_objects_nest_in_both_formats() {
+    fn fields_and_lists_follow_one_another_in_both_formats() {
         let write = |format| {
             let mut body = Body::new(format, "Root");
-            body.number(name!("Count"), 2);
-            body.list(
-                name!("Items"),
-                name!("Item"),
-                [true, false],
-                |body, flag| {
-                    body.boolean(name!("Flag"), flag);
-                    body.list(
-                        name!("Empty"),
-                        name!("Nothing"),
-                        std::iter::empty::<()>(),
-                        |_, ()| {},
-                    );
-                },
-            );
-            body.object(name!("Inner"), |body| {
-                body.display(name!("Percent"), format_args!("{}%", 5))
+            fields!(&mut body, { Count: number(2) });
+            body.list(list_name!("Items", "Item"), [true, false], |body, flag| {
+                fields!(body, { Flag: boolean(flag), Id: ascii("m-1") });
+                let empty = list_name!("Empty", "Nothing");
+                body.list(empty, std::iter::empty::<()>(), |_, ()| {});
+                fields!(body, { Name: text("a\"b<") });
+            });
+            fields!(&mut body, {
+                Percent: display(format_args!("{}%", 5)),
+                Alone: text("x"),
             });
             String::from_utf8(body.finish()).unwrap()
         };
         assert_eq!(
             write(Format::Json),
-            r#"{"Count":2,"Items":{"Item":[{"Flag":true,"Empty":{"Nothing":[]}},{"Flag":false,"Empty":{"Nothing":[]}}]},"Inner":{"Percent":"5%"}}"#
+            concat!(
+                r#"{"Count":2,"Items":{"Item":["#,
+                r#"{"Flag":true,"Id":"m-1","Empty":{"Nothing":[]},"Name":"a\"b<"},"#,
+                r#"{"Flag":false,"Id":"m-1","Empty":{"Nothing":[]},"Name":"a\"b<"}]},"#,
+                r#""Percent":"5%","Alone":"x"}"#
+            )
         );
         assert_eq!(
             write(Format::Xml),
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Root><Count>2</Count>"#,
-                "<Items><Item><Flag>true</Flag><Empty></Empty></Item>",
-                "<Item><Flag>false</Flag><Empty></Empty></Item></Items>",
-                "<Inner><Percent>5%</Percent></Inner></Root>"
+                "<Items><Item><Flag>true</Flag><Id>m-1</Id><Empty></Empty><Name>a&quot;b&lt;</Name></Item>",
+                "<Item><Flag>false</Flag><Id>m-1</Id><Empty></Empty><Name>a&quot;b&lt;</Name></Item></Items>",
+                "<Percent>5%</Percent><Alone>x</Alone></Root>"
             )
         );
     }

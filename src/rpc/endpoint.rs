@@ -1,10 +1,13 @@
 //! The endpoint: an HTTP request's parts in, a status and a body out.
 
+use std::borrow::Cow;
+use std::mem;
+
 use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
-use super::body::{Body, Format, name};
+use super::body::{Body, Format, fields, list_name};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
-use crate::service::id;
+use super::request_id::{RequestId, RequestIds};
 use crate::service::{
     Action, Answer, Command, ImageId, ImagePage, ImageView, Memory, RegionView, Request, SharePage,
     Store, TagPage, Timestamp, World,
@@ -60,7 +63,7 @@ pub struct Summary {
     /// The error's code, for a failed request.
     pub code: Option<ErrorCode>,
     /// The request's `RequestId`.
-    pub request_id: String,
+    pub request_id: RequestId,
 }
 
 /// How an [`Endpoint`] authenticates and what it serves.
@@ -202,10 +205,11 @@ struct Read {
 }
 
 /// A request the world answered: what the body is written from. Its
-/// caller is the summary's account.
-struct Served<'w> {
+/// caller is the summary's account. The request is borrowed: it is moved
+/// only into the command of a change, not on every answer.
+struct Served<'w, 'r> {
     action: Action,
-    request: Request,
+    request: &'r Request,
     answer: Answer<'w>,
 }
 
@@ -367,11 +371,12 @@ impl<S: Store> Endpoint<S> {
     /// `now`: spends its nonce, then applies it to the world, as
     /// [`handle`](Endpoint::handle) does. Costs the action's own work and
     /// the answer's size, whatever the request's.
-    pub fn answer(&mut self, read: ReadRequest<'_>, now: Timestamp) -> HttpResponse {
+    pub fn answer(&mut self, mut read: ReadRequest<'_>, now: Timestamp) -> HttpResponse {
         let request_id = self.request_ids.next_id();
         let nonces = &mut self.nonces;
         let spend = |nonce: &str| nonces.spend(nonce, now);
-        (self.responder).answer(&mut self.world, read, now, request_id, spend)
+        let world = &mut self.world;
+        (self.responder).answer_in_place(world, &mut read, now, request_id, spend)
     }
 
     /// Turns `response`, this endpoint's answer to `request`, into the
@@ -384,44 +389,54 @@ impl<S: Store> Endpoint<S> {
 impl Responder {
     /// Answers `read` at time `now` against `world`, as
     /// [`Endpoint::answer`] does, with `request_id` as its `RequestId`
-    /// (see [`request_id`]) and `spend_nonce` deciding whether a signed
-    /// request's nonce is new: it must remember the nonce, as `key\nnonce`,
-    /// and answer `false` if it was spent before.
+    /// (see [`request_id`](super::request_id())) and `spend_nonce` deciding
+    /// whether a signed request's nonce is new: it must remember the nonce,
+    /// as `key\nnonce`, and answer `false` if it was spent before.
     pub fn answer<S: Store>(
         &self,
         world: &mut World<S>,
-        read: ReadRequest<'_>,
+        mut read: ReadRequest<'_>,
         now: Timestamp,
-        request_id: String,
+        request_id: RequestId,
+        spend_nonce: impl FnOnce(&str) -> bool,
+    ) -> HttpResponse {
+        self.answer_in_place(world, &mut read, now, request_id, spend_nonce)
+    }
+
+    /// [`answer`](Responder::answer), `read` left where it is: a read
+    /// request is a few hundred bytes, and each move of it a copy.
+    fn answer_in_place<S: Store>(
+        &self,
+        world: &mut World<S>,
+        read: &mut ReadRequest<'_>,
+        now: Timestamp,
+        request_id: RequestId,
         spend_nonce: impl FnOnce(&str) -> bool,
     ) -> HttpResponse {
         let mut summary = Summary {
             request_id,
             action: read.action,
-            ..Summary::default()
+            account: None,
+            code: None,
         };
-        let (status, body, applied) =
-            match serve(world, read.outcome, now, &mut summary, spend_nonce) {
+        let (status, body, changed) =
+            match serve(world, &mut read.outcome, now, &mut summary, spend_nonce) {
                 Ok(served) => {
                     let mut body = Body::new(read.format, served.action.response());
-                    body.text(name!("RequestId"), &summary.request_id);
-                    write_answer(&mut body, &served.request, served.answer);
-                    let changed = !served.action.is_read_only();
-                    let caller = || summary.account.clone().unwrap_or_default();
-                    let applied = changed.then(|| Command::new(caller(), served.request, now));
-                    (200, body.finish(), applied)
+                    fields!(&mut body, { RequestId: ascii(summary.request_id.as_bytes()) });
+                    write_answer(&mut body, served.request, served.answer);
+                    (200, body.finish(), !served.action.is_read_only())
                 }
                 Err(failure) => {
                     summary.code = Some(failure.error.code());
-                    let body = self.error_body(
-                        read.format,
-                        host(read.headers),
-                        &summary.request_id,
-                        &failure,
-                    );
-                    (failure.error.status(), body, None)
+                    let host = host(read.headers);
+                    let body = self.error_body(read.format, host, summary.request_id, &failure);
+                    (failure.error.status(), body, false)
                 }
             };
+        let changed = changed.then(|| take_request(&mut read.outcome)).flatten();
+        let caller = || summary.account.clone().unwrap_or_default();
+        let applied = changed.map(|request| Command::new(caller(), request, now));
         HttpResponse {
             status,
             content_type: read.format.content_type(),
@@ -441,7 +456,7 @@ impl Responder {
             false => Format::Xml,
         };
         let failure = Failure::from(error);
-        let request_id = &response.summary.request_id;
+        let request_id = response.summary.request_id;
         response.body = self.error_body(format, host(request.headers), request_id, &failure);
         response.status = error.status();
         response.applied = None;
@@ -452,23 +467,24 @@ impl Responder {
         &self,
         format: Format,
         host: Option<&str>,
-        request_id: &str,
+        request_id: RequestId,
         failure: &Failure,
     ) -> Vec<u8> {
         let code = failure.error.code();
         let mut body = Body::new(format, "Error");
-        body.text(name!("RequestId"), request_id);
-        body.text(name!("HostId"), host.unwrap_or(&self.host_id));
-        body.display(name!("Code"), code);
-        body.text(name!("Message"), &failure.message());
+        fields!(&mut body, {
+            RequestId: ascii(request_id.as_bytes()),
+            HostId: text(host.unwrap_or(&self.host_id)),
+            Code: display(code),
+            Message: text(&failure.message()),
+        });
         match &failure.recommend {
-            Some(recommend) => body.text(name!("Recommend"), recommend),
-            None => body.display(
-                name!("Recommend"),
-                format_args!(
+            Some(recommend) => fields!(&mut body, { Recommend: text(recommend) }),
+            None => fields!(&mut body, {
+                Recommend: display(format_args!(
                     "https://api.aliyun.com/troubleshoot?q={code}&product=Ecs&requestId={request_id}"
-                ),
-            ),
+                )),
+            }),
         }
         body.finish()
     }
@@ -476,35 +492,46 @@ impl Responder {
 
 /// What the reader left: the nonce, then the action itself, through the
 /// world's one decision path.
-fn serve<'w, S: Store>(
+fn serve<'w, 'r, S: Store>(
     world: &'w mut World<S>,
-    outcome: Result<Read, Failure>,
+    outcome: &'r mut Result<Read, Failure>,
     now: Timestamp,
     summary: &mut Summary,
     spend_nonce: impl FnOnce(&str) -> bool,
-) -> Result<Served<'w>, Failure> {
-    let Read { caller, request } = outcome?;
-    if !caller.nonce.as_deref().is_none_or(spend_nonce) {
-        return Err(EcsError::SignatureNonceUsed.into());
+) -> Result<Served<'w, 'r>, Cow<'r, Failure>> {
+    let read = outcome
+        .as_mut()
+        .map_err(|failure| Cow::Borrowed(&*failure))?;
+    if !read.caller.nonce.as_deref().is_none_or(spend_nonce) {
+        return Err(Cow::Owned(EcsError::SignatureNonceUsed.into()));
     }
-    let account = summary.account.insert(caller.account);
-    let (action, request) = request?;
-    let answer = world.handle(account, &request, now)?;
+    let account = summary.account.insert(mem::take(&mut read.caller.account));
+    let (action, request) = read.request.as_ref().map_err(Cow::Borrowed)?;
+    let answer = world.handle(account, request, now);
+    let answer = answer.map_err(|error| Cow::Owned(error.into()))?;
     Ok(Served {
-        action,
+        action: *action,
         request,
         answer,
     })
 }
 
+/// The request of a served change, moved out for its command; the
+/// outcome is not looked at again.
+fn take_request(outcome: &mut Result<Read, Failure>) -> Option<Request> {
+    let taken = mem::replace(outcome, Err(EcsError::InternalError.into()));
+    let (_, request) = taken.ok()?.request.ok()?;
+    Some(request)
+}
+
 /// The fields after `RequestId` of a request's answer.
 fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
     match answer {
-        Answer::Image(id) => body.ascii(name!("ImageId"), id.ascii()),
+        Answer::Image(id) => fields!(body, { ImageId: ascii(id.ascii()) }),
         Answer::Cancelled | Answer::Done => {}
         Answer::Images(page) => write_images(body, request, &page),
         Answer::Copy { image, task } => write_task(body, image, task),
-        Answer::Advanced(moved) => body.number(name!("Moved"), moved as u64),
+        Answer::Advanced(moved) => fields!(body, { Moved: number(moved as u64) }),
         Answer::Shares(page) => write_shares(body, request, &page),
         Answer::Tags(page) => write_tags(body, &page),
         Answer::Regions(regions) => write_regions(body, &regions),
@@ -512,10 +539,12 @@ fn write_answer(body: &mut Body, request: &Request, answer: Answer<'_>) {
 }
 
 fn write_task(body: &mut Body, image: ImageId, task: CopyTask) {
-    body.ascii(name!("ImageId"), image.ascii());
-    body.ascii(name!("Status"), task.status().map_or("", <&str>::from));
-    body.ascii(name!("Progress"), task.progress().ascii(&mut [0; 4]));
-    body.boolean(name!("Cancellable"), task.is_cancellable());
+    fields!(body, {
+        ImageId: ascii(image.ascii()),
+        Status: ascii(task.status().map_or("", <&str>::from)),
+        Progress: ascii(task.progress().ascii(&mut [0; 4])),
+        Cancellable: boolean(task.is_cancellable()),
+    });
 }
 
 fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
@@ -523,50 +552,50 @@ fn write_images(body: &mut Body, request: &Request, page: &ImagePage<'_>) {
         Request::DescribeImages(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text(name!("RegionId"), region.unwrap_or_default());
-    body.number(name!("TotalCount"), page.total_count as u64);
-    body.number(name!("PageNumber"), u64::from(page.page_number));
-    body.number(name!("PageSize"), u64::from(page.page_size));
-    body.list(name!("Images"), name!("Image"), &page.images, write_image);
+    fields!(body, {
+        RegionId: text(region.unwrap_or_default()),
+        TotalCount: number(page.total_count as u64),
+        PageNumber: number(u64::from(page.page_number)),
+        PageSize: number(u64::from(page.page_size)),
+    });
+    body.list(list_name!("Images", "Image"), &page.images, write_image);
 }
 
 fn write_image(body: &mut Body, view: &ImageView<'_>) {
-    body.ascii(name!("ImageId"), view.id().ascii());
-    body.text(name!("ImageName"), view.name());
-    body.text(name!("Description"), view.description());
-    body.ascii(name!("Status"), <&str>::from(view.status()));
-    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
-    body.boolean(name!("IsCopied"), view.is_copied());
-    body.ascii(name!("CreationTime"), view.creation_time().ascii());
-    body.ascii(name!("ImageOwnerAlias"), view.owner_alias());
-    body.number(name!("Size"), u64::from(view.size_gib()));
+    fields!(body, {
+        ImageId: ascii(view.id().ascii()),
+        ImageName: text(view.name()),
+        Description: text(view.description()),
+        Status: ascii(<&str>::from(view.status())),
+        Progress: ascii(view.progress().ascii(&mut [0; 4])),
+        IsCopied: boolean(view.is_copied()),
+        CreationTime: ascii(view.creation_time().ascii()),
+        ImageOwnerAlias: ascii(view.owner_alias()),
+        Size: number(u64::from(view.size_gib())),
+    });
     body.list(
-        name!("Tags"),
-        name!("Tag"),
+        list_name!("Tags", "Tag"),
         view.tags(),
         |body, (key, value)| {
-            body.text(name!("TagKey"), key);
-            body.text(name!("TagValue"), value);
+            fields!(body, { TagKey: text(key), TagValue: text(value) });
         },
     );
     let system_disk = std::iter::once(view);
-    body.list(
-        name!("DiskDeviceMappings"),
-        name!("DiskDeviceMapping"),
-        system_disk,
-        write_disk,
-    );
+    let disks = list_name!("DiskDeviceMappings", "DiskDeviceMapping");
+    body.list(disks, system_disk, write_disk);
 }
 
 /// The system disk's mapping, as the Go SDK's model reads it: `Size` is
 /// a string there.
 fn write_disk(body: &mut Body, view: &ImageView<'_>) {
-    body.ascii(name!("SnapshotId"), view.snapshot().ascii());
-    body.number_text(name!("Size"), u64::from(view.size_gib()));
-    body.ascii(name!("Device"), "/dev/xvda");
-    body.ascii(name!("Type"), "system");
-    body.ascii(name!("Format"), "");
-    body.ascii(name!("Progress"), view.progress().ascii(&mut [0; 4]));
+    fields!(body, {
+        SnapshotId: ascii(view.snapshot().ascii()),
+        Size: ascii(itoa::Buffer::new().format(view.size_gib())),
+        Device: ascii("/dev/xvda"),
+        Type: ascii("system"),
+        Format: ascii(""),
+        Progress: ascii(view.progress().ascii(&mut [0; 4])),
+    });
 }
 
 fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
@@ -574,57 +603,45 @@ fn write_shares(body: &mut Body, request: &Request, page: &SharePage<'_>) {
         Request::DescribeImageSharePermission(request) => request.region_id.as_deref(),
         _ => None,
     };
-    body.text(name!("RegionId"), region.unwrap_or_default());
-    body.ascii(name!("ImageId"), page.image.ascii());
-    body.number(name!("TotalCount"), page.total_count as u64);
-    body.number(name!("PageNumber"), u64::from(page.page_number));
-    body.number(name!("PageSize"), u64::from(page.page_size));
-    body.list(
-        name!("ShareGroups"),
-        name!("ShareGroup"),
-        std::iter::empty::<()>(),
-        |_, ()| {},
-    );
-    body.list(
-        name!("Accounts"),
-        name!("Account"),
-        &page.accounts,
-        |body, &(account, since)| {
-            body.text(name!("AliyunId"), account);
-            body.ascii(name!("SharedTime"), since.ascii());
-        },
-    );
+    fields!(body, {
+        RegionId: text(region.unwrap_or_default()),
+        ImageId: ascii(page.image.ascii()),
+        TotalCount: number(page.total_count as u64),
+        PageNumber: number(u64::from(page.page_number)),
+        PageSize: number(u64::from(page.page_size)),
+    });
+    let groups = list_name!("ShareGroups", "ShareGroup");
+    body.list(groups, std::iter::empty::<()>(), |_, ()| {});
+    let accounts = list_name!("Accounts", "Account");
+    body.list(accounts, &page.accounts, |body, &(account, since)| {
+        fields!(body, { AliyunId: text(account), SharedTime: ascii(since.ascii()) });
+    });
 }
 
 fn write_tags(body: &mut Body, page: &TagPage<'_>) {
     if let Some(token) = &page.next_token {
-        body.text(name!("NextToken"), token);
+        fields!(body, { NextToken: text(token) });
     }
-    body.list(
-        name!("TagResources"),
-        name!("TagResource"),
-        &page.tags,
-        |body, &(id, key, value)| {
-            body.ascii(name!("ResourceId"), id.ascii());
-            body.ascii(name!("ResourceType"), "image");
-            body.text(name!("TagKey"), key);
-            body.text(name!("TagValue"), value);
-        },
-    );
+    let tags = list_name!("TagResources", "TagResource");
+    body.list(tags, &page.tags, |body, &(id, key, value)| {
+        fields!(body, {
+            ResourceId: ascii(id.ascii()),
+            ResourceType: ascii("image"),
+            TagKey: text(key),
+            TagValue: text(value),
+        });
+    });
 }
 
 fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
-    body.list(
-        name!("Regions"),
-        name!("Region"),
-        regions,
-        |body, region| {
-            body.text(name!("RegionId"), region.id);
-            body.text(name!("LocalName"), region.local_name);
-            body.text(name!("RegionEndpoint"), &region.endpoint);
-            body.text(name!("Status"), region.status);
-        },
-    );
+    body.list(list_name!("Regions", "Region"), regions, |body, region| {
+        fields!(body, {
+            RegionId: text(region.id),
+            LocalName: text(region.local_name),
+            RegionEndpoint: text(&region.endpoint),
+            Status: text(region.status),
+        });
+    });
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
@@ -690,70 +707,4 @@ fn form_body<'r>(request: &HttpRequest<'r>, headers: &[(&str, &str)]) -> Option<
     let form =
         content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
     (request.method == "POST" && form && !request.body.is_empty()).then_some(request.body)
-}
-
-/// The request IDs of an endpoint seeded with `seed`, one after the other.
-#[derive(Clone, Debug)]
-struct RequestIds {
-    seed: u64,
-    next: u64,
-}
-
-impl RequestIds {
-    fn next_id(&mut self) -> String {
-        let count = self.next;
-        self.next = self.next.wrapping_add(1);
-        request_id(self.seed, count)
-    }
-}
-
-/// The `count`-th request ID (from 0) of an endpoint seeded with `seed`,
-/// shaped like the service's: `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
-/// Distinct counts of one seed give distinct IDs.
-pub fn request_id(seed: u64, count: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
-    let low = id::mix(high ^ 0x5265_7175_6573_7449);
-    let mut number = [0u8; 16];
-    number[..8].copy_from_slice(&high.to_be_bytes());
-    number[8..].copy_from_slice(&low.to_be_bytes());
-    let mut text = [b'-'; 36];
-    let mut at = 0;
-    for (index, byte) in number.into_iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            at += 1; // past a dash
-        }
-        text[at] = HEX[usize::from(byte >> 4)];
-        text[at + 1] = HEX[usize::from(byte & 0xF)];
-        at += 2;
-    }
-    // Hex digits and dashes are ASCII: never the default.
-    String::from_utf8(text.to_vec()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The IDs as `format!` first wrote them: writing them faster must not
-    /// change one.
-    #[test]
-    fn request_ids_are_written_as_format_wrote_them() {
-        for seed in [0, 7, u64::MAX, 0x0123_4567_89AB_CDEF] {
-            let mut ids = RequestIds { seed, next: 0 };
-            for count in 0..1_000u64 {
-                let high = id::mix((count ^ seed).wrapping_add(id::GOLDEN_GAMMA));
-                let low = id::mix(high ^ 0x5265_7175_6573_7449);
-                let formatted = format!(
-                    "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-                    high >> 32,
-                    (high >> 16) & 0xFFFF,
-                    high & 0xFFFF,
-                    low >> 48,
-                    low & 0xFFFF_FFFF_FFFF
-                );
-                assert_eq!(ids.next_id(), formatted, "seed {seed}, count {count}");
-            }
-        }
-    }
 }

@@ -6,7 +6,7 @@ use crate::service::WorldError;
 use crate::task::EcsError;
 
 /// A failed request.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Failure {
     pub(crate) error: EcsError,
     /// Written after the catalog message. The service appends its V1

@@ -12,13 +12,15 @@ mod body;
 mod endpoint;
 mod failure;
 mod params;
+mod request_id;
 pub mod signature;
 
 pub use self::auth::{DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
 pub use self::endpoint::{
     API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, ReadRequest, RequestReader,
-    Responder, Summary, request_id,
+    Responder, Summary,
 };
 pub use self::params::MAX_REQUEST_BYTES;
 #[doc(hidden)]
 pub use self::params::Parameters;
+pub use self::request_id::{RequestId, request_id};

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
-    HttpRequest, HttpResponse, ReadRequest, RequestReader, Responder, TIMESTAMP_WINDOW_SECONDS,
-    request_id,
+    HttpRequest, HttpResponse, ReadRequest, RequestId, RequestReader, Responder,
+    TIMESTAMP_WINDOW_SECONDS, request_id,
 };
 use ecs_image_copy::{Config, EcsError, ImageId, Percent, Request, Timestamp, World};
 use postgres::error::SqlState;
@@ -322,7 +322,7 @@ impl Database {
             let fresh = read
                 .nonce()
                 .is_none_or(|nonce| store.spend_nonce(nonce, now));
-            (self.responder).answer(world, read, now, id.clone(), |_| fresh)
+            (self.responder).answer(world, read, now, id, |_| fresh)
         });
         answered.unwrap_or_else(|failure| {
             note!("a request failed: {failure}");
@@ -341,7 +341,7 @@ impl Database {
         &self,
         read: ReadRequest<'_>,
         now: Timestamp,
-        id: String,
+        id: RequestId,
     ) -> HttpResponse {
         let mut world = World::new((*self.config).clone());
         (self.responder).answer(&mut world, read, now, id, |_| true)

@@ -167,7 +167,7 @@ impl<'a> Filter<'a> {
     fn parse(request: &'a DescribeImages) -> Result<Filter<'a>, EcsError> {
         let mut statuses = [false; ImageStatus::ALL.len()];
         let listed = request.status.as_deref().unwrap_or_default();
-        for status in listed.split(',').filter(|s| !s.is_empty()) {
+        for status in comma_separated(listed) {
             let status: ImageStatus = status.parse().map_err(|_| EcsError::InvalidParameter)?;
             statuses[status as usize] = true;
         }
@@ -269,16 +269,14 @@ impl<S: Store> World<S> {
         let region = given(request.region_id.as_deref()).ok_or(EcsError::MissingRegionId)?;
         let region = self.region(region).ok_or(EcsError::RegionNotFound)?;
         let filter = Filter::parse(request)?;
-        let ids: Vec<&str> = given(request.image_id.as_deref())
-            .map(|ids| ids.split(',').filter(|id| !id.is_empty()).collect())
-            .unwrap_or_default();
-        if ids.len() > DescribeImages::MAX_IDS {
+        let ids = IdList(request.image_id.as_deref().unwrap_or_default());
+        if ids.too_long() {
             return Err(EcsError::InvalidParameter);
         }
         let (total_count, images) = match (ids.is_empty(), filter.tags.is_empty(), filter.name) {
             (true, true, None) => self.indexed_page(caller, region, &filter),
             (true, true, Some(name)) => filter.page_of(self.named(caller, region, name)),
-            _ => filter.page_of(self.candidates(caller, region, &ids)),
+            _ => filter.page_of(self.candidates(caller, region, ids)),
         };
         let Paging { number, size } = filter.paging;
         Ok(ImagePage {
@@ -343,7 +341,12 @@ impl<S: Store> World<S> {
 
     /// The caller's images in the region, and those shared with them,
     /// newest first: those named in `ids` if any, else all of them.
-    fn candidates(&self, caller: &str, region: RegionHandle, ids: &[&str]) -> Vec<ImageView<'_>> {
+    fn candidates(
+        &self,
+        caller: &str,
+        region: RegionHandle,
+        ids: IdList<'_>,
+    ) -> Vec<ImageView<'_>> {
         let Some(caller) = self.store.account(caller) else {
             return Vec::new();
         };
@@ -352,7 +355,7 @@ impl<S: Store> World<S> {
         }
         let mut found: Vec<ImageView<'_>> = ids
             .iter()
-            .filter_map(|id| ImageId::read(id))
+            .filter_map(ImageId::read)
             .filter_map(|id: ImageId| Some((id, self.store.image(id)?)))
             .filter(|(_, image)| image.region == region)
             .filter_map(|(id, image)| match image.owner == caller {
@@ -390,6 +393,49 @@ impl<S: Store> World<S> {
             .map(|(id, image)| self.shared_view(id, image))
             .collect()
     }
+}
+
+/// `ImageId`: IDs separated by commas, empty ones ignored. Walked where
+/// it is used rather than collected: most lists hold one ID.
+#[derive(Clone, Copy)]
+struct IdList<'a>(&'a str);
+
+impl<'a> IdList<'a> {
+    fn iter(self) -> impl Iterator<Item = &'a str> {
+        comma_separated(self.0)
+    }
+
+    /// Whether the list names no ID: commas at most.
+    fn is_empty(self) -> bool {
+        self.0.bytes().all(|b| b == b',')
+    }
+
+    /// Whether the list names more IDs than DescribeImages takes. `n` IDs
+    /// take `2n - 1` bytes at least: a shorter list is not counted.
+    fn too_long(self) -> bool {
+        const MAX: usize = DescribeImages::MAX_IDS;
+        self.0.len() > 2 * MAX && self.iter().count() > MAX
+    }
+}
+
+/// The non-empty items of a list separated by commas, found by a loop
+/// over its bytes: `str::split` calls `memchr` for each, which costs more
+/// on items of a few bytes, as IDs and statuses are.
+fn comma_separated(list: &str) -> impl Iterator<Item = &str> {
+    let mut rest = list;
+    core::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = rest.bytes().position(|b| b == b',');
+            let (item, after) = rest.split_at(end.unwrap_or(rest.len()));
+            rest = after.get(1..).unwrap_or_default();
+            if !item.is_empty() {
+                return Some(item);
+            }
+        }
+    })
 }
 
 /// How many of the `shared` images, newest first, come before the first
@@ -474,6 +520,25 @@ mod tests {
         CancelCopyImage, Config, CopyImage, DeleteImage, ModifyImageAttribute,
         ModifyImageSharePermission, Timestamp,
     };
+
+    #[test]
+    fn an_id_list_is_its_non_empty_items_and_too_long_past_the_limit() {
+        let items = |list| IdList(list).iter().collect::<Vec<_>>();
+        assert_eq!(items(""), [""; 0]);
+        assert_eq!(items(",,"), [""; 0]);
+        assert_eq!(items("a"), ["a"]);
+        assert_eq!(items(",a,,bc,"), ["a", "bc"]);
+        assert!(IdList(",,").is_empty() && !IdList(",a").is_empty());
+        let ids = |n| vec!["a"; n].join(",");
+        // 100 IDs of one byte take 199 bytes, 101 take 201: the shortest
+        // lists on either side of the limit.
+        assert!(!IdList(&ids(DescribeImages::MAX_IDS)).too_long());
+        assert!(IdList(&ids(DescribeImages::MAX_IDS + 1)).too_long());
+        // Long, but of 100 IDs: empty items are not counted.
+        let padded = format!("{},,,,", ids(DescribeImages::MAX_IDS));
+        assert!(padded.len() > 2 * DescribeImages::MAX_IDS);
+        assert!(!IdList(&padded).too_long());
+    }
 
     const ACCOUNTS: [&str; 3] = ["alice", "bob", "carol"];
     const REGIONS: [&str; 2] = ["cn-hangzhou", "cn-beijing"];
@@ -709,7 +774,7 @@ mod tests {
                 let region = region.expect("a default region");
                 let filter = Filter::parse(request).expect("a valid filter");
                 let (total, page) = world.indexed_page(caller, region, &filter);
-                let (scanned_total, scanned) = filter.page_of(world.candidates(caller, region, &[]));
+                let (scanned_total, scanned) = filter.page_of(world.candidates(caller, region, IdList("")));
                 prop_assert_eq!(total, scanned_total, "{:?}", request);
                 prop_assert_eq!(ids(&page), ids(&scanned), "{:?}", request);
                 // The last page, wherever it is.
@@ -717,7 +782,7 @@ mod tests {
                 let last = total.div_ceil(size).max(1) as u32;
                 let filter = Filter { paging: Paging { number: last, size: size as u32 }, ..filter };
                 let (_, page) = world.indexed_page(caller, region, &filter);
-                let (_, scanned) = filter.page_of(world.candidates(caller, region, &[]));
+                let (_, scanned) = filter.page_of(world.candidates(caller, region, IdList("")));
                 prop_assert_eq!(ids(&page), ids(&scanned), "last page {} of {:?}", last, request);
                 // By name: every name the scan shows, and one nobody has.
                 // (An empty `ImageName` is no filter: `Filter::parse` gives `None`.)
@@ -725,7 +790,7 @@ mod tests {
                 for name in names.chain(["image-none"]) {
                     let filter = Filter { name: Some(name), ..Filter::parse(request).expect("valid") };
                     let named = filter.page_of(world.named(caller, region, name));
-                    let scanned = filter.page_of(world.candidates(caller, region, &[]));
+                    let scanned = filter.page_of(world.candidates(caller, region, IdList("")));
                     prop_assert_eq!(named.0, scanned.0, "{} {:?}", name, request);
                     prop_assert_eq!(ids(&named.1), ids(&scanned.1), "{} {:?}", name, request);
                 }
