@@ -237,6 +237,31 @@ mod tests {
         }
     }
 
+    /// The pairs as `str::split` finds them: `None` for an empty name.
+    fn split_plainly(query: &str) -> Option<Vec<(&str, &str)>> {
+        let pieces = query.split('&').filter(|piece| !piece.is_empty());
+        let pairs = pieces.map(|piece| piece.split_once('=').unwrap_or((piece, "")));
+        pairs
+            .map(|pair| (!pair.0.is_empty()).then_some(pair))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// The byte loop splits as `str::split` does, whatever the bytes
+        /// around `&` and `=` (non-ASCII ones included).
+        #[test]
+        fn pairs_are_split_as_str_split_splits_them(query in "[a&=é]{0,40}") {
+            let expected = split_plainly(&query).filter(|pairs| {
+                let mut names: Vec<&str> = pairs.iter().map(|(name, _)| *name).collect();
+                names.sort_unstable();
+                names.windows(2).all(|pair| pair[0] != pair[1])
+            });
+            let parsed = Parameters::parse(query.as_bytes(), None);
+            let pairs = parsed.as_ref().ok().map(|params| params.pairs().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(pairs, expected);
+        }
+    }
+
     #[test]
     fn names_alike_in_length_and_first_byte_are_told_apart() {
         let params = Parameters::parse(b"Action=1&Actiox=2&Bction=3&action=4", None);
