@@ -439,21 +439,39 @@ fn with_request<R>(
     // then wins over a `Host` header, as RFC 9112 (3.2.2) has it, and is
     // the host the error bodies' `HostId` and signature V3 see.
     let authority = parts.uri.authority().map(|authority| authority.as_str());
-    let headers: Vec<(&str, &[u8])> = parts
+    let headers = parts
         .headers
         .iter()
         .filter(|(name, _)| authority.is_none() || *name != hyper::header::HOST)
         .map(|(name, value)| (name.as_str(), value.as_bytes()))
-        .chain(authority.map(|host| ("host", host.as_bytes())))
-        .collect();
+        .chain(authority.map(|host| ("host", host.as_bytes())));
+    // Most requests have a few headers: kept on the stack, not allocated.
+    // Every one fits: the filter only takes away, the chain adds one.
+    let mut few = [("", &[][..]); FEW_HEADERS];
+    let many: Vec<(&str, &[u8])>;
+    let headers = match parts.headers.len() < FEW_HEADERS {
+        true => {
+            let slots = few.iter_mut().zip(headers);
+            let count = slots.map(|(slot, header)| *slot = header).count();
+            &few[..count]
+        }
+        false => {
+            many = headers.collect();
+            &many[..]
+        }
+    };
     answer(&HttpRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or("").as_bytes(),
-        headers: &headers,
+        headers,
         body,
     })
 }
+
+/// One more than the headers a request may have and still be read
+/// without an allocation.
+const FEW_HEADERS: usize = 16;
 
 /// The endpoint's answer once its change is journalled, else a
 /// `ServiceUnavailable` that changed nothing. Reads need no journal, and

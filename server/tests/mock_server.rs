@@ -865,6 +865,17 @@ fn the_default_step_is_one_constant_of_the_server() {
 /// connection: an HTTP client would not send an absolute-form target to
 /// anything but a proxy.
 fn raw_post(server: &Server, target: &str, host: &str, form: &str) -> (u16, Value) {
+    raw_post_with(server, target, host, form, "")
+}
+
+/// As [`raw_post`], with `headers` (whole lines) after the usual ones.
+fn raw_post_with(
+    server: &Server,
+    target: &str,
+    host: &str,
+    form: &str,
+    headers: &str,
+) -> (u16, Value) {
     let mut stream = TcpStream::connect(&server.address).unwrap();
     // Bounds a hang; an answer comes in milliseconds.
     stream
@@ -873,7 +884,7 @@ fn raw_post(server: &Server, target: &str, host: &str, form: &str) -> (u16, Valu
     let request = format!(
         "POST {target} HTTP/1.1\r\nHost: {host}\r\n\
          Content-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
+         Content-Length: {}\r\nConnection: close\r\n{headers}\r\n{form}",
         form.len()
     );
     stream.write_all(request.as_bytes()).unwrap();
@@ -932,6 +943,38 @@ fn a_target_in_absolute_form_is_answered_as_a_proxy_receives_it() {
         assert_eq!(status, 404, "{body}");
         assert_eq!(body["Code"], "InvalidImageId.NotFound");
         assert_eq!(body["HostId"], beijing, "Host: {host}");
+    }
+}
+
+#[test]
+fn a_request_with_many_headers_is_read_as_one_with_few() {
+    // The server keeps a few headers on the stack and more in a `Vec`:
+    // either way every header reaches the endpoint, the last one too.
+    let server = Server::start(&["--manual", "--quiet"]);
+    let beijing = "ecs.cn-beijing.aliyuncs.com";
+    let query = "Action=DescribeImages&RegionId=cn-nowhere&Format=JSON&AccessKeyId=alice";
+    for padding in [0, 10, 40] {
+        let mut headers: String = (0..padding)
+            .map(|n| format!("X-Padding-{n}: {n}\r\n"))
+            .collect();
+        headers.push_str("x-acs-version: 2014-05-26\r\n");
+        for (target, host) in [
+            (format!("/?{query}"), "mock<&>\"'"),
+            (format!("http://{beijing}/?{query}"), "elsewhere"),
+        ] {
+            let (status, body) = raw_post_with(&server, &target, host, "", &headers);
+            assert_eq!(status, 404, "{padding}: {body}");
+            assert_eq!(
+                body["Code"], "InvalidRegionId.NotFound",
+                "{padding}: {body}"
+            );
+            let expected = if target.starts_with('/') {
+                host
+            } else {
+                beijing
+            };
+            assert_eq!(body["HostId"], expected, "{padding} headers, {target}");
+        }
     }
 }
 

@@ -30,17 +30,25 @@ pub(crate) struct AccessKey {
 pub(crate) struct Credentials<'r> {
     pub(crate) method: &'r str,
     pub(crate) path: &'r str,
-    pub(crate) headers: &'r [(&'r str, &'r str)],
+    /// The request's headers, every value checked as UTF-8.
+    pub(crate) headers: &'r [(&'r str, &'r [u8])],
     pub(crate) body: &'r [u8],
 }
 
-impl Credentials<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+impl<'r> Credentials<'r> {
+    fn header(&self, name: &str) -> Option<&'r str> {
         let found = self
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name));
-        found.map(|(_, value)| value.trim())
+        found.and_then(|(_, value)| std::str::from_utf8(value).ok().map(str::trim))
+    }
+
+    /// The headers as text, for signature V3, which signs them.
+    fn text_headers(&self) -> Vec<(&'r str, &'r str)> {
+        let text =
+            |&(name, value): &(&'r str, &'r [u8])| Some((name, std::str::from_utf8(value).ok()?));
+        self.headers.iter().filter_map(text).collect()
     }
 }
 
@@ -216,11 +224,12 @@ fn check_v3<'s>(
         .get_key_value(auth.access_key_id())
         .ok_or(EcsError::AccessKeyNotFound)?;
     let query: Vec<(&str, &str)> = params.query_pairs().collect();
+    let headers = request.text_headers();
     let signed = V3Request {
         method: request.method,
         path: request.path,
         query: &query,
-        headers: request.headers,
+        headers: &headers,
         body: request.body,
     };
     if !verify_v3(&key.secret, &signed, &auth) {

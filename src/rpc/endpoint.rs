@@ -279,27 +279,27 @@ impl RequestReader {
         if request.body.len() > MAX_REQUEST_BYTES {
             return Err(EcsError::RequestTooLarge.into());
         }
-        let headers = text_headers(request.headers)?;
-        let params = Parameters::parse(request.query, form_body(request, &headers))?;
+        let headers = request.headers;
+        if !headers.iter().all(|(_, value)| is_text(value)) {
+            return Err(EcsError::InvalidParameter.into());
+        }
+        let params = Parameters::parse(request.query, form_body(request))?;
         if let Some(named) = params.get("Format") {
             *format = parse_format(named)?;
         }
-        let action = one_of(params.get("Action"), header_text(&headers, "x-acs-action"))?
+        let action = one_of(params.get("Action"), header_text(headers, "x-acs-action"))?
             .ok_or(EcsError::MissingAction)?;
         let action = action.parse::<Action>().ok();
         let action = action.filter(|action| self.mock_actions || !action.is_mock());
         *seen = action;
-        let version = one_of(
-            params.get("Version"),
-            header_text(&headers, "x-acs-version"),
-        )?;
+        let version = one_of(params.get("Version"), header_text(headers, "x-acs-version"))?;
         if version.ok_or(EcsError::MissingVersion)? != API_VERSION {
             return Err(EcsError::InvalidVersion.into());
         }
         let credentials = Credentials {
             method: request.method,
             path: request.path,
-            headers: &headers,
+            headers,
             body: request.body,
         };
         let caller = self.auth.caller(&credentials, &params, now)?;
@@ -645,10 +645,12 @@ fn write_regions(body: &mut Body, regions: &[RegionView<'_>]) {
 }
 
 fn parse_format(value: &str) -> Result<Format, EcsError> {
-    match value.to_ascii_uppercase().as_str() {
-        "JSON" => Ok(Format::Json),
-        "XML" => Ok(Format::Xml),
-        _ => Err(EcsError::InvalidParameter),
+    if value.eq_ignore_ascii_case("JSON") {
+        Ok(Format::Json)
+    } else if value.eq_ignore_ascii_case("XML") {
+        Ok(Format::Xml)
+    } else {
+        Err(EcsError::InvalidParameter)
     }
 }
 
@@ -686,25 +688,26 @@ fn host<'h>(headers: &[(&str, &'h [u8])]) -> Option<&'h str> {
     header(headers, "host").and_then(|host| std::str::from_utf8(host).ok())
 }
 
-fn header_text<'h>(headers: &[(&str, &'h str)], name: &str) -> Option<&'h str> {
-    let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
-    found.map(|(_, value)| value.trim())
+/// The value of header `name`, trimmed, if it is text.
+fn header_text<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h str> {
+    let value = header(headers, name).and_then(|value| std::str::from_utf8(value).ok());
+    value.map(str::trim)
 }
 
-/// Headers as text; a header value that is not UTF-8 is refused.
-fn text_headers<'h>(headers: &[(&'h str, &'h [u8])]) -> Result<Vec<(&'h str, &'h str)>, EcsError> {
-    let each = headers.iter().map(|&(name, value)| {
-        let value = std::str::from_utf8(value).map_err(|_| EcsError::InvalidParameter)?;
-        Ok((name, value))
-    });
-    each.collect()
+/// Whether a header's value is text (UTF-8): one that is not is refused.
+/// Most are ASCII, which a look a word at a time tells.
+fn is_text(value: &[u8]) -> bool {
+    value.is_ascii() || std::str::from_utf8(value).is_ok()
 }
 
 /// The body, when it holds form parameters: a POST whose content type is
 /// a form, or not given.
-fn form_body<'r>(request: &HttpRequest<'r>, headers: &[(&str, &str)]) -> Option<&'r [u8]> {
-    let content_type = header_text(headers, "content-type").unwrap_or("");
+fn form_body<'r>(request: &HttpRequest<'r>) -> Option<&'r [u8]> {
+    if request.method != "POST" || request.body.is_empty() {
+        return None;
+    }
+    let content_type = header_text(request.headers, "content-type").unwrap_or("");
     let form =
         content_type.is_empty() || content_type.starts_with("application/x-www-form-urlencoded");
-    (request.method == "POST" && form && !request.body.is_empty()).then_some(request.body)
+    form.then_some(request.body)
 }

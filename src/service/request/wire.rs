@@ -159,8 +159,11 @@ impl Kind for Vec<String> {
 fn numbered<'s>(source: &'s impl Source, name: &str) -> impl Iterator<Item = (&'s str, &'s str)> {
     let base = list_base(name);
     source.pairs().filter_map(move |(parameter, value)| {
-        let rest = parameter.strip_prefix(base)?.strip_prefix('.')?;
-        Some((rest, value))
+        // The `.` after the base first: one byte, where most names differ;
+        // the base is compared (a call) only then.
+        let (head, rest) = parameter.split_at_checked(base.len())?;
+        let rest = rest.strip_prefix('.')?;
+        (head == base).then_some((rest, value))
     })
 }
 
@@ -256,6 +259,20 @@ mod tests {
             assert_eq!(read(bad), Err(EcsError::InvalidParameter), "{bad:?}");
         }
         assert_eq!(read(&[]), Ok(CopyImage::default().into()));
+        // Names near a list's are not in it: shorter, another base, no `.`.
+        let near = [
+            ("Ta", "x"),
+            ("Tog.1.Key", "k"),
+            ("Tag", "k"),
+            ("Tag1.Key", "k"),
+        ];
+        assert_eq!(read(&near), Ok(CopyImage::default().into()));
+        let tagged = CopyImage {
+            tags: vec![Tag::new("k", "v")],
+            ..CopyImage::default()
+        };
+        let tag = [("Tag.1.Value", "v"), ("Tog.1.Key", "x"), ("Tag.1.Key", "k")];
+        assert_eq!(read(&tag), Ok(tagged.into()));
         assert_eq!(
             read(&[("Encrypted", "TRUE")]).map(|r| r.action()),
             Ok(Action::CopyImage)
