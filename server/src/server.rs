@@ -271,19 +271,14 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let shared = shared.clone();
-        let log = log.clone();
-        // Written once per connection rather than in every request's line.
-        let peer: Arc<str> = peer.to_string().into();
-        let service = service_fn(move |request| {
-            answer(
-                shared.clone(),
-                request,
-                peer.clone(),
-                log.clone(),
-                body_timeout,
-            )
+        let connection = Arc::new(Connection {
+            shared: shared.clone(),
+            // Written once per connection rather than in every request's line.
+            peer: peer.to_string().into(),
+            log: log.clone(),
+            body_timeout,
         });
+        let service = service_fn(move |request| answer(connection.clone(), request));
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(graceful.watch(connection));
     }
@@ -368,25 +363,39 @@ async fn tick_database(database: Database, options: Options) {
     }
 }
 
-async fn answer(
+/// What a connection's requests share. A request clones the connection's
+/// `Arc`, which one worker at a time touches, rather than the server's
+/// (its count, written by every request on both workers, would move
+/// between their caches on every request).
+struct Connection {
     shared: Arc<Shared>,
-    request: Request<Incoming>,
-    peer: Arc<str>,
+    peer: Box<str>,
     log: Option<Log>,
     body_timeout: Duration,
+}
+
+async fn answer(
+    connection: Arc<Connection>,
+    request: Request<Incoming>,
 ) -> Result<Response<Full<Cursor<Vec<u8>>>>, BodyError> {
+    let Connection {
+        shared,
+        peer,
+        log,
+        body_timeout,
+    } = &*connection;
     // Only a logged request is timed: a clock read is a call.
     let started = log.is_some().then(Instant::now);
     let (parts, body) = request.into_parts();
     // Most requests (a GET) have no body: nothing to wait for, no timer.
     let body = match body.is_end_stream() {
         true => Vec::new(),
-        false => tokio::time::timeout(body_timeout, read_body(body))
+        false => tokio::time::timeout(*body_timeout, read_body(body))
             .await
             .map_err(|_| BodyError::TimedOut)??,
     };
     let response = match &shared.database {
-        None => with_request(&parts, &body, |request| respond(&shared, request)),
+        None => with_request(&parts, &body, |request| respond(shared, request)),
         Some(database) => {
             let database = database.clone();
             let answered = tokio::task::spawn_blocking(move || {
@@ -396,7 +405,7 @@ async fn answer(
         }
     };
     if let (Some(log), Some(started)) = (log, started) {
-        log.line(&response, &peer, started.elapsed());
+        log.line(&response, peer, started.elapsed());
     }
     let HttpResponse {
         status,
