@@ -5,7 +5,8 @@ use ecs_image_copy::rpc::signature::{
     V3Request, authorization_v3, percent_encode, sign_v1, string_to_sign_v1,
 };
 use ecs_image_copy::rpc::{
-    Endpoint, EndpointConfig, HttpRequest, HttpResponse, Parameters, RequestId,
+    Endpoint, EndpointConfig, HttpRequest, HttpResponse, JSON_CONTENT_TYPE, Parameters, RequestId,
+    XML_CONTENT_TYPE,
 };
 use ecs_image_copy::{Action, Command, EcsError, ImageId, Timestamp, World};
 use serde_json::{Value, json};
@@ -106,6 +107,10 @@ fn cancel_answers_the_seed_bodies_in_json_and_xml() {
     );
     let again = call(&mut e, &format!("{query}&Format=JSON"));
     assert_eq!(again.content_type, "application/json;charset=utf-8");
+    assert_eq!(
+        (response.content_type, again.content_type),
+        (XML_CONTENT_TYPE, JSON_CONTENT_TYPE)
+    );
     let id = &again.summary.request_id;
     assert_eq!(
         json_of(&again),

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ecs_image_copy::mock::MockAdvanceCopies;
 use ecs_image_copy::rpc::{
-    Endpoint, EndpointConfig, HttpRequest, HttpResponse, MAX_REQUEST_BYTES, RequestReader,
+    Endpoint, EndpointConfig, HttpRequest, HttpResponse, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES,
+    RequestReader, XML_CONTENT_TYPE,
 };
 use ecs_image_copy::{Answer, Command, Config, EcsError, Percent, Timestamp, World};
 use http_body_util::{BodyExt, Full};
@@ -428,11 +429,11 @@ async fn answer(
 /// The `Content-Type` header of an answer. The endpoint's two are checked
 /// once: `HeaderValue::from_static` checks every byte when it runs.
 fn content_type_header(content_type: &'static str) -> HeaderValue {
-    static JSON: HeaderValue = HeaderValue::from_static("application/json;charset=utf-8");
-    static XML: HeaderValue = HeaderValue::from_static("text/xml;charset=utf-8");
+    static JSON: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
+    static XML: HeaderValue = HeaderValue::from_static(XML_CONTENT_TYPE);
     match content_type {
-        "application/json;charset=utf-8" => JSON.clone(),
-        "text/xml;charset=utf-8" => XML.clone(),
+        JSON_CONTENT_TYPE => JSON.clone(),
+        XML_CONTENT_TYPE => XML.clone(),
         other => HeaderValue::from_static(other),
     }
 }

@@ -20,12 +20,19 @@ pub(crate) enum Format {
     Xml,
 }
 
+/// The `Content-Type` of an answer in JSON: one of the two an
+/// [`HttpResponse`](super::HttpResponse) has.
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
+
+/// The `Content-Type` of an answer in XML, the API's default.
+pub const XML_CONTENT_TYPE: &str = "text/xml;charset=utf-8";
+
 impl Format {
     /// The `Content-Type` of a body in this format.
     pub(crate) fn content_type(self) -> &'static str {
         match self {
-            Format::Json => "application/json;charset=utf-8",
-            Format::Xml => "text/xml;charset=utf-8",
+            Format::Json => JSON_CONTENT_TYPE,
+            Format::Xml => XML_CONTENT_TYPE,
         }
     }
 }

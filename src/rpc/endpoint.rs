@@ -39,7 +39,8 @@ pub struct HttpRequest<'a> {
 pub struct HttpResponse {
     /// The HTTP status.
     pub status: u16,
-    /// The `Content-Type` header.
+    /// The `Content-Type` header: [`JSON_CONTENT_TYPE`](super::JSON_CONTENT_TYPE)
+    /// or [`XML_CONTENT_TYPE`](super::XML_CONTENT_TYPE).
     pub content_type: &'static str,
     /// The body.
     pub body: Vec<u8>,

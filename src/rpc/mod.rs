@@ -16,6 +16,7 @@ mod request_id;
 pub mod signature;
 
 pub use self::auth::{DEFAULT_ACCOUNT, MAX_REMEMBERED_NONCES, TIMESTAMP_WINDOW_SECONDS};
+pub use self::body::{JSON_CONTENT_TYPE, XML_CONTENT_TYPE};
 pub use self::endpoint::{
     API_VERSION, Endpoint, EndpointConfig, HttpRequest, HttpResponse, ReadRequest, RequestReader,
     Responder, Summary,
