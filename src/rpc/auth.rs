@@ -35,13 +35,21 @@ pub(crate) struct Credentials<'r> {
     pub(crate) body: &'r [u8],
 }
 
+/// The value of header `name`, names in any case.
+pub(super) fn header<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h [u8]> {
+    let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+    found.map(|(_, value)| *value)
+}
+
+/// The value of header `name`, trimmed, if it is text.
+pub(super) fn header_text<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h str> {
+    let value = header(headers, name).and_then(|value| std::str::from_utf8(value).ok());
+    value.map(str::trim)
+}
+
 impl<'r> Credentials<'r> {
     fn header(&self, name: &str) -> Option<&'r str> {
-        let found = self
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name));
-        found.and_then(|(_, value)| std::str::from_utf8(value).ok().map(str::trim))
+        header_text(self.headers, name)
     }
 
     /// The headers as text, for signature V3, which signs them.

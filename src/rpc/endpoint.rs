@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::mem;
 
-use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces};
+use super::auth::{AccessKey, Authenticator, Caller, Credentials, Nonces, header, header_text};
 use super::body::{Body, Format, fields, list_name};
 use super::failure::Failure;
 use super::params::{MAX_REQUEST_BYTES, Parameters};
@@ -679,20 +679,9 @@ fn one_of<'v>(
     }
 }
 
-fn header<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h [u8]> {
-    let found = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
-    found.map(|(_, value)| *value)
-}
-
 /// The `Host` header, if it is text.
 fn host<'h>(headers: &[(&str, &'h [u8])]) -> Option<&'h str> {
     header(headers, "host").and_then(|host| std::str::from_utf8(host).ok())
-}
-
-/// The value of header `name`, trimmed, if it is text.
-fn header_text<'h>(headers: &[(&str, &'h [u8])], name: &str) -> Option<&'h str> {
-    let value = header(headers, name).and_then(|value| std::str::from_utf8(value).ok());
-    value.map(str::trim)
 }
 
 /// Whether a header's value is text (UTF-8): one that is not is refused.
